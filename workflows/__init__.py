@@ -1,0 +1,1 @@
+"""Cognito user-lifecycle workflows on Step Functions: engine, harness, local stack and CLI."""
