@@ -1,0 +1,35 @@
+"""The one error type that travels through an execution.
+
+Every failure inside an execution — a Fail state, a task that raised, a path that matched nothing —
+becomes a `StatesError` carrying the error name and cause exactly as AWS reports them. Retry and
+Catch match on `error`; the history and DescribeExecution show `error` and `cause`.
+"""
+from __future__ import annotations
+
+
+class StatesError(Exception):
+    """An ASL runtime error: `error` is the name Retry/Catch match (e.g. States.Runtime)."""
+
+    def __init__(self, error: str, cause: str | None = None) -> None:
+        super().__init__(f"{error}: {cause}" if cause is not None else error)
+        self.error = error
+        self.cause = cause
+
+
+# Error names defined by the Amazon States Language and reported by AWS.
+ALL = "States.ALL"
+RUNTIME = "States.Runtime"
+TIMEOUT = "States.Timeout"
+HEARTBEAT_TIMEOUT = "States.HeartbeatTimeout"
+TASK_FAILED = "States.TaskFailed"
+PERMISSIONS = "States.Permissions"
+RESULT_PATH_MATCH_FAILURE = "States.ResultPathMatchFailure"
+PARAMETER_PATH_FAILURE = "States.ParameterPathFailure"
+BRANCH_FAILED = "States.BranchFailed"
+NO_CHOICE_MATCHED = "States.NoChoiceMatched"
+INTRINSIC_FAILURE = "States.IntrinsicFailure"
+QUERY_EVALUATION_ERROR = "States.QueryEvaluationError"
+EXCEED_TOLERATED_FAILURE_THRESHOLD = "States.ExceedToleratedFailureThreshold"
+ITEM_READER_FAILED = "States.ItemReaderFailed"
+RESULT_WRITER_FAILED = "States.ResultWriterFailed"
+DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
