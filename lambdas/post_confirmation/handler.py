@@ -1,0 +1,94 @@
+"""Cognito post-confirmation trigger: starts the create_profile workflow once per user.
+
+Entry point: ``handler.handler`` (alias ``lambda_handler``).
+
+Environment:
+- ``PROFILE_STATE_MACHINE_ARN``  the create_profile state machine.
+- ``AWS_ENDPOINT_URL_STEPFUNCTIONS`` / ``AWS_ENDPOINT_URL`` honoured through boto3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+from typing import Any, Callable
+
+logger = logging.getLogger(__name__)
+logger.setLevel(logging.INFO)
+
+CONFIRM_SIGN_UP = "PostConfirmation_ConfirmSignUp"
+_UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+
+_client: Any = None
+_client_factory: Callable[[], Any] | None = None
+
+
+def set_client_factory(factory: Callable[[], Any] | None) -> None:
+    """Let tests and the local stack inject the Step Functions client (reset the cached one)."""
+    global _client, _client_factory
+    _client_factory = factory
+    _client = None
+
+
+def _stepfunctions() -> Any:
+    global _client
+    if _client is None:
+        if _client_factory is not None:
+            _client = _client_factory()
+        else:
+            import boto3  # lazy: only confirmations pay for it
+
+            _client = boto3.client("stepfunctions")
+    return _client
+
+
+def execution_name(user_pool_id: str, user_name: str) -> str:
+    """Deterministic execution name: same user -> same name, so a retried trigger is a no-op.
+
+    Readable prefix + hash of pool and user (the hash keeps it unique after sanitising), only
+    ``[A-Za-z0-9_-]`` and at most 80 characters as StartExecution requires.
+    """
+    digest = hashlib.sha256(f"{user_pool_id}/{user_name}".encode()).hexdigest()[:24]
+    readable = _UNSAFE_NAME_CHARS.sub("-", user_name)[:40]
+    return f"profile-{readable}-{digest}"
+
+
+def profile_input(event: dict[str, Any]) -> dict[str, Any]:
+    """The create_profile workflow's input: who the user is and what Cognito knows about them."""
+    attributes = event.get("request", {}).get("userAttributes", {}) or {}
+    return {
+        "userPoolId": event["userPoolId"],
+        "userName": event["userName"],
+        "userId": event["userName"],
+        "email": attributes.get("email", ""),
+        "displayName": attributes.get("name") or attributes.get("custom:display_name", ""),
+        "tenantId": attributes.get("custom:tenant_id", ""),
+        "sub": attributes.get("sub", ""),
+        "clientId": event.get("callerContext", {}).get("clientId", ""),
+    }
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """Start create_profile for a confirmed sign-up; any other trigger source passes through."""
+    if event.get("triggerSource") != CONFIRM_SIGN_UP:
+        return event
+    arn = os.environ.get("PROFILE_STATE_MACHINE_ARN", "")
+    if not arn:
+        raise RuntimeError("post_confirmation: PROFILE_STATE_MACHINE_ARN is not set")
+    name = execution_name(event["userPoolId"], event["userName"])
+    client = _stepfunctions()
+    try:
+        client.start_execution(stateMachineArn=arn, name=name, input=json.dumps(profile_input(event)))
+        logger.info("started create_profile execution %s for %s", name, event["userName"])
+    except Exception as error:  # botocore ClientError; matched by code to keep botocore off the import path
+        code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
+        if code != "ExecutionAlreadyExists":
+            raise
+        logger.info("create_profile execution %s already exists: confirmation already handled", name)
+    return event
+
+
+lambda_handler = handler
