@@ -1,0 +1,27 @@
+"""The error an expression raises when it cannot be evaluated at run time.
+
+AWS reports these failures as `<prefix><detail>`, where the prefix ("An error occurred while executing
+the state 'X' (entered at the event id #N). ") is known only to the engine. Expressions therefore
+produce only the detail text, worded exactly as AWS words it, and the engine adds the prefix.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from workflows.engine.errors import StatesError
+
+
+class EvaluationError(StatesError):
+    """A States.* runtime error raised while evaluating a path, template, intrinsic or JSONata.
+
+    `error` is the ASL error name Retry/Catch match; `cause` is the detail text only.
+    """
+
+    def __init__(self, error: str, cause: str) -> None:
+        super().__init__(error, cause)
+
+
+def compact_json(value: Any) -> str:
+    """JSON text the way AWS prints values inside its messages (no spaces, unicode kept)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
