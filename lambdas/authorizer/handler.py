@@ -16,3 +16,176 @@ Environment:
 - ``CLOCK_LEEWAY_SECONDS`` (default 30), ``JWKS_REFRESH_COOLDOWN_SECONDS`` (default 300),
   ``TOKEN_CACHE_SIZE`` (default 10000), ``HTTP_API_RESPONSE`` (``simple`` | ``policy``, default simple).
 """
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+try:
+    from .cognito_jwt import CognitoVerifier, InvalidToken, VerifierConfig, pool_region
+    from .iam_policy import Grant, RoleModel, allow_policy, deny_policy
+    from .jwks_keys import KeySet, fetch_jwks_document, parse_jwks
+except ImportError:  # deployed: the folder is the code root
+    from cognito_jwt import CognitoVerifier, InvalidToken, VerifierConfig, pool_region  # type: ignore[no-redef]
+    from iam_policy import Grant, RoleModel, allow_policy, deny_policy  # type: ignore[no-redef]
+    from jwks_keys import KeySet, fetch_jwks_document, parse_jwks  # type: ignore[no-redef]
+
+logger = logging.getLogger(__name__)
+logger.setLevel(logging.INFO)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ANONYMOUS = "anonymous"
+
+
+def _csv(value: str) -> frozenset[str]:
+    return frozenset(part for part in value.replace(",", " ").split() if part)
+
+
+def jwks_url(user_pool_id: str, region: str) -> str:
+    region = pool_region(user_pool_id) or region
+    return f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}/.well-known/jwks.json"
+
+
+class Authorizer:
+    """Everything built at init (keys, role model, caches); ``__call__`` is the per-request path."""
+
+    def __init__(self, env: dict[str, str] | os._Environ[str] | None = None) -> None:
+        env = os.environ if env is None else env
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+        self.config = VerifierConfig(
+            user_pool_id=env.get("USER_POOL_ID", ""),
+            region=region,
+            client_ids=_csv(env.get("CLIENT_IDS", "")),
+            token_use=env.get("TOKEN_USE", "access"),
+            leeway_seconds=int(env.get("CLOCK_LEEWAY_SECONDS", "30")),
+            required_scopes=_csv(env.get("REQUIRED_SCOPES", "")),
+        )
+        url = env.get("JWKS_URL") or jwks_url(self.config.user_pool_id, region)
+        fetch = lambda: fetch_jwks_document(url)  # noqa: E731
+        cooldown = float(env.get("JWKS_REFRESH_COOLDOWN_SECONDS", "300"))
+        path = env.get("JWKS_PATH")
+        if path:
+            with open(path, "rb") as handle:
+                keys = KeySet(parse_jwks(handle.read()), fetch, cooldown)
+        else:
+            try:
+                initial = parse_jwks(fetch())
+            except Exception as error:  # start anyway; the first unknown kid retries the fetch
+                logger.error("JWKS fetch from %s failed at init: %s", url, error)
+                initial = {}
+            keys = KeySet(initial, fetch, cooldown, fetched_now=bool(initial))
+        self.keys = keys
+        self.roles = RoleModel.load(env.get("ROLE_MODEL_PATH") or os.path.join(HERE, "role_model.json"))
+        self.verifier = CognitoVerifier(
+            self.config, keys, cache_size=int(env.get("TOKEN_CACHE_SIZE", "10000")), derive=self.identity
+        )
+        self.http_api_response = env.get("HTTP_API_RESPONSE", "simple")
+        if self.http_api_response not in ("simple", "policy"):
+            raise ValueError(f"HTTP_API_RESPONSE must be simple or policy, got {self.http_api_response!r}")
+
+    def identity(self, claims: dict[str, Any]) -> tuple[str, tuple[Grant, ...], dict[str, Any]]:
+        """principalId, grants and flat scalar context; cached with the verified token."""
+        groups = claims.get("cognito:groups", [])
+        username = claims.get("username") or claims.get("cognito:username") or ""
+        user_id = claims.get("userId", username)
+        tenant = claims.get("tenantId", claims.get("custom:tenant_id", ""))
+        context: dict[str, Any] = {
+            "userId": str(user_id),
+            "username": str(username),
+            "sub": str(claims.get("sub", "")),
+            "tenantId": str(tenant) if isinstance(tenant, (str, int)) and not isinstance(tenant, bool) else "",
+            "groups": ",".join(groups),
+            "tokenUse": str(claims.get("token_use", "")),
+        }
+        return str(claims["sub"]), self.roles.grants_for(groups), context
+
+    def __call__(self, event: Any) -> dict[str, Any]:
+        if not isinstance(event, dict):
+            return deny_policy(ANONYMOUS, "")
+        is_http_v2 = event.get("version") == "2.0"
+        method_arn = event.get("methodArn") or event.get("routeArn") or ""
+        try:
+            principal, grants, context = self.verifier.verify(_token_from(event))
+            if is_http_v2 and self.http_api_response == "simple":
+                method, path = _route_of(event)
+                allowed = any(g.matches(method, path) for g in grants)
+                return {"isAuthorized": allowed, "context": dict(context)}
+            return allow_policy(principal, grants, method_arn, dict(context))
+        except InvalidToken as error:
+            logger.info("deny: %s", error.reason)
+        except Exception:  # never let a malformed event become a 500: deny and keep the trace in logs
+            logger.exception("deny: unexpected error while authorizing")
+        if is_http_v2 and self.http_api_response == "simple":
+            return {"isAuthorized": False}
+        return deny_policy(ANONYMOUS, method_arn if isinstance(method_arn, str) else "")
+
+
+def _token_from(event: dict[str, Any]) -> Any:
+    if event.get("type") == "TOKEN":
+        raw = event.get("authorizationToken")
+    else:
+        raw = None
+        headers = event.get("headers") or {}
+        if isinstance(headers, dict):
+            for name, value in headers.items():
+                if isinstance(name, str) and name.lower() == "authorization":
+                    raw = value
+                    break
+        if raw is None and event.get("version") == "2.0":
+            sources = event.get("identitySource") or []
+            raw = sources[0] if isinstance(sources, list) and sources else None
+    if not isinstance(raw, str):
+        raise InvalidToken("no bearer token in the request")
+    if raw[:7].lower() == "bearer ":
+        raw = raw[7:]
+    return raw.strip()
+
+
+def _route_of(event: dict[str, Any]) -> tuple[str, str]:
+    route_key = event.get("routeKey") or ""
+    if isinstance(route_key, str) and " " in route_key:
+        method, path = route_key.split(" ", 1)
+        http = (event.get("requestContext") or {}).get("http") or {}
+        return (http.get("method") or method), (event.get("rawPath") or path)
+    http = (event.get("requestContext") or {}).get("http") or {}
+    return str(http.get("method", "")), str(event.get("rawPath", ""))
+
+
+_authorizer: Authorizer | None = None
+
+
+def get_authorizer() -> Authorizer:
+    global _authorizer
+    if _authorizer is None:
+        _authorizer = Authorizer()
+    return _authorizer
+
+
+if os.environ.get("USER_POOL_ID"):  # on Lambda: build during the init phase, not the first request
+    try:
+        _authorizer = Authorizer()
+    except Exception:  # retried (and logged) on the first request
+        _authorizer = None
+
+
+def reset() -> None:
+    """Forget the init-time state (tests and the local stack change the environment)."""
+    global _authorizer
+    _authorizer = None
+
+
+def handler(event: Any, context: Any = None) -> dict[str, Any]:
+    try:
+        authorizer = get_authorizer()
+    except Exception:  # a broken config must not leak as a 500 with a stack trace to the caller
+        logger.exception("authorizer init failed; denying")
+        if isinstance(event, dict) and event.get("version") == "2.0":
+            return {"isAuthorized": False}
+        arn = event.get("methodArn", "") if isinstance(event, dict) else ""
+        return deny_policy(ANONYMOUS, arn if isinstance(arn, str) else "")
+    return authorizer(event)
+
+
+lambda_handler = handler

@@ -1,0 +1,185 @@
+"""Cognito groups -> the API routes an identity may call -> an API Gateway IAM policy.
+
+The role model is a JSON file (``ROLE_MODEL_PATH``; default ``role_model.json`` beside this file):
+
+    {"model": "hierarchical" | "lateral",
+     "hierarchy": ["Admin", "Registrar", "User"],          # most permissive first (hierarchical only)
+     "roles": {"Admin": ["* *"], "User": ["GET /me"]},     # grants as "METHOD /path" ("*" wildcards,
+                                                           #  "{param}" segments match one segment)
+     "authenticated": ["GET /me"],                         # every valid token, even with no group
+     "routes": [{"method": "POST", "path": "/users", "groups": ["Registrar"]}]}   # api/routes.json shape
+
+``hierarchical``: the most permissive role the user holds wins and includes every role below it
+(a route granted to ``Registrar`` is callable by ``Admin``). ``lateral``: the union of the grants of
+every group the user holds. Unknown groups grant nothing.
+
+Cache safety: API Gateway caches the authorizer's answer by identity source (the token) and reuses
+it for every route, so the policy lists EVERY route the identity may call, never just the route of
+the current request.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+_HTTP_METHODS = frozenset({"*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"})
+
+
+class RoleModelError(ValueError):
+    """The role model file is malformed (message names the field and value)."""
+
+
+@dataclass(frozen=True)
+class Grant:
+    method: str  # "*" for any method
+    path: str  # "/users/*" (path parameters already widened to "*")
+
+    def resource(self, api_prefix: str) -> str:
+        """``arn:...:api/stage`` + ``/METHOD/path`` in execute-api ARN syntax."""
+        method = "*" if self.method in ("*", "ANY") else self.method
+        path = self.path.lstrip("/")
+        return f"{api_prefix}/{method}/{path}" if path != "*" else f"{api_prefix}/{method}/*"
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method not in ("*", "ANY") and self.method != method.upper():
+            return False
+        return _path_matches(self.path.strip("/").split("/"), path.strip("/").split("/"))
+
+
+def _path_matches(pattern: list[str], actual: list[str]) -> bool:
+    if pattern == ["*"]:
+        return True
+    if pattern and pattern[-1] == "*" and len(actual) >= len(pattern) - 1:
+        return all(p in ("*", a) for p, a in zip(pattern[:-1], actual))
+    return len(pattern) == len(actual) and all(p in ("*", a) for p, a in zip(pattern, actual))
+
+
+def parse_grant(text: Any, where: str) -> Grant:
+    if not isinstance(text, str) or " " not in text.strip():
+        raise RoleModelError(f"{where}: grant must be 'METHOD /path', got {text!r}")
+    method, path = text.strip().split(None, 1)
+    return _grant(method, path, where)
+
+
+def _grant(method: Any, path: Any, where: str) -> Grant:
+    if not isinstance(method, str) or method.upper() not in _HTTP_METHODS:
+        raise RoleModelError(f"{where}: method must be one of {sorted(_HTTP_METHODS)}, got {method!r}")
+    if not isinstance(path, str) or not (path == "*" or path.startswith("/")):
+        raise RoleModelError(f"{where}: path must start with '/' (or be '*'), got {path!r}")
+    segments = ["*" if s.startswith("{") and s.endswith("}") else s for s in path.strip("/").split("/")]
+    if segments and segments[-1].endswith("+}"):
+        segments[-1] = "*"
+    widened = "*" if path == "*" else "/" + "/".join(segments)
+    return Grant(method.upper(), widened)
+
+
+class RoleModel:
+    def __init__(self, document: Any) -> None:
+        if not isinstance(document, dict):
+            raise RoleModelError("role model must be a JSON object")
+        self.model = document.get("model", "hierarchical")
+        if self.model not in ("hierarchical", "lateral"):
+            raise RoleModelError(f"role model field 'model' must be hierarchical or lateral, got {self.model!r}")
+        roles = document.get("roles", {})
+        if not isinstance(roles, dict):
+            raise RoleModelError("role model field 'roles' must be an object of group -> grants")
+        self.grants: dict[str, list[Grant]] = {}
+        for group, grants in roles.items():
+            if not isinstance(grants, list):
+                raise RoleModelError(f"role model roles.{group} must be a list of 'METHOD /path'")
+            self.grants[group] = [parse_grant(g, f"roles.{group}") for g in grants]
+        authenticated = document.get("authenticated", [])
+        if not isinstance(authenticated, list):
+            raise RoleModelError("role model field 'authenticated' must be a list")
+        self.authenticated = [parse_grant(g, "authenticated") for g in authenticated]
+        for index, route in enumerate(document.get("routes", []) or []):
+            where = f"routes[{index}]"
+            if not isinstance(route, dict):
+                raise RoleModelError(f"{where} must be an object")
+            grant = _grant(route.get("method"), route.get("path"), where)
+            groups = route.get("groups", [])
+            if not isinstance(groups, list):
+                raise RoleModelError(f"{where}.groups must be a list, got {groups!r}")
+            if not groups:
+                self.authenticated.append(grant)
+            for group in groups:
+                self.grants.setdefault(group, []).append(grant)
+        hierarchy = document.get("hierarchy", [])
+        if not isinstance(hierarchy, list) or not all(isinstance(h, str) for h in hierarchy):
+            raise RoleModelError("role model field 'hierarchy' must be a list of group names")
+        if self.model == "hierarchical" and not hierarchy:
+            raise RoleModelError("a hierarchical role model needs a 'hierarchy' (most permissive first)")
+        self.hierarchy = hierarchy
+
+    @classmethod
+    def load(cls, path: str) -> "RoleModel":
+        with open(path, encoding="utf-8") as handle:
+            try:
+                document = json.load(handle)
+            except ValueError as error:
+                raise RoleModelError(f"role model {path} is not JSON: {error}") from None
+        return cls(document)
+
+    def effective_roles(self, groups: Iterable[str]) -> list[str]:
+        """The roles whose grants apply, most permissive first."""
+        held = set(groups)
+        if self.model == "lateral":
+            return sorted(g for g in held if g in self.grants)
+        for rank, role in enumerate(self.hierarchy):
+            if role in held:
+                return self.hierarchy[rank:]
+        return []
+
+    def grants_for(self, groups: Iterable[str]) -> tuple[Grant, ...]:
+        seen: dict[Grant, None] = dict.fromkeys(self.authenticated)
+        for role in self.effective_roles(groups):
+            seen.update(dict.fromkeys(self.grants.get(role, [])))
+        if any(g.method in ("*", "ANY") and g.path == "*" for g in seen):
+            return (Grant("*", "*"),)
+        return tuple(seen)
+
+
+def api_prefix(method_arn: str) -> str:
+    """``arn:aws:execute-api:r:acct:apiId/stage/GET/a/b`` -> ``arn:aws:execute-api:r:acct:apiId/stage``."""
+    arn_head, _, resource = method_arn.partition(":execute-api:")
+    if not arn_head.startswith("arn:") or not resource:
+        raise ValueError(f"not an execute-api ARN: {method_arn[:200]!r}")
+    region_account_api, *rest = resource.split("/")
+    stage = rest[0] if rest and rest[0] else "*"
+    return f"{arn_head}:execute-api:{region_account_api}/{stage}"
+
+
+def allow_policy(principal_id: str, grants: tuple[Grant, ...], method_arn: str, context: dict[str, Any]) -> dict[str, Any]:
+    prefix = api_prefix(method_arn)
+    if not grants:
+        return deny_policy(principal_id, method_arn, context)
+    return {
+        "principalId": principal_id,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": [g.resource(prefix) for g in grants]}
+            ],
+        },
+        "context": context,
+    }
+
+
+def deny_policy(principal_id: str, method_arn: str, context: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Deny everything of this API stage (cache-safe: the denial holds for every route)."""
+    try:
+        resource = api_prefix(method_arn) + "/*"
+    except ValueError:
+        resource = "*"
+    response: dict[str, Any] = {
+        "principalId": principal_id,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": resource}],
+        },
+    }
+    if context:
+        response["context"] = context
+    return response
