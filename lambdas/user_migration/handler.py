@@ -8,3 +8,166 @@ Environment:
 - ``AWS_ENDPOINT_URL_DYNAMODB`` / ``AWS_ENDPOINT_URL_STEPFUNCTIONS`` / ``AWS_ENDPOINT_URL`` via boto3.
 Helper for tests and the local stack: ``legacy_store.hash_password`` / ``legacy_store.put_legacy_user``.
 """
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any, Callable
+
+try:
+    from .legacy_store import DynamoDBLegacyStore, LegacyStore, LegacyUser
+except ImportError:  # deployed: the folder is the code root
+    from legacy_store import DynamoDBLegacyStore, LegacyStore, LegacyUser  # type: ignore[no-redef]
+
+logger = logging.getLogger(__name__)
+logger.setLevel(logging.INFO)
+
+AUTHENTICATION = "UserMigration_Authentication"
+FORGOT_PASSWORD = "UserMigration_ForgotPassword"
+# The callback lost the race with the workflow's deadline (or was already used): the workflow has
+# taken its fallback path, so the sign-in goes on and the answer is only logged.
+LATE_CALLBACK_ERRORS = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"})
+
+_client_factory: Callable[[str], Any] | None = None
+_clients: dict[str, Any] = {}
+_store: LegacyStore | None = None
+
+
+class MigrationRefused(Exception):
+    """Raised to make Cognito answer 'incorrect username or password' (the message stays generic)."""
+
+
+def set_client_factory(factory: Callable[[str], Any] | None) -> None:
+    """Inject ``factory(service_name) -> boto3-shaped client`` (tests, local stack); resets cached clients."""
+    global _client_factory, _store
+    _client_factory = factory
+    _clients.clear()
+    _store = None
+
+
+def set_legacy_store(store: LegacyStore | None) -> None:
+    """Plug in another legacy store (anything with ``authenticate`` and ``lookup``)."""
+    global _store
+    _store = store
+
+
+def _client(service: str) -> Any:
+    if service not in _clients:
+        if _client_factory is not None:
+            _clients[service] = _client_factory(service)
+        else:
+            import boto3  # lazy: created once per container, on first use
+
+            _clients[service] = boto3.client(service)
+    return _clients[service]
+
+
+class _TableFromClient:
+    """The small Table surface legacy_store needs, over a low-level DynamoDB client."""
+
+    def __init__(self, client: Any, name: str) -> None:
+        self.client, self.name = client, name
+
+    def get_item(self, Key: dict[str, Any], ConsistentRead: bool = False) -> dict[str, Any]:  # noqa: N803
+        from boto3.dynamodb.types import TypeDeserializer
+
+        key = {name: {"S": value} for name, value in Key.items()}
+        answer = self.client.get_item(TableName=self.name, Key=key, ConsistentRead=ConsistentRead)
+        item = answer.get("Item")
+        if item is None:
+            return {}
+        deserializer = TypeDeserializer()
+        return {"Item": {name: deserializer.deserialize(value) for name, value in item.items()}}
+
+
+def legacy_store() -> LegacyStore:
+    global _store
+    if _store is None:
+        name = os.environ.get("LEGACY_TABLE_NAME", "")
+        if not name:
+            raise RuntimeError("user_migration: LEGACY_TABLE_NAME is not set")
+        _store = DynamoDBLegacyStore(_TableFromClient(_client("dynamodb"), name))
+    return _store
+
+
+def user_attributes(user: LegacyUser) -> dict[str, str]:
+    """Cognito attributes for the new user; non-standard ones carry the ``custom:`` prefix."""
+    attributes = {"email": user.email, "email_verified": "true", "custom:legacy_user_id": user.legacy_user_id}
+    if user.tenant_id:
+        attributes["custom:tenant_id"] = user.tenant_id
+    if user.display_name:
+        attributes["name"] = user.display_name
+    return attributes
+
+
+def complete_migration(user: LegacyUser, migrated_via: str) -> str:
+    """SendTaskSuccess to the migrate_user execution waiting for this email. Returns what happened.
+
+    Never raises: the user is already authenticated, and the workflow's deadline fallback covers
+    any callback that does not arrive.
+    """
+    table = os.environ.get("TABLE_NAME", "")
+    email = user.email.strip().lower()
+    try:
+        item = _client("dynamodb").get_item(
+            TableName=table,
+            Key={"pk": {"S": f"MIGRATION#{email}"}, "sk": {"S": "MIGRATION"}},
+            ConsistentRead=True,
+        ).get("Item")
+    except Exception as error:  # noqa: BLE001 - logged; sign-in proceeds
+        logger.error("could not read pending migration of %s from %s: %s", email, table, error)
+        return "read-failed"
+    if not item or "taskToken" not in item:
+        logger.info("no pending migration for %s: nothing to complete", email)
+        return "none"
+    status = item.get("status", {}).get("S", "PENDING")
+    if status != "PENDING":
+        logger.info("migration of %s is %s already: not completing it again", email, status)
+        return "already-" + status.lower()
+    output = {"legacyUserId": user.legacy_user_id, "email": user.email, "migratedVia": migrated_via}
+    try:
+        _client("stepfunctions").send_task_success(taskToken=item["taskToken"]["S"], output=json.dumps(output))
+    except Exception as error:  # noqa: BLE001 - classified below, never blocks the sign-in
+        code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+        if code in LATE_CALLBACK_ERRORS:
+            logger.warning("migration callback for %s rejected as late/duplicate (%s)", email, code)
+            return "late:" + code
+        logger.error("migration callback for %s failed (%s): %s", email, code, error)
+        return "failed:" + code
+    logger.info("completed migration of %s (%s)", email, migrated_via)
+    return "completed"
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    source = event.get("triggerSource")
+    request = event.get("request") or {}
+    user_name = event.get("userName", "")
+    if source == AUTHENTICATION:
+        user = legacy_store().authenticate(user_name, request.get("password", ""))
+        if user is None:
+            logger.info("legacy authentication failed for %s", user_name)
+            raise MigrationRefused("Bad password")
+        final_status, migrated_via = "CONFIRMED", "sign-in"
+    elif source == FORGOT_PASSWORD:
+        user = legacy_store().lookup(user_name)
+        if user is None:
+            raise MigrationRefused("User not found")
+        # The user proves ownership with the emailed code and picks a new password.
+        final_status, migrated_via = "RESET_REQUIRED", "forgot-password"
+    else:
+        return event
+    response = event.setdefault("response", {})
+    response["userAttributes"] = user_attributes(user)
+    response["finalUserStatus"] = final_status
+    # SUPPRESS: the user already knows this account; a "welcome, here is a temporary password"
+    # message would be wrong and confusing.
+    response["messageAction"] = "SUPPRESS"
+    if source == FORGOT_PASSWORD:
+        response["desiredDeliveryMediums"] = ["EMAIL"]
+    complete_migration(user, migrated_via)
+    return event
+
+
+lambda_handler = handler
