@@ -1,0 +1,134 @@
+"""api/routes.json and its VTL templates, rendered with airspeed against AWS's template semantics."""
+from __future__ import annotations
+
+import json
+import re
+
+import jsonschema
+import pytest
+
+from workflows import definitions
+
+from vtl_model import API_DIR, render, respond
+
+ROUTES = json.loads((API_DIR / "routes.json").read_text(encoding="utf-8"))
+BY_KEY = {(r["method"], r["path"]): r for r in ROUTES["routes"]}
+MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:ul-migrate_batch"
+PLACEHOLDERS = {
+    "StateMachineArn": MACHINE_ARN,
+    "ExecutionArnPrefix": "arn:aws:states:us-east-1:123456789012:execution:ul-migrate_batch:",
+}
+CALLER = {"userId": "1042", "username": "1042", "groups": "Admin"}
+SFN_PREFIX = "com.amazonaws.swf.service.v2.model#"
+
+
+def route(method: str, path: str) -> dict:
+    return BY_KEY[(method, path)]
+
+
+def test_routes_file_declares_the_three_routes_with_existing_files_and_machines() -> None:
+    assert set(BY_KEY) == {("POST", "/users"), ("POST", "/migrations"), ("GET", "/executions/{executionId}")}
+    for r in ROUTES["routes"]:
+        for field in ("requestTemplate", "responseTemplate"):
+            text = (API_DIR / r[field]).read_text(encoding="utf-8")
+            used = set(re.findall(r"\$\{([A-Za-z]+)\}", text))
+            assert used <= set(ROUTES["placeholders"]), f"{r[field]} uses undeclared {used}"
+        assert r["stateMachine"] in definitions.MACHINES
+        assert r["action"] in {"StartSyncExecution", "StartExecution", "DescribeExecution"}
+        assert [x for x in r["integrationResponses"] if x["selectionPattern"] is None], r["path"]
+        for response in r["integrationResponses"]:
+            assert response["statusCode"] in r["statusCodes"]
+    assert route("POST", "/users")["groups"] == ["Admin", "Registrar"]
+    assert route("POST", "/migrations")["groups"] == ["Admin"]
+    assert route("GET", "/executions/{executionId}")["groups"] == []
+
+
+def test_signup_request_passes_the_body_through_even_with_quotes_and_unicode() -> None:
+    body = {"email": "o'brien@example.com", "displayName": "Seán \"Shaun\" O'Brien / \\x", "groups": ["User"]}
+    text, _ = render(route("POST", "/users")["requestTemplate"], PLACEHOLDERS, json.dumps(body),
+                     authorizer=CALLER, request_id="abc-123")
+    request = json.loads(text)  # must be valid JSON although escapeJavaScript wrote \' for '
+    assert request["stateMachineArn"] == MACHINE_ARN
+    assert request["name"] == "abc-123"
+    assert json.loads(request["input"]) == body
+
+
+@pytest.mark.parametrize(
+    ("output_body", "expected"),
+    [(json.dumps({"userId": 7}), {"userId": 7}), ({"userId": 7}, {"statusCode": 201, "body": {"userId": 7}})],
+)
+def test_signup_success_uses_the_workflow_status_code(output_body, expected) -> None:
+    result = {"status": "SUCCEEDED", "executionArn": "arn:x", "output": json.dumps({"statusCode": 201, "body": output_body})}
+    assert respond(route("POST", "/users"), PLACEHOLDERS, 200, result) == (201, expected)
+
+
+def test_signup_conflict_from_the_workflow_is_409() -> None:
+    result = {"status": "SUCCEEDED", "output": json.dumps({"statusCode": 409, "body": json.dumps({"error": "EmailTaken"})})}
+    assert respond(route("POST", "/users"), PLACEHOLDERS, 200, result) == (409, {"error": "EmailTaken"})
+
+
+@pytest.mark.parametrize(("status", "code"), [("FAILED", 500), ("TIMED_OUT", 504)])
+def test_signup_failed_or_timed_out_is_never_200(status, code) -> None:
+    result = {"status": status, "executionArn": "arn:aws:states:x:execution:signup:1", "error": "States.Runtime",
+              "cause": "it's broken"}
+    got, body = respond(route("POST", "/users"), PLACEHOLDERS, 200, result)
+    assert got == code
+    assert body["executionArn"] == "arn:aws:states:x:execution:signup:1"
+
+
+def test_signup_output_without_status_code_is_500() -> None:
+    result = {"status": "SUCCEEDED", "output": json.dumps({"ok": True})}
+    assert respond(route("POST", "/users"), PLACEHOLDERS, 200, result)[0] == 500
+
+
+@pytest.mark.parametrize(("api_error", "code"), [("ThrottlingException", 503), ("StateMachineDoesNotExist", 502)])
+def test_signup_step_functions_api_errors(api_error, code) -> None:
+    got, body = respond(route("POST", "/users"), PLACEHOLDERS, 400, {"__type": SFN_PREFIX + api_error, "message": "m"})
+    assert got == code
+
+
+def test_migration_execution_name_is_caller_and_batch_id() -> None:
+    body = {"batchId": "2024-q1_a", "users": [{"email": "a@example.com"}]}
+    text, _ = render(route("POST", "/migrations")["requestTemplate"], PLACEHOLDERS, json.dumps(body), authorizer=CALLER)
+    request = json.loads(text)
+    assert request == {"stateMachineArn": MACHINE_ARN, "name": "1042-2024-q1_a", "input": json.dumps(body)}
+
+
+def test_migration_request_model_requires_a_name_safe_batch_id() -> None:
+    schema = json.loads((API_DIR / route("POST", "/migrations")["requestModel"]).read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator.check_schema(schema)
+    jsonschema.validate({"batchId": "b-1"}, schema)
+    for bad in ({}, {"batchId": ""}, {"batchId": "a:b"}, {"batchId": "x" * 65}, {"batchId": 3}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)
+
+
+def test_migration_started_is_202_with_the_arn() -> None:
+    got = respond(route("POST", "/migrations"), PLACEHOLDERS, 200, {"executionArn": "arn:e", "startDate": 1.7e9})
+    assert got == (202, {"executionArn": "arn:e", "startDate": 1.7e9})
+
+
+@pytest.mark.parametrize("prefix", [SFN_PREFIX, ""])
+def test_migration_already_exists_is_409(prefix) -> None:
+    got, body = respond(route("POST", "/migrations"), PLACEHOLDERS, 400,
+                        {"__type": prefix + "ExecutionAlreadyExists", "message": "Execution Already Exists: 'arn'"})
+    assert (got, body["error"]) == (409, "ExecutionAlreadyExists")
+
+
+def test_execution_arn_is_built_from_the_callers_id_not_the_path() -> None:
+    text, _ = render(route("GET", "/executions/{executionId}")["requestTemplate"], PLACEHOLDERS, "",
+                     params={"executionId": "999-b1"}, authorizer=CALLER)
+    assert json.loads(text) == {"executionArn": PLACEHOLDERS["ExecutionArnPrefix"] + "1042-999-b1"}
+
+
+def test_execution_described_with_output_and_unknown_is_404() -> None:
+    described = {"executionArn": "arn:e", "name": "1042-b1", "status": "SUCCEEDED", "startDate": 1.7e9,
+                 "stopDate": 1.70000001e9, "output": json.dumps({"migrated": 3})}
+    got, body = respond(route("GET", "/executions/{executionId}"), PLACEHOLDERS, 200, described)
+    assert got == 200
+    assert body == {"executionArn": "arn:e", "name": "1042-b1", "status": "SUCCEEDED", "startDate": 1.7e9,
+                    "stopDate": 1.70000001e9, "output": {"migrated": 3}}
+    running = {"executionArn": "arn:e", "name": "1042-b1", "status": "RUNNING", "startDate": 1.7e9}
+    assert respond(route("GET", "/executions/{executionId}"), PLACEHOLDERS, 200, running)[1]["status"] == "RUNNING"
+    missing = {"__type": SFN_PREFIX + "ExecutionDoesNotExist", "message": "Execution Does Not Exist: 'arn'"}
+    assert respond(route("GET", "/executions/{executionId}"), PLACEHOLDERS, 400, missing)[0] == 404
