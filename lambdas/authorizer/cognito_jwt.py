@@ -113,6 +113,11 @@ def _str_claim(claims: dict[str, Any], name: str) -> str:
     return value
 
 
+def _one_of(value: Any, allowed: frozenset[str]) -> bool:
+    """Exact string membership (a list or dict claim must not reach a hash lookup or match loosely)."""
+    return isinstance(value, str) and value in allowed
+
+
 class CognitoVerifier:
     """Signature + claims checks, with a bounded cache of verified tokens (exp re-checked on hit)."""
 
@@ -153,6 +158,8 @@ class CognitoVerifier:
     def _verify_uncached(self, token: str, now: float) -> dict[str, Any]:
         if len(token) > MAX_TOKEN_BYTES:
             raise InvalidToken("token is oversize")
+        if not token.isascii():
+            raise InvalidToken("token has non-ASCII characters")
         parts = token.split(".")
         if len(parts) != 3:
             raise InvalidToken("token is not three dot-separated segments")
@@ -194,14 +201,14 @@ class CognitoVerifier:
             raise InvalidToken("iat/exp window is not a Cognito token lifetime")
         if nbf is not None and nbf > now + leeway:
             raise InvalidToken("token not valid yet (nbf)")
-        if claims.get("iss") not in config.issuers:
+        if not _one_of(claims.get("iss"), config.issuers):
             raise InvalidToken("wrong issuer")
         _str_claim(claims, "sub")
         token_use = claims.get("token_use")
         if token_use == "access":
             if config.token_use == "id":
                 raise InvalidToken("access token where an ID token is required")
-            if claims.get("client_id") not in config.client_ids:
+            if not _one_of(claims.get("client_id"), config.client_ids):
                 raise InvalidToken("client_id not allowed")
             _str_claim(claims, "username")
             scope = claims.get("scope", "")
@@ -212,7 +219,7 @@ class CognitoVerifier:
         elif token_use == "id":
             if config.token_use == "access":
                 raise InvalidToken("ID token where an access token is required")
-            if claims.get("aud") not in config.client_ids:
+            if not _one_of(claims.get("aud"), config.client_ids):
                 raise InvalidToken("aud not allowed")
             _str_claim(claims, "cognito:username")
             if config.required_scopes:

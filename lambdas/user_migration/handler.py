@@ -143,7 +143,7 @@ def complete_migration(user: LegacyUser, migrated_via: str) -> str:
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     source = event.get("triggerSource")
     request = event.get("request") or {}
-    user_name = event.get("userName", "")
+    user_name = event.get("userName") or ""
     if source == AUTHENTICATION:
         user = legacy_store().authenticate(user_name, request.get("password", ""))
         if user is None:
@@ -158,7 +158,8 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         final_status, migrated_via = "RESET_REQUIRED", "forgot-password"
     else:
         return event
-    response = event.setdefault("response", {})
+    response = event.get("response") or {}  # Cognito sends the response keys with null values
+    event["response"] = response
     response["userAttributes"] = user_attributes(user)
     response["finalUserStatus"] = final_status
     # SUPPRESS: the user already knows this account; a "welcome, here is a temporary password"
