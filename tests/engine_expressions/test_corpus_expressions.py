@@ -1,8 +1,8 @@
 """The conformance corpus's expression cases, evaluated straight through the expressions API.
 
 Folders asserted at 100%: choiceoperators (491 Choice table rows) and intrinsicfunctions (163).
-The pure assign / outputdecl / evaluatejsonata cases that the small walker can run are asserted too,
-except the ones listed in EXPECTED_DIFFERENCES with the reason.
+Every other pure case that the small walker can run (Pass/Choice/Succeed/Fail only) is asserted
+too, except the ones listed in EXPECTED_DIFFERENCES with the reason.
 """
 from __future__ import annotations
 
@@ -14,7 +14,13 @@ CASES = load_cases()
 pytestmark = pytest.mark.skipif(not CASES, reason="conformance corpus not present")
 
 # id substring -> why this case is not expected to match through the expressions API alone.
-EXPECTED_DIFFERENCES: dict[str, str] = {}
+EXPECTED_DIFFERENCES: dict[str, str] = {
+    "test_start_large_input": "States.DataLimitExceeded is the engine's payload-size check, not an expression",
+    "TestExpressAsync::test_query_runtime_memory": (
+        "context object of an async Express execution (express:<part1>:<part2> ARN, RedriveCount present) "
+        "differs from the case's `context` values; building $$ is the engine's job"
+    ),
+}
 
 
 def _ids(cases: list[dict]) -> list[str]:
@@ -35,12 +41,9 @@ def _check(case: dict) -> None:
 
 CHOICE = folder_cases(CASES, "choiceoperators")
 INTRINSIC = folder_cases(CASES, "intrinsicfunctions")
-OTHER = [
-    c
-    for folder in ("assign", "outputdecl", "evaluatejsonata", "context_object")
-    for c in folder_cases(CASES, folder)
-    if not c["needs"]
-]
+_SEEN = {c["id"] for c in CHOICE + INTRINSIC}
+# Every other pure case; those with states beyond Pass/Choice/Succeed/Fail skip (the engine runs them).
+OTHER = [c for c in CASES if not c["needs"] and c["id"] not in _SEEN]
 
 
 def test_corpus_sizes_are_what_the_readme_says() -> None:
@@ -59,5 +62,5 @@ def test_intrinsic_function_cases(case: dict) -> None:
 
 
 @pytest.mark.parametrize("case", OTHER, ids=_ids(OTHER))
-def test_assign_output_and_jsonata_cases(case: dict) -> None:
+def test_other_pure_cases(case: dict) -> None:
     _check(case)

@@ -114,8 +114,9 @@ def _read_quoted(text: str, pos: int) -> tuple[str, int]:
     pos += 1
     while pos < len(text):
         ch = text[pos]
-        if ch == "\\" and pos + 1 < len(text):
-            out.append(text[pos + 1])
+        if ch == "\\" and pos + 1 < len(text) and text[pos + 1] == quote:
+            # Jayway unescapes only the quote character itself; other backslashes are literal.
+            out.append(quote)
             pos += 2
             continue
         if ch == quote:
