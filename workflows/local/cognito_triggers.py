@@ -176,9 +176,13 @@ class CognitoTriggers:
         if created.status != 200:
             raise TriggerError("UserLambdaValidationException",
                                f"UserMigration failed with error {created.json().get('message', created.error_code)}.")
-        self.moto.call("cognito-idp", "AdminSetUserPassword", {
+        password = self.moto.call("cognito-idp", "AdminSetUserPassword", {
             "UserPoolId": pool_id, "Username": user_name, "Password": params.get("PASSWORD", ""),
             "Permanent": status == "CONFIRMED"})
+        if password.status != 200:  # e.g. the legacy password breaks this pool's password policy
+            self.moto.call("cognito-idp", "AdminDeleteUser", {"UserPoolId": pool_id, "Username": user_name})
+            raise TriggerError(password.error_code or "InvalidPasswordException",
+                               str(password.json().get("message", "password rejected")))
 
     # -- confirmation -----------------------------------------------------------------------------
     def _post_confirmation(self, action: str, payload: dict[str, Any]) -> None:

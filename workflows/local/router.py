@@ -1,0 +1,41 @@
+"""One loopback port for everything: route each request to Step Functions, Cognito, the API or moto.
+
+AWS clients say which service they want in the X-Amz-Target header (JSON protocols) or in the
+SigV4 credential scope; API Gateway requests come under the stage path (`/local/...`). Anything
+else is moto's (DynamoDB, SQS, EventBridge, Cognito's JWKS at `/<pool>/.well-known/jwks.json`).
+One port keeps `AWS_ENDPOINT_URL` a single value for every SDK and Lambda in the stack.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Iterable
+
+from .cognito_triggers import TARGET_PREFIX as COGNITO_TARGET
+from .sfn_api import TARGET_PREFIX as SFN_TARGET
+
+WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
+
+
+class Router:
+    """WSGI dispatcher over the stack's apps."""
+
+    def __init__(self, *, stepfunctions: WsgiApp, cognito: WsgiApp, api: WsgiApp, api_prefix: str,
+                 aws: WsgiApp, info: Callable[[], dict[str, Any]]) -> None:
+        self.stepfunctions, self.cognito, self.api, self.aws = stepfunctions, cognito, api, aws
+        self.api_prefix = api_prefix.rstrip("/")
+        self.info = info
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        path = environ.get("PATH_INFO", "")
+        if target.startswith(SFN_TARGET) or "/states/aws4_request" in environ.get("HTTP_AUTHORIZATION", ""):
+            return self.stepfunctions(environ, start_response)
+        if target.startswith(COGNITO_TARGET):
+            return self.cognito(environ, start_response)
+        if path == self.api_prefix or path.startswith(self.api_prefix + "/"):
+            return self.api(environ, start_response)
+        if path == "/_local/health" and not target:
+            body = json.dumps(self.info()).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return self.aws(environ, start_response)

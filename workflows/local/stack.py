@@ -1,0 +1,267 @@
+"""The embedded local stack: moto + Cognito triggers + the engine + API Gateway, on one loopback port.
+
+Built the way the CDK app deploys the system: one users table and the legacy-users table, a user
+pool (numeric usernames, email alias, groups Admin/Registrar/User, an app client) whose LambdaConfig
+names the trigger functions (pre-token V2_0, post confirmation, user migration), the asl/ machines
+rendered by `workflows.definitions.render` with the same placeholder names, and the API routes of
+api/routes.json in front of them. The Lambda handlers from lambdas/ run in-process with the
+environment variables docs/contracts.md lists, pointed at this stack through AWS_ENDPOINT_URL.
+
+Clock: "virtual" (demo, tests: waits, retries and deadlines are instant; `advance()` moves time) or
+"real" (`workflows up`). The process environment is changed while the stack runs (the in-process
+Lambdas read it, as on AWS) and restored by `close()`.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from .api_gateway import ApiGateway
+from .cognito_triggers import CognitoTriggers
+from .lambdas import LambdaRegistry
+from .moto_services import ACCOUNT_ID, MotoServices
+from .router import Router
+from .server import LoopbackServer
+from .sfn_api import StepFunctionsApi
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+API_DIR = REPO_ROOT / "api"
+FUNCTIONS = ("authorizer", "token_customizer", "post_confirmation", "user_migration")
+GROUPS = ("Admin", "Registrar", "User")
+GROUP_SCOPES = {"Admin": ["users/admin", "users/write", "users/read"], "Registrar": ["users/write", "users/read"],
+                "User": ["users/read"]}
+CUSTOM_ATTRIBUTES = ("tenant_id", "legacy_user_id", "user_id", "plan", "display_name")
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+class LocalStack:
+    """Everything the CDK app deploys, in this process, served on 127.0.0.1:`port`."""
+
+    def __init__(self, *, clock: str = "virtual", port: int = 0, region_name: str = "us-east-1",
+                 stage: str = "local", name_prefix: str | None = None) -> None:
+        if clock not in ("virtual", "real"):
+            raise ValueError(f"clock must be 'virtual' or 'real', got {clock!r}")
+        self.clock, self.region_name, self.account_id, self.stage = clock, region_name, ACCOUNT_ID, stage
+        prefix = name_prefix or f"wf{uuid.uuid4().hex[:6]}"
+        self.users_table = f"{prefix}-users"
+        self.legacy_table = f"{prefix}-legacy-users"
+        self.pool_name = f"{prefix}-users"
+        self.moto = MotoServices(region_name)
+        self.lambdas = LambdaRegistry(region_name, self.account_id)
+        self._router: Router | None = None
+        self.server = LoopbackServer(self._dispatch, port=port)
+        self.user_pool_id = ""
+        self.client_id = ""
+        self.state_machines: dict[str, str] = {}
+        self.engine: Any = None
+        self.api: ApiGateway | None = None
+        self._saved_env: dict[str, str | None] = {}
+        self._clients: dict[str, Any] = {}
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+    def start(self) -> "LocalStack":
+        try:
+            self._set_env(CREDENTIALS, only_missing=True)
+            self._set_env({"AWS_ENDPOINT_URL": self.url, "AWS_REGION": self.region_name,
+                           "AWS_DEFAULT_REGION": self.region_name})
+            self._create_tables()
+            self._create_user_pool()
+            self._set_env(self.lambda_environment())
+            self._load_functions()
+            self._create_engine()
+            sfn_api = StepFunctionsApi(self.engine)
+            self.api = ApiGateway(api_dir=API_DIR, lambdas=self.lambdas, integration=sfn_api.handle,
+                                  placeholders={"StateMachineArn": self.state_machine_arn,
+                                                "ExecutionArnPrefix": self.execution_arn_prefix},
+                                  stage=self.stage, region_name=self.region_name, account_id=self.account_id)
+            self._router = Router(stepfunctions=sfn_api, cognito=CognitoTriggers(self.moto, self.lambdas),
+                                  api=self.api, api_prefix=self.api.prefix, aws=self.moto, info=self.outputs)
+            self.server.start()
+        except BaseException:
+            self._restore_env()
+            raise
+        return self
+
+    def close(self) -> None:
+        try:
+            self.server.close()
+        finally:
+            closer = getattr(self.engine, "close", None)
+            if callable(closer):
+                closer()
+            self._restore_env()
+
+    def __enter__(self) -> "LocalStack":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self._router is None:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"local stack is starting"]
+        return self._router(environ, start_response)
+
+    # -- what the stack exposes ---------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/{self.stage}"
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.url}/{self.user_pool_id}/.well-known/jwks.json"
+
+    def state_machine_arn(self, name: str) -> str:
+        return f"arn:aws:states:{self.region_name}:{self.account_id}:stateMachine:{name}"
+
+    def execution_arn_prefix(self, name: str) -> str:
+        return f"arn:aws:states:{self.region_name}:{self.account_id}:execution:{name}:"
+
+    def exports(self) -> dict[str, str]:
+        """The environment a shell (or another process) needs to use this stack."""
+        env = {f"AWS_ENDPOINT_URL_{s}": self.url for s in
+               ("STEPFUNCTIONS", "DYNAMODB", "COGNITO_IDENTITY_PROVIDER", "SQS")}
+        env.update({"AWS_REGION": self.region_name, "AWS_DEFAULT_REGION": self.region_name, **CREDENTIALS,
+                    "WORKFLOWS_ENDPOINT": self.url, "WORKFLOWS_API_URL": self.api_url})
+        return env
+
+    def outputs(self) -> dict[str, Any]:
+        """What the CDK stack would output, for this local deployment."""
+        return {"endpoint": self.url, "apiUrl": self.api_url, "region": self.region_name,
+                "accountId": self.account_id, "clock": self.clock, "usersTable": self.users_table,
+                "legacyUsersTable": self.legacy_table, "userPoolId": self.user_pool_id,
+                "userPoolClientId": self.client_id, "jwksUrl": self.jwks_url,
+                "stateMachines": dict(self.state_machines)}
+
+    def lambda_environment(self) -> dict[str, str]:
+        """The variables of docs/contracts.md, for every function (they do not collide)."""
+        return {
+            "USER_POOL_ID": self.user_pool_id, "CLIENT_IDS": self.client_id, "TOKEN_USE": "access",
+            "JWKS_URL": self.jwks_url, "TABLE_NAME": self.users_table, "MISSING_PROFILE_POLICY": "open",
+            "PROFILE_READ_TIMEOUT_MS": "2000", "GROUP_SCOPES": json.dumps(GROUP_SCOPES),
+            "PROFILE_STATE_MACHINE_ARN": self.state_machine_arn("create_profile"),
+            "LEGACY_TABLE_NAME": self.legacy_table,
+        }
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for `service` pointed at this stack (cached)."""
+        if service not in self._clients:
+            import boto3
+
+            self._clients[service] = boto3.client(
+                service, endpoint_url=self.url, region_name=self.region_name,
+                aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+        return self._clients[service]
+
+    def advance(self, seconds: float) -> None:
+        """Move the virtual clock (deadlines, waits); only with clock="virtual"."""
+        self.engine.advance(seconds)
+
+    def put_legacy_user(self, *, email: str, password: str, legacy_user_id: str, display_name: str = "",
+                        tenant_id: str = "") -> dict[str, Any]:
+        """A user of the old system, for the user-migration trigger to find."""
+        import boto3
+
+        from lambdas.user_migration.legacy_store import put_legacy_user
+
+        table = boto3.resource("dynamodb", endpoint_url=self.url, region_name=self.region_name,
+                               aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                               aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"]).Table(self.legacy_table)
+        return put_legacy_user(table, email=email, password=password, legacy_user_id=legacy_user_id,
+                               display_name=display_name, tenant_id=tenant_id, iterations=1000)
+
+    # -- building -----------------------------------------------------------------------------------
+    def _call(self, service: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        response = self.moto.call(service, action, payload)
+        if response.status != 200:
+            raise RuntimeError(f"local stack: {service} {action} failed: {response.body.decode()[:300]}")
+        return response.json()
+
+    def _create_tables(self) -> None:
+        self._call("dynamodb", "CreateTable", {
+            "TableName": self.users_table, "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                     {"AttributeName": "sk", "AttributeType": "S"}]})
+        self._call("dynamodb", "CreateTable", {
+            "TableName": self.legacy_table, "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "username", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "username", "AttributeType": "S"}]})
+
+    def _create_user_pool(self) -> None:
+        pool = self._call("cognito-idp", "CreateUserPool", {
+            "PoolName": self.pool_name, "AliasAttributes": ["email"], "AutoVerifiedAttributes": ["email"],
+            "Schema": [{"Name": name, "AttributeDataType": "String", "Mutable": True} for name in CUSTOM_ATTRIBUTES],
+            "LambdaConfig": {
+                "PreTokenGenerationConfig": {"LambdaVersion": "V2_0",
+                                             "LambdaArn": self.lambdas.arn("token_customizer")},
+                "PostConfirmation": self.lambdas.arn("post_confirmation"),
+                "UserMigration": self.lambdas.arn("user_migration"),
+            }})["UserPool"]
+        self.user_pool_id = pool["Id"]
+        for group in GROUPS:
+            self._call("cognito-idp", "CreateGroup", {"UserPoolId": self.user_pool_id, "GroupName": group})
+        client = self._call("cognito-idp", "CreateUserPoolClient", {
+            "UserPoolId": self.user_pool_id, "ClientName": "app", "GenerateSecret": False,
+            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                                  "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]})["UserPoolClient"]
+        self.client_id = client["ClientId"]
+
+    def _load_functions(self) -> None:
+        if str(REPO_ROOT) not in sys.path:
+            sys.path.insert(0, str(REPO_ROOT))
+        for name in FUNCTIONS:
+            module = importlib.import_module(f"lambdas.{name}.handler")
+            for hook, args in (("set_client_factory", (None,)), ("reset", ())):
+                if callable(getattr(module, hook, None)):
+                    getattr(module, hook)(*args)  # forget clients/config of an earlier stack
+            self.lambdas.register(name, module.handler)
+
+    def _create_engine(self) -> None:
+        from workflows.definitions import MACHINE_TYPES, MACHINES, asl_path, render
+        from workflows.engine import StepFunctions
+
+        self.engine = StepFunctions(region_name=self.region_name, account_id=self.account_id,
+                                    clock=self.clock, client_factory=self.client)
+        for name in FUNCTIONS:
+            self.engine.register_lambda(name, self.lambdas.handler(name))
+        params = {
+            "UsersTable": self.users_table, "UserPoolId": self.user_pool_id, "EventBusName": "default",
+            "CreateProfileStateMachineArn": self.state_machine_arn("create_profile"),
+            "MigrateUserStateMachineArn": self.state_machine_arn("migrate_user"),
+            "AccountId": self.account_id, "Region": self.region_name, "Partition": "aws",
+        }
+        for name in MACHINES:
+            if not asl_path(name).exists():
+                continue
+            created = self.engine.create_state_machine(
+                name=name, definition=render(name, params), type=MACHINE_TYPES.get(name, "STANDARD"),
+                roleArn=f"arn:aws:iam::{self.account_id}:role/{name}-role")
+            self.state_machines[name] = created["stateMachineArn"]
+
+    # -- environment --------------------------------------------------------------------------------
+    def _set_env(self, values: dict[str, str], only_missing: bool = False) -> None:
+        for key, value in values.items():
+            if only_missing and os.environ.get(key):
+                continue
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    def _restore_env(self) -> None:
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env.clear()
