@@ -1,0 +1,35 @@
+"""Run each corpus case at most once per process and remember its verdict."""
+from __future__ import annotations
+
+import functools
+
+from .compare import CaseResult, compare
+from .corpus import load_cases, runnable
+from .runner import run_case
+from .services import moto_client_factory
+
+
+@functools.lru_cache(maxsize=None)
+def cases_by_id() -> dict[str, dict]:
+    return {case["id"]: case for case in load_cases()}
+
+
+@functools.lru_cache(maxsize=None)
+def result_for(case_id: str) -> CaseResult:
+    case = cases_by_id()[case_id]
+    if case["needs"] and case["needs"] != ["lambda"]:
+        with moto_client_factory(case) as factory:
+            return compare(case, run_case(case, factory))
+    return compare(case, run_case(case))
+
+
+def all_results() -> tuple[list[CaseResult], dict[str, str]]:
+    results: list[CaseResult] = []
+    skipped: dict[str, str] = {}
+    for case_id, case in cases_by_id().items():
+        reason = runnable(case)
+        if reason:
+            skipped[case_id] = reason
+        else:
+            results.append(result_for(case_id))
+    return results, skipped

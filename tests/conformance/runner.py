@@ -1,0 +1,180 @@
+"""Run one corpus case through `workflows.engine.StepFunctions` and collect what AWS would show.
+
+Only the engine's public face is used (create_state_machine, start_execution /
+start_sync_execution, describe_execution, get_execution_history, register_lambda). Each case gets
+its own engine: cases reuse function names with different handler code.
+
+Placeholders in the definition and input (`<region>`, `<ArnPart_0idx>`, `<lambda_function_name>`)
+are replaced by concrete, valid values; the matcher binds the recorded placeholders to whatever the
+engine then shows, consistently within the case.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import os
+import re
+import signal
+import threading
+import types
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+REGION = "us-east-1"
+PARTITION = "aws"
+ACCOUNT = "111111111111"
+CASE_TIME_LIMIT_S = 5.0
+TOKEN = re.compile(r"<([A-Za-z][A-Za-z0-9_\-.:]*)>")
+KEEP_TOKENS = {"omitted"}  # literal text in a definition, not a snapshot placeholder
+
+
+@dataclass
+class Observed:
+    status: str | None = None
+    output: Any = None  # JSON text as the API returns it
+    error: str | None = None
+    cause: str | None = None
+    history: list[dict[str, Any]] | None = None
+    problem: str | None = None  # the harness or the engine raised instead of returning
+    notes: list[str] = field(default_factory=list)
+
+
+def concrete_name(token: str) -> str:
+    if token == "partition":
+        return PARTITION
+    if token == "region":
+        return REGION
+    return re.sub(r"[^A-Za-z0-9_\-.]", "_", token)
+
+
+def concretize(value: Any, timestamps: dict[str, str] | None = None) -> Any:
+    """Replace snapshot placeholders with concrete values, recursively."""
+    if isinstance(value, str):
+        def repl(found: re.Match[str]) -> str:
+            token = found.group(1)
+            if token in KEEP_TOKENS:
+                return found.group(0)
+            if token == "timestamp" and timestamps is not None and "timestamp" in timestamps:
+                return timestamps["timestamp"]
+            return concrete_name(token)
+        return TOKEN.sub(repl, value)
+    if isinstance(value, dict):
+        return {concretize(k, timestamps): concretize(v, timestamps) for k, v in value.items()}
+    if isinstance(value, list):
+        return [concretize(v, timestamps) for v in value]
+    return value
+
+
+def runtime_timestamp(description: str, now: datetime.datetime) -> str:
+    """Compute the `<timestamp>` a test computed at run time from its README description."""
+    days = re.search(r"\+ (\d+) days", description)
+    moment = now + datetime.timedelta(days=int(days.group(1))) if days else now
+    fmt = re.search(r"formatted (\S+)", description).group(1)
+    text = moment.strftime(fmt)
+    suffix = re.search(r"followed by '([^']*)'", description)
+    return text + (suffix.group(1) if suffix else "")
+
+
+def _load_handler(spec: dict[str, Any]) -> Callable[[Any, Any], Any]:
+    module = types.ModuleType(spec["handler"].split(".")[0])
+    module.__file__ = spec.get("source_path") or "handler.py"
+    exec(compile(spec["code"], module.__file__, "exec"), module.__dict__)  # noqa: S102 - corpus code
+    handler = getattr(module, spec["handler"].rsplit(".", 1)[-1])
+    environment = spec.get("environment") or {}
+    if not environment:
+        return handler
+
+    def with_environment(event: Any, context: Any) -> Any:
+        saved = {k: os.environ.get(k) for k in environment}
+        os.environ.update({k: str(v) for k, v in environment.items()})
+        try:
+            return handler(event, context)
+        finally:
+            for key, old in saved.items():
+                if old is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = old
+
+    return with_environment
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Stop a runaway execution (an engine bug must fail one case, not hang the suite)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"case ran longer than {seconds} s of wall time")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+    while True:
+        page = sfn.get_execution_history(**kwargs)
+        events.extend(page["events"])
+        if not page.get("nextToken"):
+            return events
+        kwargs["nextToken"] = page["nextToken"]
+
+
+def run_case(case: dict[str, Any], client_factory: Callable[[str], Any] | None = None) -> Observed:
+    observed = Observed()
+    try:
+        with time_limit(CASE_TIME_LIMIT_S):
+            _run(case, observed, client_factory)
+    except Exception as exc:  # noqa: BLE001 - any engine failure is a reported difference
+        observed.problem = f"{type(exc).__name__}: {str(exc)[:300]}"
+    return observed
+
+
+def _run(case: dict[str, Any], observed: Observed, client_factory: Callable[[str], Any] | None) -> None:
+    from workflows.engine import StepFunctions
+
+    context = case.get("context") or {}
+    timestamps = {}
+    for token, description in (case.get("input_placeholders") or {}).items():
+        if token == "<timestamp>":
+            timestamps["timestamp"] = runtime_timestamp(description, datetime.datetime.now(datetime.timezone.utc))
+    sfn = StepFunctions(region_name=REGION, account_id=context.get("accountId", ACCOUNT),
+                        client_factory=client_factory)
+    for spec in case.get("lambda_code") or []:
+        handler = _load_handler(spec)
+        for alias in {spec["function_name"], spec["function_arn"]}:
+            sfn.register_lambda(concretize(alias), handler)
+    definition = concretize(case["definition"])
+    name = concrete_name(context.get("stateMachineName", "<StateMachine>").strip("<>"))
+    role = concretize(context.get("roleArn", f"arn:aws:iam::{ACCOUNT}:role/conformance"))
+    created = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=role,
+                                       type=case["state_machine_type"])
+    payload = json.dumps(concretize(case["input"], timestamps))
+    start: dict[str, Any] = {"stateMachineArn": created["stateMachineArn"], "input": payload}
+    if context.get("executionName"):
+        start["name"] = concrete_name(context["executionName"].strip("<>"))
+    if case["state_machine_type"] == "EXPRESS" and case["history"] is None:
+        response = sfn.start_sync_execution(**start)
+        observed.status = response.get("status")
+        observed.output = response.get("output")
+        observed.error = response.get("error")
+        observed.cause = response.get("cause")
+        return
+    started = sfn.start_execution(**start)
+    described = sfn.describe_execution(executionArn=started["executionArn"])
+    observed.status = described.get("status")
+    observed.output = described.get("output")
+    observed.error = described.get("error")
+    observed.cause = described.get("cause")
+    if case["history"] is not None:
+        observed.history = _history(sfn, started["executionArn"])
