@@ -16,11 +16,11 @@ from typing import Any, Callable
 from workflows.engine import errors as names
 from workflows.engine.expressions.errors import EvaluationError
 from workflows.engine.expressions.jsonata_eval import compile_jsonata, evaluate_jsonata, strip_template
-from workflows.engine.expressions.jsonpath import CompiledPath, _definite, _indefinite, _PathNotFound, _root_value, compile_path
+from workflows.engine.expressions.jsonpath import MISSING as _MISSING
+from workflows.engine.expressions.jsonpath import CompiledPath, compile_path, lookup
 from workflows.engine.expressions.timestamps import parse_timestamp
 
 Predicate = Callable[[Any, Any, Any, Any], bool]  # (data, context, variables, states)
-_MISSING = object()
 
 _COMPARATORS = {
     "Equals": operator.eq,
@@ -67,18 +67,7 @@ COMPARISON_OPERATORS = frozenset(
 
 def _lookup(compiled: CompiledPath, data: Any, context: Any, variables: Any) -> Any:
     """The value at a Choice path, or _MISSING."""
-    try:
-        root = _root_value(compiled, data, context, variables, "Variable")
-    except EvaluationError:
-        return _MISSING
-    if not compiled.definite:
-        return _indefinite(compiled, root)
-    if not compiled.keys:
-        return root
-    try:
-        return _definite(compiled, root)
-    except _PathNotFound:
-        return _MISSING
+    return lookup(compiled, data, context=context, variables=variables)
 
 
 def _invalid(path: str) -> EvaluationError:
