@@ -1,0 +1,135 @@
+"""Static rules every asl/ file must keep: statelint-clean, JSONPath, bounded retries, timeouts.
+
+These read the definitions only; behaviour is tested on the engine in the other modules.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from statelint.config import Config
+from statelint.linter import Linter
+from statelint.problem import ProblemType
+
+from workflows.definitions import KNOWN_PLACEHOLDERS, MACHINES, render, source
+
+PARAMS = {
+    "UsersTable": "users",
+    "UserPoolId": "us-east-1_Example",
+    "EventBusName": "default",
+    "MigrateUserStateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:migrate_user",
+    **{name: "x" for name in KNOWN_PLACEHOLDERS if name not in {"UsersTable", "UserPoolId", "EventBusName", "MigrateUserStateMachineArn"}},
+}
+
+
+def walk_states(states: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every state, nested Map/Parallel states included, with a dotted name."""
+    for name, state in states.items():
+        yield prefix + name, state
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if processor:
+            yield from walk_states(processor["States"], f"{prefix}{name}.")
+        for i, branch in enumerate(state.get("Branches", [])):
+            yield from walk_states(branch["States"], f"{prefix}{name}[{i}].")
+
+
+def machine(name: str) -> dict[str, Any]:
+    return json.loads(render(name, PARAMS))
+
+
+def lint(text: str) -> list[str]:
+    # FLOAT: statelint wrongly rejects an integer BackoffRate, which AWS accepts.
+    return Linter.validate(text, Config({ProblemType.FLOAT}))
+
+
+@pytest.mark.parametrize("name", MACHINES)
+def test_statelint_accepts_source_and_rendered(name: str) -> None:
+    assert lint(source(name)) == []
+    assert lint(render(name, PARAMS)) == []
+
+
+def test_statelint_check_is_live() -> None:
+    broken = machine("guard")
+    broken["States"]["RecordOutcome"]["Next"] = "NoSuchState"
+    problems = lint(json.dumps(broken))
+    assert any("NoSuchState" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("name", MACHINES)
+def test_jsonpath_query_language(name: str) -> None:
+    doc = machine(name)
+    assert doc.get("QueryLanguage") == "JSONPath"
+    for state_name, state in walk_states(doc["States"]):
+        assert state.get("QueryLanguage", "JSONPath") == "JSONPath", state_name
+        assert "Arguments" not in state and "Output" not in state, state_name
+
+
+@pytest.mark.parametrize("name", MACHINES)
+def test_every_task_has_a_timeout_and_callbacks_a_heartbeat(name: str) -> None:
+    for state_name, state in walk_states(machine(name)["States"]):
+        if state["Type"] != "Task":
+            continue
+        assert "TimeoutSeconds" in state or "TimeoutSecondsPath" in state, f"{name}.{state_name} has no timeout"
+        if state["Resource"].endswith(".waitForTaskToken"):
+            assert "HeartbeatSeconds" in state or "HeartbeatSecondsPath" in state, f"{name}.{state_name}"
+            caught = {e for c in state.get("Catch", []) for e in c["ErrorEquals"]}
+            assert {"States.Timeout", "States.HeartbeatTimeout"} <= caught, f"{name}.{state_name}"
+
+
+@pytest.mark.parametrize("name", MACHINES)
+def test_retries_are_bounded_with_backoff_and_full_jitter(name: str) -> None:
+    for state_name, state in walk_states(machine(name)["States"]):
+        for retrier in state.get("Retry", []):
+            where = f"{name}.{state_name} {retrier['ErrorEquals']}"
+            assert 1 <= retrier["MaxAttempts"] <= 5, where
+            assert retrier["BackoffRate"] >= 1.5, where
+            assert retrier["JitterStrategy"] == "FULL", where
+            assert retrier["MaxDelaySeconds"] <= 10, where
+            assert "States.ALL" not in retrier["ErrorEquals"], f"{where}: never retry everything"
+
+
+def test_signup_allocates_with_one_atomic_add() -> None:
+    doc = machine("signup")
+    allocate = doc["States"]["AllocateUserId"]
+    assert allocate["Resource"] == "arn:aws:states:::dynamodb:updateItem"
+    params = allocate["Parameters"]
+    assert params["UpdateExpression"].startswith("ADD ")
+    assert params["ReturnValues"] == "UPDATED_NEW"
+    assert params["Key"] == {"pk": {"S": "COUNTER#userId"}, "sk": {"S": "COUNTER"}}
+    # no read of the counter anywhere: a read-then-write loop is the bug this design avoids
+    for state_name, state in walk_states(doc["States"]):
+        assert not state.get("Resource", "").endswith(("getItem", "query", "scan")), state_name
+    throttles = {e for r in allocate["Retry"] for e in r["ErrorEquals"]}
+    assert "DynamoDB.ProvisionedThroughputExceededException" in throttles
+    assert "DynamoDB.ThrottlingException" in throttles
+
+
+def test_signup_cognito_calls_retry_throttling() -> None:
+    create = machine("signup")["States"]["CreateCognitoUser"]
+    assert create["Resource"] == "arn:aws:states:::aws-sdk:cognitoidentityprovider:adminCreateUser"
+    assert any("CognitoIdentityProvider.TooManyRequestsException" in r["ErrorEquals"] for r in create["Retry"])
+    assert any(c["ErrorEquals"] == ["States.Timeout"] for c in create["Catch"])
+
+
+def test_guard_uses_sync2_and_names_timeout_and_taskfailed() -> None:
+    run = machine("guard")["States"]["RunChild"]
+    assert run["Resource"] == "arn:aws:states:::states:startExecution.sync:2"
+    caught = [c["ErrorEquals"] for c in run["Catch"]]
+    assert caught == [["States.Timeout"], ["States.TaskFailed"], ["States.ALL"]]
+
+
+def test_migration_fallback_invites_by_email_without_suppressing() -> None:
+    invite = machine("migrate_user")["States"]["InviteUser"]["Parameters"]
+    assert invite["DesiredDeliveryMediums"] == ["EMAIL"]
+    assert invite.get("MessageAction") != "SUPPRESS"
+    assert "TemporaryPassword" not in invite  # Cognito generates it; it never enters the history
+
+
+def test_batch_names_executions_deterministically() -> None:
+    start = machine("migrate_batch")["States"]["StartMigrations"]["ItemProcessor"]["States"]["StartMigration"]
+    assert start["Resource"] == "arn:aws:states:::states:startExecution"
+    assert "UUID" not in start["Parameters"]["Name.$"] and "legacyUserId" in start["Parameters"]["Name.$"]
+    assert start["Parameters"]["StateMachineArn"] == PARAMS["MigrateUserStateMachineArn"]
+    assert start["Catch"][0]["ErrorEquals"] == ["StepFunctions.ExecutionAlreadyExistsException"]
