@@ -43,14 +43,25 @@ def test_routes_file_declares_the_three_routes_with_existing_files_and_machines(
     assert route("GET", "/executions/{executionId}")["groups"] == []
 
 
-def test_signup_request_passes_the_body_through_even_with_quotes_and_unicode() -> None:
-    body = {"email": "o'brien@example.com", "displayName": "Seán \"Shaun\" O'Brien / \\x", "groups": ["User"]}
+def signup_input(body: object) -> dict:
     text, _ = render(route("POST", "/users")["requestTemplate"], PLACEHOLDERS, json.dumps(body),
                      authorizer=CALLER, request_id="abc-123")
-    request = json.loads(text)  # must be valid JSON although escapeJavaScript wrote \' for '
+    request = json.loads(text)  # must be valid JSON although escapeJavaScript wrote \\' for '
     assert request["stateMachineArn"] == MACHINE_ARN
     assert request["name"] == "abc-123"
-    assert json.loads(request["input"]) == body
+    return json.loads(request["input"])
+
+
+def test_signup_input_lower_cases_the_email_and_keeps_quotes_and_unicode() -> None:
+    body = {"email": "O'Brien+\"x\"@Example.COM", "displayName": "Seán \"Shaun\" O'Brien / \\x",
+            "tenantId": "t-1", "plan": "pro", "groups": ["User", "Registrar"], "emailVerified": False}
+    assert signup_input(body) == {**body, "email": "o'brien+\"x\"@example.com"}
+
+
+def test_signup_input_is_an_allow_list_and_leaves_type_errors_to_the_workflow() -> None:
+    assert signup_input({"email": "a@b.co", "isAdmin": True, "displayName": None}) == {"email": "a@b.co"}
+    assert signup_input({"email": 42, "emailVerified": "yes"}) == {"email": 42, "emailVerified": "yes"}
+    assert signup_input({}) == {"email": None}
 
 
 @pytest.mark.parametrize(

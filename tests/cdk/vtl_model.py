@@ -14,6 +14,10 @@ from typing import Any
 
 import airspeed
 
+# Java String methods the templates call that airspeed does not provide (API Gateway runs Java
+# Velocity); an emulation of API Gateway must add them too (api/README.md lists them).
+airspeed.__additional_methods__[str].setdefault("toLowerCase", lambda self: self.lower())
+
 API_DIR = Path(__file__).resolve().parents[2] / "api"
 
 
