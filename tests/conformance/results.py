@@ -18,8 +18,8 @@ def cases_by_id() -> dict[str, dict]:
 def result_for(case_id: str) -> CaseResult:
     case = cases_by_id()[case_id]
     if case["needs"] and case["needs"] != ["lambda"]:
-        with moto_client_factory(case) as factory:
-            return compare(case, run_case(case, factory))
+        with moto_client_factory(case) as (factory, replacements):
+            return compare(case, run_case(case, factory, replacements))
     return compare(case, run_case(case))
 
 

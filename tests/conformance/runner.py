@@ -130,17 +130,30 @@ def _history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
         kwargs["nextToken"] = page["nextToken"]
 
 
-def run_case(case: dict[str, Any], client_factory: Callable[[str], Any] | None = None) -> Observed:
+def run_case(case: dict[str, Any], client_factory: Callable[[str], Any] | None = None,
+             replacements: dict[str, str] | None = None) -> Observed:
+    """`replacements` swaps whole concrete strings for provisioned values (a real queue URL)."""
     observed = Observed()
     try:
         with time_limit(CASE_TIME_LIMIT_S):
-            _run(case, observed, client_factory)
+            _run(case, observed, client_factory, replacements or {})
     except Exception as exc:  # noqa: BLE001 - any engine failure is a reported difference
         observed.problem = f"{type(exc).__name__}: {str(exc)[:300]}"
     return observed
 
 
-def _run(case: dict[str, Any], observed: Observed, client_factory: Callable[[str], Any] | None) -> None:
+def _replace(value: Any, replacements: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return replacements.get(value, value)
+    if isinstance(value, dict):
+        return {k: _replace(v, replacements) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace(v, replacements) for v in value]
+    return value
+
+
+def _run(case: dict[str, Any], observed: Observed, client_factory: Callable[[str], Any] | None,
+         replacements: dict[str, str]) -> None:
     from workflows.engine import StepFunctions
 
     context = case.get("context") or {}
@@ -154,12 +167,12 @@ def _run(case: dict[str, Any], observed: Observed, client_factory: Callable[[str
         handler = _load_handler(spec)
         for alias in {spec["function_name"], spec["function_arn"]}:
             sfn.register_lambda(concretize(alias), handler)
-    definition = concretize(case["definition"])
+    definition = _replace(concretize(case["definition"]), replacements)
     name = concrete_name(context.get("stateMachineName", "<StateMachine>").strip("<>"))
     role = concretize(context.get("roleArn", f"arn:aws:iam::{ACCOUNT}:role/conformance"))
     created = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=role,
                                        type=case["state_machine_type"])
-    payload = json.dumps(concretize(case["input"], timestamps))
+    payload = json.dumps(_replace(concretize(case["input"], timestamps), replacements))
     start: dict[str, Any] = {"stateMachineArn": created["stateMachineArn"], "input": payload}
     if context.get("executionName"):
         start["name"] = concrete_name(context["executionName"].strip("<>"))
