@@ -1,0 +1,83 @@
+"""Input and output processing of one state, in both query languages.
+
+JSONPath: InputPath -> Parameters -> (work) -> ResultSelector -> ResultPath -> OutputPath, with
+Assign evaluated against the state's result and the variables as they were when the state began.
+JSONata: Arguments, Output and Assign evaluated against `$states` (input, result, errorOutput,
+context). Errors from the expressions package keep AWS's error name; the state runner adds the
+"An error occurred while executing the state ..." prefix to their cause.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from workflows.engine.expressions import jsonpath_get, jsonpath_set, render_payload
+from workflows.engine.model import UNSET, State
+from workflows.engine.runtime import Frame
+
+
+def _jsonata():
+    from workflows.engine import expressions
+
+    return expressions.render_jsonata, expressions.evaluate_jsonata
+
+
+def input_path(state: State, raw: Any, frame: Frame, ctx: dict) -> Any:
+    path = state.input_path
+    if path is UNSET or path == "$":
+        return raw
+    if path is None:
+        return {}
+    return jsonpath_get(path, raw, context=ctx, variables=frame.variables, field="InputPath")
+
+
+def parameters(template: Any, data: Any, frame: Frame, ctx: dict, field: str = "Parameters") -> Any:
+    if template is UNSET:
+        return data
+    return render_payload(template, data, context=ctx, variables=frame.variables, field=field)
+
+
+def result_selector(state: Any, result: Any, frame: Frame, ctx: dict) -> Any:
+    if state.result_selector is UNSET:
+        return result
+    return render_payload(state.result_selector, result, context=ctx, variables=frame.variables,
+                          field="ResultSelector")
+
+
+def result_path(path: Any, raw: Any, result: Any) -> Any:
+    if path is UNSET or path == "$":
+        return result
+    if path is None:
+        return raw
+    return jsonpath_set(raw, path, result, field="ResultPath")
+
+
+def output_path(state: State, data: Any, frame: Frame, ctx: dict) -> Any:
+    path = state.output_path
+    if path is UNSET or path == "$":
+        return data
+    if path is None:
+        return {}
+    return jsonpath_get(path, data, context=ctx, variables=frame.variables, field="OutputPath")
+
+
+def jsonata_value(template: Any, frame: Frame, states: dict, field: str) -> Any:
+    render_jsonata, _ = _jsonata()
+    return render_jsonata(template, states=states, variables=frame.variables, field=field)
+
+
+def assignments(assign: Any, jsonata: bool, data: Any, frame: Frame, ctx: dict,
+                states: dict | None) -> dict[str, Any] | None:
+    """New variable values (not yet applied: outputs of the same state still see the old ones)."""
+    if assign is UNSET:
+        return None
+    if jsonata:
+        values = jsonata_value(assign, frame, states or {}, "Assign")
+    else:
+        values = render_payload(assign, data, context=ctx, variables=frame.variables, field="Assign")
+    return dict(values)
+
+
+def jsonata_output(output: Any, default: Any, frame: Frame, states: dict) -> Any:
+    if output is UNSET:
+        return default
+    return jsonata_value(output, frame, states, "Output")

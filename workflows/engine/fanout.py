@@ -1,0 +1,312 @@
+"""Parallel and Map states: children spawned on the scheduler, results gathered in order.
+
+Inline Map iterations and Parallel branches record their events in the parent's history; a
+DISTRIBUTED Map runs each item as a child execution of a map run (its events stay out of the
+parent history, as on AWS: MapRunStarted / MapRunSucceeded only). MaxConcurrency bounds the
+number of live children; ToleratedFailureCount/Percentage decide when failed items fail the state
+with States.ExceedToleratedFailureThreshold.
+"""
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Any
+
+from workflows.engine import errors as names
+from workflows.engine import model as m
+from workflows.engine.dataflow import (
+    assignments, input_path, jsonata_output, jsonata_value, output_path, parameters, result_path,
+    result_selector,
+)
+from workflows.engine.errors import StatesError
+from workflows.engine.expressions import EvaluationError, jsonpath_get
+from workflows.engine.interpreter import HANDLERS, exit_state, jsonata_states, run_program, transition
+from workflows.engine.item_reader import read_items
+from workflows.engine.retry import with_recovery
+from workflows.engine.runtime import Execution, Frame, dumps
+from workflows.engine.scheduler import Cancelled, Future
+
+
+def _finish_result(state: m.RetryingState, raw: Any, result: Any, frame: Frame, ctx: dict):
+    if state.jsonata:
+        states = jsonata_states(raw, ctx, result=result)
+        assigned = assignments(state.assign, True, result, frame, ctx, states)
+        output = jsonata_output(state.output, result, frame, states)
+    else:
+        selected = result_selector(state, result, frame, ctx)
+        assigned = assignments(state.assign, False, selected, frame, ctx, None)
+        output = output_path(state, result_path(state.result_path, raw, selected), frame, ctx)
+    exit_state(frame, state, output, assigned)
+    return transition(state), output
+
+
+async def _gather(frame: Frame, coros: list, limit: int, tolerated: Any = None) -> list[Any]:
+    """Run coroutines with at most `limit` alive (0 = all); results in order.
+
+    `tolerated(failures) -> bool` lets a Map keep going past failed items; otherwise the first
+    failure cancels the rest and is raised."""
+    scheduler = frame.execution.engine.scheduler
+    results: list[Any] = [None] * len(coros)
+    failures: list[StatesError] = []
+    live: dict[Any, int] = {}
+    pending = list(enumerate(coros))
+    pending.reverse()
+    wake = Future()
+
+    def on_done(task: Any) -> None:
+        wake.set_result(None)
+
+    def launch() -> None:
+        while pending and (limit <= 0 or len(live) < limit):
+            index, coro = pending.pop()
+            task = scheduler.spawn(coro)
+            live[task] = index
+            task.add_done_callback(on_done)
+
+    launch()
+    try:
+        while live:
+            finished = [t for t in live if t.done()]
+            if not finished:
+                wake = Future()
+                for t in live:
+                    t.add_done_callback(lambda _t, w=wake: w.set_result(None))
+                await wake
+                continue
+            for task in finished:
+                index = live.pop(task)
+                error = task.exception()
+                if error is None:
+                    results[index] = task.result()
+                    continue
+                if not isinstance(error, StatesError):
+                    raise error
+                failures.append(error)
+                if tolerated is None or not tolerated(len(failures)):
+                    raise error
+                results[index] = None
+            launch()
+    except BaseException:
+        for task in live:
+            task.cancel()
+        for _, coro in pending:
+            coro.close()
+        raise
+    return results
+
+
+# ---- Parallel ----------------------------------------------------------------------------------
+async def run_parallel(state: m.ParallelState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
+    async def attempt(retry_count: int):
+        ctx = frame.context(state.name, entered_at, retry_count)
+        if state.jsonata:
+            value = raw if state.parameters is m.UNSET else jsonata_value(
+                state.parameters, frame, jsonata_states(raw, ctx), "Arguments")
+        else:
+            value = parameters(state.parameters, input_path(state, raw, frame, ctx), frame, ctx)
+        frame.emit("ParallelStateStarted")
+        children = [frame.child(branch) for branch in state.branches]
+        try:
+            result = await _gather(frame, [run_program(b, value, c) for b, c in zip(state.branches, children)], 0)
+        except StatesError:
+            frame.last_id = max(c.last_id for c in children)
+            frame.emit("ParallelStateFailed")
+            raise
+        frame.last_id = max(c.last_id for c in children)
+        frame.emit("ParallelStateSucceeded")
+        return _finish_result(state, raw, result, frame, ctx)
+
+    return await with_recovery(state, raw, frame, entered_id, entered_at, attempt)
+
+
+# ---- Map ---------------------------------------------------------------------------------------
+def _number(state: m.MapState, value: Any, path: Any, field: str, raw: Any, frame: Frame, ctx: dict,
+            states: dict | None) -> Any:
+    if path is not m.UNSET:
+        value = jsonpath_get(path, raw, context=ctx, variables=frame.variables, field=f"{field}Path")
+        if isinstance(value, str):
+            try:
+                value = float(value) if "." in value else int(value)
+            except ValueError:
+                pass
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise EvaluationError(names.RUNTIME, f"The {field}Path field refers to value \"{value}\" "
+                                                 f"which is not a valid {'integer' if field != 'ToleratedFailurePercentage' else 'number'}: {path}")
+        return value
+    if isinstance(value, str) and state.jsonata:
+        return jsonata_value(value, frame, states or {}, field)
+    return None if value is m.UNSET else value
+
+
+def _items(state: m.MapState, raw: Any, effective: Any, frame: Frame, ctx: dict, states: dict | None) -> list:
+    if state.item_reader is not m.UNSET:
+        items = read_items(state, effective, frame, ctx, states)
+    elif state.jsonata:
+        items = raw if state.items is m.UNSET else jsonata_value(state.items, frame, states or {}, "Items")
+        if not isinstance(items, list):
+            expr = state.items[2:-2].strip() if isinstance(state.items, str) else dumps(state.items)
+            raise _located(EvaluationError(
+                names.QUERY_EVALUATION_ERROR,
+                f"The JSONata expression '{expr}' specified for the field 'Items' returned an unexpected "
+                f"result type. Expected 'array', but was '{_type(items)}' for value: {dumps(items)}"), "Items")
+    else:
+        path = "$" if state.items_path is m.UNSET else state.items_path
+        items = jsonpath_get(path, effective, context=ctx, variables=frame.variables, field="ItemsPath")
+        if not isinstance(items, list):
+            raise EvaluationError(names.RUNTIME,
+                                  f"Item path {path} in state {state.name} does not refer to an array. "
+                                  f"Value: {dumps(items)}")
+    return items
+
+
+def _located(error: EvaluationError, location: str) -> EvaluationError:
+    error.location = location  # type: ignore[attr-defined]
+    return error
+
+
+def _type(value: Any) -> str:
+    from workflows.engine.interpreter import _json_type
+
+    return _json_type(value)
+
+
+def _select(state: m.MapState, items: list, effective: Any, raw: Any, frame: Frame, ctx: dict) -> list:
+    if state.item_selector is m.UNSET:
+        return items
+    selected = []
+    for index, item in enumerate(items):
+        item_ctx = dict(ctx)
+        item_ctx["Map"] = {"Item": {"Index": index, "Value": item}}
+        if state.jsonata:
+            states = jsonata_states(raw, item_ctx)
+            selected.append(jsonata_value(state.item_selector, frame, states, "ItemSelector"))
+        else:
+            selected.append(parameters(state.item_selector, effective, frame, item_ctx, field="ItemSelector"))
+    return selected
+
+
+def _batch(state: m.MapState, items: list, effective: Any, frame: Frame, ctx: dict) -> list:
+    if state.item_batcher is m.UNSET:
+        return items
+    batcher = state.item_batcher
+    size = batcher.get("MaxItemsPerBatch")
+    if "MaxItemsPerBatchPath" in batcher:
+        size = jsonpath_get(batcher["MaxItemsPerBatchPath"], effective, context=ctx,
+                            variables=frame.variables, field="MaxItemsPerBatchPath")
+    size = int(size) if size else len(items) or 1
+    batch_input = batcher.get("BatchInput")
+    if batch_input is not None and not state.jsonata:
+        batch_input = parameters(batch_input, effective, frame, ctx, field="BatchInput")
+    batches = []
+    for start in range(0, len(items), size):
+        batch: dict[str, Any] = {}
+        if batch_input is not None:
+            batch["BatchInput"] = batch_input
+        batch["Items"] = items[start:start + size]
+        batches.append(batch)
+    return batches
+
+
+async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
+    async def attempt(retry_count: int):
+        ctx = frame.context(state.name, entered_at, retry_count)
+        states = jsonata_states(raw, ctx) if state.jsonata else None
+        effective = raw if state.jsonata else input_path(state, raw, frame, ctx)
+        items = _items(state, raw, effective, frame, ctx, states)
+        limit = _number(state, state.max_concurrency, state.max_concurrency_path, "MaxConcurrency",
+                        effective, frame, ctx, states) or 0
+        count = _number(state, state.tolerated_failure_count, state.tolerated_failure_count_path,
+                        "ToleratedFailureCount", effective, frame, ctx, states)
+        percent = _number(state, state.tolerated_failure_percentage,
+                          state.tolerated_failure_percentage_path, "ToleratedFailurePercentage",
+                          effective, frame, ctx, states)
+        values = _batch(state, _select(state, items, effective, raw, frame, ctx), effective, frame, ctx)
+        frame.emit("MapStateStarted", "mapStateStartedEventDetails", {"length": len(values)})
+        tolerated = None
+        if count is not None or percent is not None:
+            total = len(values)
+
+            def tolerated(failures: int) -> bool:
+                if count is not None and failures <= count:
+                    return True
+                return percent is not None and total > 0 and failures * 100 / total <= percent
+
+        try:
+            if state.distributed:
+                result = await _distributed(state, values, frame, int(limit), tolerated)
+            else:
+                result = await _inline(state, values, frame, int(limit))
+        except StatesError:
+            frame.emit("MapStateFailed")
+            raise
+        frame.emit("MapStateSucceeded")
+        if state.result_writer is not m.UNSET:
+            from workflows.engine.item_reader import write_results
+
+            result = write_results(state, result, frame)
+        return _finish_result(state, raw, result, frame, ctx)
+
+    return await with_recovery(state, raw, frame, entered_id, entered_at, attempt)
+
+
+async def _inline(state: m.MapState, values: list, frame: Frame, limit: int) -> list:
+    processor = state.processor
+    assert processor is not None
+
+    async def iteration(index: int, value: Any) -> Any:
+        child = frame.child(processor)
+        details = {"index": index, "name": state.name}
+        child.emit("MapIterationStarted", "mapIterationStartedEventDetails", details)
+        try:
+            output = await run_program(processor, value, child)
+        except StatesError:
+            child.emit("MapIterationFailed", "mapIterationFailedEventDetails", details)
+            frame.last_id = child.last_id
+            raise
+        except Cancelled:
+            child.emit("MapIterationAborted", "mapIterationAbortedEventDetails", details)
+            raise
+        previous = child.last_id
+        child.emit("MapIterationSucceeded", "mapIterationSucceededEventDetails", details)
+        frame.last_id = previous
+        return output
+
+    return await _gather(frame, [iteration(i, v) for i, v in enumerate(values)], limit)
+
+
+async def _distributed(state: m.MapState, values: list, frame: Frame, limit: int, tolerated: Any) -> list:
+    execution = frame.execution
+    engine = execution.engine
+    machine = execution.machine
+    run_id = uuid.UUID(int=engine.rng.getrandbits(128))
+    label = f"{state.label}:" if state.label else ""
+    map_run_arn = (f"arn:{engine.partition}:states:{engine.region}:{engine.account_id}:mapRun:"
+                   f"{machine.name}/{label}{run_id}:{uuid.UUID(int=engine.rng.getrandbits(128))}")
+    frame.emit("MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": map_run_arn})
+    processor = state.processor
+    assert processor is not None
+
+    async def item(index: int, value: Any) -> Any:
+        name = str(uuid.UUID(int=engine.rng.getrandbits(128)))
+        child = Execution(engine, machine, f"{map_run_arn.replace(':mapRun:', ':execution:')}:{name}", name,
+                          value, dumps(value), engine.scheduler.now(), express=processor.execution_type == "EXPRESS",
+                          sync=False, test_case=execution.test_case, parent=execution)
+        child_frame = Frame(child, processor, {})
+        return await run_program(processor, value, child_frame)
+
+    try:
+        results = await _gather(frame, [item(i, v) for i, v in enumerate(values)], limit, tolerated)
+    except StatesError as error:
+        if tolerated is not None:
+            error = StatesError(names.EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                                "The specified tolerated failure threshold was exceeded")
+        frame.emit("MapRunFailed", "mapRunFailedEventDetails",
+                   {"cause": error.cause, "error": error.error} if error.cause else {"error": error.error})
+        raise error from None
+    frame.emit("MapRunSucceeded")
+    execution.map_runs.append({"mapRunArn": map_run_arn, "stateName": state.name})
+    return results
+
+
+HANDLERS["Parallel"] = run_parallel
+HANDLERS["Map"] = run_map

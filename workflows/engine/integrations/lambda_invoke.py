@@ -1,0 +1,161 @@
+"""Lambda: in-process Python handlers (`register_lambda`) or, for unregistered functions, boto3.
+
+Both the optimized `arn:aws:states:::lambda:invoke` integration (result wrapped in the Invoke
+response: Payload, StatusCode, ExecutedVersion, SdkHttpMetadata) and plain function ARNs (result is
+the payload itself) go through `LambdaFunctions.invoke`. A handler that raises fails the task with
+error = the exception's class name and cause = AWS's JSON {"errorMessage", "errorType",
+"requestId", "stackTrace"}, which is what Retry/Catch match on AWS.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import traceback
+import uuid
+from typing import Any, Callable
+
+from workflows.engine.errors import StatesError
+from workflows.engine.integrations.resources import REQUEST_RESPONSE, WAIT_FOR_TASK_TOKEN, ResourceRef
+
+Handler = Callable[[Any, Any], Any]
+
+
+def function_name(name_or_arn: str) -> str:
+    """'fn', 'fn:alias', '123:function:fn', 'arn:aws:lambda:r:a:function:fn[:q]' -> 'fn'."""
+    parts = name_or_arn.split(":")
+    if "function" in parts:
+        return parts[parts.index("function") + 1]
+    return parts[0]
+
+
+class LambdaContext:
+    """The `context` argument handlers receive (the attributes Powertools and users read)."""
+
+    def __init__(self, name: str, arn: str, request_id: str, timeout_s: int) -> None:
+        self.function_name = name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = arn
+        self.memory_limit_in_mb = 128
+        self.aws_request_id = request_id
+        self.log_group_name = f"/aws/lambda/{name}"
+        self.log_stream_name = f"local/{request_id}"
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class LambdaFunctions:
+    def __init__(self, region: str, account_id: str) -> None:
+        self.region, self.account_id = region, account_id
+        self._handlers: dict[str, Handler] = {}
+        self._lock = threading.Lock()
+
+    def register(self, name_or_arn: str, handler: Handler) -> None:
+        if not callable(handler):
+            raise TypeError(f"handler for Lambda function '{name_or_arn}' is not callable")
+        with self._lock:
+            self._handlers[function_name(name_or_arn)] = handler
+
+    def handler(self, name_or_arn: str) -> Handler | None:
+        return self._handlers.get(function_name(name_or_arn))
+
+    def arn(self, name: str) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
+
+    def invoke(self, name_or_arn: str, payload: Any, clients: Any) -> Any:
+        """Blocking invoke; returns the handler's result (JSON round-tripped, as over the wire)."""
+        name = function_name(name_or_arn)
+        handler = self.handler(name)
+        request_id = str(uuid.uuid4())
+        if handler is None:
+            return self._invoke_remote(name_or_arn, payload, clients)
+        event = json.loads(json.dumps(payload))
+        context = LambdaContext(name, self.arn(name), request_id, 900)
+        try:
+            result = handler(event, context)
+        except Exception as exc:  # noqa: BLE001 - becomes the task's error, as on AWS
+            raise lambda_error(exc, request_id) from None
+        try:
+            return json.loads(json.dumps(result))
+        except (TypeError, ValueError) as exc:
+            raise StatesError("Lambda.Unknown", f"The Lambda function returned a result that is not "
+                                                f"JSON serializable: {exc}") from None
+
+    def _invoke_remote(self, name_or_arn: str, payload: Any, clients: Any) -> Any:
+        client = clients.get("lambda")
+        try:
+            response = client.invoke(FunctionName=name_or_arn, Payload=json.dumps(payload).encode())
+        except Exception as exc:  # noqa: BLE001 - botocore ClientError and connection errors
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
+            raise StatesError(f"Lambda.{code}", str(exc)) from None
+        body = response["Payload"].read().decode() or "null"
+        if response.get("FunctionError"):
+            try:
+                error_type = json.loads(body).get("errorType", "Lambda.Unknown")
+            except (ValueError, AttributeError):
+                error_type = "Lambda.Unknown"
+            raise StatesError(error_type, body)
+        return json.loads(body)
+
+
+def lambda_error(exc: BaseException, request_id: str) -> StatesError:
+    frames = traceback.extract_tb(exc.__traceback__)[1:]  # drop our own call frame
+    cause = {
+        "errorMessage": str(exc),
+        "errorType": type(exc).__name__,
+        "requestId": request_id,
+        "stackTrace": traceback.format_list(frames),
+    }
+    return StatesError(type(exc).__name__, json.dumps(cause, separators=(",", ":"), ensure_ascii=False))
+
+
+class LambdaInvokeIntegration:
+    """`arn:aws:states:::lambda:invoke` (and `.waitForTaskToken`)."""
+
+    patterns = frozenset({REQUEST_RESPONSE, WAIT_FOR_TASK_TOKEN})
+
+    def __init__(self, functions: LambdaFunctions) -> None:
+        self.functions = functions
+
+    async def invoke(self, ref: ResourceRef, parameters: Any, env: Any) -> Any:
+        if not isinstance(parameters, dict) or "FunctionName" not in parameters:
+            raise StatesError("States.Runtime", "The field 'FunctionName' is required by lambda:invoke")
+        name = parameters["FunctionName"]
+        payload = parameters.get("Payload")
+        if isinstance(payload, str):
+            try:
+                payload = json.loads(payload)
+            except ValueError:
+                pass
+        result = await env.blocking(lambda: self.functions.invoke(name, payload, env.clients))
+        request_id = str(uuid.uuid4())
+        body = json.dumps(result, separators=(",", ":"))
+        return {
+            "ExecutedVersion": "$LATEST",
+            "Payload": result,
+            "SdkHttpMetadata": {
+                "AllHttpHeaders": {
+                    "X-Amz-Executed-Version": ["$LATEST"], "x-amzn-Remapped-Content-Length": ["0"],
+                    "Connection": ["keep-alive"], "x-amzn-RequestId": [request_id],
+                    "Content-Length": [str(len(body))], "Date": [_http_date()],
+                    "X-Amzn-Trace-Id": [f"root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"],
+                    "Content-Type": ["application/json"],
+                },
+                "HttpHeaders": {
+                    "Connection": "keep-alive", "Content-Length": str(len(body)),
+                    "Content-Type": "application/json", "Date": _http_date(),
+                    "X-Amz-Executed-Version": "$LATEST", "x-amzn-Remapped-Content-Length": "0",
+                    "x-amzn-RequestId": request_id,
+                    "X-Amzn-Trace-Id": f"root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}",
+                },
+                "HttpStatusCode": 200,
+            },
+            "SdkResponseMetadata": {"RequestId": request_id},
+            "StatusCode": 200,
+        }
+
+
+def _http_date() -> str:
+    return time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime())

@@ -1,0 +1,272 @@
+"""The state loop: run a Program (machine, branch or Map iteration) state by state.
+
+Each state type has one coroutine `(state, raw_input, frame, entered_id, entered_at) -> (next, output)`;
+`next` is None when the program ends. Errors travel as `StatesError`; Retry/Catch live in `retry`.
+Task, Map and Parallel are in their own modules and registered in `HANDLERS` at import time.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Awaitable, Callable
+
+from workflows.engine import errors as names
+from workflows.engine import model as m
+from workflows.engine.dataflow import (
+    assignments, input_path, jsonata_output, jsonata_value, output_path, parameters, result_path,
+)
+from workflows.engine.errors import StatesError
+from workflows.engine.expressions import EvaluationError, jsonpath_get
+from workflows.engine.runtime import NOT_TRUNCATED, Frame, dumps
+
+Handler = Callable[[Any, Any, Frame, int, float], Awaitable[tuple[str | None, Any]]]
+HANDLERS: dict[str, Handler] = {}
+
+
+class PrefixedError(StatesError):
+    """A StatesError whose cause already names the state (so enclosing states leave it alone)."""
+
+
+def state_error(error: StatesError, state: m.State, entered_id: int) -> StatesError:
+    """Add AWS's "An error occurred while executing the state ..." prefix to evaluation errors."""
+    if isinstance(error, EvaluationError) and not getattr(error, "_prefixed", False):
+        cause = (f"An error occurred while executing the state '{state.name}' "
+                 f"(entered at the event id #{entered_id}). {error.cause or ''}")
+        error.cause = cause
+        error.args = (f"{error.error}: {cause}",)
+        error._prefixed = True  # type: ignore[attr-defined]
+    return error
+
+
+def record_evaluation_failure(frame: Frame, state: m.State, error: StatesError, previous: int) -> None:
+    if error.error != names.QUERY_EVALUATION_ERROR or getattr(error, "_recorded", False):
+        return
+    details: dict[str, Any] = {"cause": error.cause, "error": error.error}
+    location = getattr(error, "location", None)
+    if location:
+        details["location"] = location
+    details["state"] = state.name
+    frame.emit("EvaluationFailed", "evaluationFailedEventDetails", details, previous=previous)
+    error._recorded = True  # type: ignore[attr-defined]
+
+
+async def run_program(program: m.Program, value: Any, frame: Frame) -> Any:
+    name = program.start_at
+    states = program.states
+    while True:
+        state = states[name]
+        next_name, value = await run_state(state, value, frame)
+        if next_name is None:
+            return value
+        name = next_name
+
+
+async def run_state(state: m.State, raw: Any, frame: Frame) -> tuple[str | None, Any]:
+    entered_previous = frame.last_id
+    entered_at = frame.execution.engine.scheduler.now()
+    entered_id = frame.emit(f"{state.type}StateEntered", "stateEnteredEventDetails",
+                            {"input": dumps(raw), "inputDetails": NOT_TRUNCATED, "name": state.name})
+    try:
+        return await HANDLERS[state.type](state, raw, frame, entered_id, entered_at)
+    except StatesError as error:
+        state_error(error, state, entered_id)
+        record_evaluation_failure(frame, state, error, entered_previous)
+        raise
+
+
+def exit_state(frame: Frame, state: m.State, output: Any, assigned: dict[str, Any] | None) -> None:
+    details: dict[str, Any] = {}
+    if assigned is not None:
+        details["assignedVariables"] = {k: dumps(v) for k, v in assigned.items()}
+        details["assignedVariablesDetails"] = NOT_TRUNCATED
+        frame.assign(assigned)
+    details["name"] = state.name
+    details["output"] = dumps(output)
+    details["outputDetails"] = NOT_TRUNCATED
+    frame.emit(f"{state.type}StateExited", "stateExitedEventDetails", details)
+
+
+def transition(state: m.State) -> str | None:
+    return None if state.end else state.next
+
+
+def jsonata_states(raw: Any, ctx: dict, **extra: Any) -> dict[str, Any]:
+    states = {"input": raw, "context": ctx}
+    states.update(extra)
+    return states
+
+
+# ---- Pass --------------------------------------------------------------------------------------
+async def run_pass(state: m.PassState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
+    ctx = frame.context(state.name, entered_at)
+    if state.jsonata:
+        states = jsonata_states(raw, ctx)
+        assigned = assignments(state.assign, True, raw, frame, ctx, states)
+        output = jsonata_output(state.output, raw, frame, states)
+    else:
+        effective = input_path(state, raw, frame, ctx)
+        if state.result is not m.UNSET:
+            result = state.result
+        else:
+            result = parameters(state.parameters, effective, frame, ctx)
+        assigned = assignments(state.assign, False, result, frame, ctx, None)
+        output = output_path(state, result_path(state.result_path, raw, result), frame, ctx)
+    exit_state(frame, state, output, assigned)
+    return transition(state), output
+
+
+# ---- Succeed / Fail ----------------------------------------------------------------------------
+async def run_succeed(state: m.SucceedState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
+    ctx = frame.context(state.name, entered_at)
+    if state.jsonata:
+        output = jsonata_output(state.output, raw, frame, jsonata_states(raw, ctx))
+    else:
+        output = output_path(state, input_path(state, raw, frame, ctx), frame, ctx)
+    exit_state(frame, state, output, None)
+    return None, output
+
+
+async def run_fail(state: m.FailState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
+    ctx = frame.context(state.name, entered_at)
+    error, cause = _fail_field(state, "Error", state.error, state.error_path, raw, frame, ctx), \
+        _fail_field(state, "Cause", state.cause, state.cause_path, raw, frame, ctx)
+    raise FailStateError(error, cause)
+
+
+class FailStateError(StatesError):
+    """Raised by a Fail state: reported as-is (error and cause may both be absent)."""
+
+
+def _fail_field(state: m.FailState, field: str, value: Any, path: Any, raw: Any, frame: Frame,
+                ctx: dict) -> str | None:
+    if state.jsonata and isinstance(value, str):
+        value = jsonata_value(value, frame, jsonata_states(raw, ctx), field)
+        if not isinstance(value, str):
+            raise EvaluationError(names.QUERY_EVALUATION_ERROR,
+                                  f"The JSONata expression for the field '{field}' must return a string, "
+                                  f"got '{dumps(value)}'")
+        return value
+    if path is not m.UNSET:
+        found = jsonpath_get(path, raw, context=ctx, variables=frame.variables, field=f"{field}Path")
+        if not isinstance(found, str):
+            raise EvaluationError(names.RUNTIME,
+                                  f"The {field}Path '{path}' did not resolve to a string: {dumps(found)}")
+        return found
+    return None if value is m.UNSET else value
+
+
+# ---- Choice ------------------------------------------------------------------------------------
+async def run_choice(state: m.ChoiceState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
+    ctx = frame.context(state.name, entered_at)
+    states = jsonata_states(raw, ctx) if state.jsonata else None
+    data = raw if state.jsonata else input_path(state, raw, frame, ctx)
+    for branch in state.choices:
+        if branch.rule.matches(data, context=ctx, variables=frame.variables, states=states):
+            target, assign, output_tpl = branch.next, branch.assign, branch.output
+            break
+    else:
+        if state.default is None:
+            raise StatesError(names.NO_CHOICE_MATCHED, "No Matches!")
+        target, assign, output_tpl = state.default, state.assign, state.output
+    if state.jsonata:
+        assigned = assignments(assign if assign is not m.UNSET else state.assign, True, raw, frame, ctx, states)
+        output = jsonata_output(output_tpl if output_tpl is not m.UNSET else state.output, raw, frame, states)
+    else:
+        assigned = assignments(assign if assign is not m.UNSET else state.assign, False, data, frame, ctx,
+                               None)
+        output = output_path(state, data, frame, ctx)
+    exit_state(frame, state, output, assigned)
+    return target, output
+
+
+# ---- Wait --------------------------------------------------------------------------------------
+async def run_wait(state: m.WaitState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
+    ctx = frame.context(state.name, entered_at)
+    scheduler = frame.execution.engine.scheduler
+    states = jsonata_states(raw, ctx) if state.jsonata else None
+    data = raw if state.jsonata else input_path(state, raw, frame, ctx)
+    until = _wait_until(state, data, frame, ctx, states, scheduler.now())
+    if until > scheduler.now():
+        await scheduler.sleep_until(until)
+    if state.jsonata:
+        assigned = assignments(state.assign, True, raw, frame, ctx, states)
+        output = jsonata_output(state.output, raw, frame, states)
+    else:
+        assigned = assignments(state.assign, False, data, frame, ctx, None)
+        output = output_path(state, data, frame, ctx)
+    exit_state(frame, state, output, assigned)
+    return transition(state), output
+
+
+def _wait_until(state: m.WaitState, data: Any, frame: Frame, ctx: dict, states: dict | None,
+                now: float) -> float:
+    if state.seconds is not m.UNSET or state.seconds_path is not m.UNSET:
+        if state.seconds_path is not m.UNSET:
+            seconds = jsonpath_get(state.seconds_path, data, context=ctx, variables=frame.variables,
+                                   field="SecondsPath")
+            if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
+                raise EvaluationError(
+                    names.RUNTIME,
+                    f"The SecondsPath parameter does not reference a valid integer value: {dumps(seconds)}")
+        elif isinstance(state.seconds, str):
+            seconds = jsonata_value(state.seconds, frame, states or {}, "Seconds")
+            if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0 or (
+                    isinstance(seconds, float) and not seconds.is_integer()):
+                raise EvaluationError(
+                    names.QUERY_EVALUATION_ERROR,
+                    f"The JSONata expression '{state.seconds[2:-2].strip()}' specified for the field "
+                    f"'Seconds' returned an unexpected result type. Expected 'integer', but was "
+                    f"'{_json_type(seconds)}' for value: {dumps(seconds)}")
+        else:
+            seconds = state.seconds
+        return now + seconds
+    if state.timestamp_path is not m.UNSET:
+        text = jsonpath_get(state.timestamp_path, data, context=ctx, variables=frame.variables,
+                            field="TimestampPath")
+        stamp = parse_timestamp(text)
+        if stamp is None:
+            raise EvaluationError(
+                names.RUNTIME, f"The TimestampPath parameter does not reference a valid ISO-8601 "
+                               f"extended offset date-time format string: {state.timestamp_path} == {text}")
+        return stamp
+    text = state.timestamp
+    if state.jsonata and isinstance(text, str) and text.startswith("{%"):
+        text = jsonata_value(text, frame, states or {}, "Timestamp")
+    stamp = parse_timestamp(text)
+    if stamp is None:
+        raise EvaluationError(
+            names.QUERY_EVALUATION_ERROR if state.jsonata else names.RUNTIME,
+            f"The Timestamp parameter does not reference a valid ISO-8601 extended offset date-time "
+            f"format string: {text}")
+    return stamp
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if value is None:
+        return "null"
+    return "object"
+
+
+def parse_timestamp(text: Any) -> float | None:
+    """RFC 3339 date-time with an offset or Z, as the Wait state accepts."""
+    if not isinstance(text, str) or "T" not in text:
+        return None
+    candidate = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    try:
+        stamp = datetime.fromisoformat(candidate)
+    except ValueError:
+        return None
+    if stamp.tzinfo is None:
+        return None
+    return stamp.timestamp()
+
+
+HANDLERS.update({"Pass": run_pass, "Succeed": run_succeed, "Fail": run_fail, "Choice": run_choice,
+                 "Wait": run_wait})

@@ -1,0 +1,88 @@
+"""Distributed Map ItemReader and ResultWriter over S3 (basics: JSON, JSONL and CSV objects,
+ListObjectsV2 listings), through the same cached boto3 clients as the other integrations."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from workflows.engine import errors as names
+from workflows.engine import model as m
+from workflows.engine.dataflow import jsonata_value, parameters
+from workflows.engine.errors import StatesError
+from workflows.engine.runtime import Frame
+
+
+def read_items(state: m.MapState, effective: Any, frame: Frame, ctx: dict, states: dict | None) -> list:
+    reader = state.item_reader
+    resource = reader.get("Resource", "")
+    config = reader.get("ReaderConfig", {}) or {}
+    if state.jsonata:
+        params = jsonata_value(reader.get("Arguments", {}), frame, states or {}, "ItemReader")
+    else:
+        params = parameters(reader.get("Parameters", {}), effective, frame, ctx, field="ItemReader")
+    s3 = frame.execution.engine.clients.get("s3")
+    action = resource.rsplit(":", 1)[-1]
+    try:
+        if action == "listObjectsV2":
+            items: list = []
+            kwargs = dict(params)
+            while True:
+                page = s3.list_objects_v2(**kwargs)
+                for obj in page.get("Contents", []):
+                    items.append({"Etag": obj.get("ETag"), "Key": obj["Key"],
+                                  "LastModified": obj["LastModified"].timestamp()
+                                  if hasattr(obj.get("LastModified"), "timestamp") else obj.get("LastModified"),
+                                  "Size": obj.get("Size"), "StorageClass": obj.get("StorageClass", "STANDARD")})
+                if not page.get("IsTruncated"):
+                    break
+                kwargs["ContinuationToken"] = page["NextContinuationToken"]
+        elif action == "getObject":
+            body = s3.get_object(**params)["Body"].read().decode("utf-8")
+            items = _parse(body, config)
+        else:
+            raise StatesError(names.ITEM_READER_FAILED, f"Unsupported ItemReader resource '{resource}'")
+    except StatesError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - S3/botocore errors fail the reader
+        raise StatesError(names.ITEM_READER_FAILED, str(exc)) from None
+    limit = config.get("MaxItems")
+    return items[:limit] if isinstance(limit, int) and limit > 0 else items
+
+
+def _parse(body: str, config: dict) -> list:
+    kind = config.get("InputType", "JSON")
+    if kind == "JSON":
+        value = json.loads(body)
+        if not isinstance(value, list):
+            raise StatesError(names.ITEM_READER_FAILED, "Attempting to map over non-iterable node.")
+        return value
+    if kind == "JSONL":
+        return [json.loads(line) for line in body.splitlines() if line.strip()]
+    if kind == "CSV":
+        rows = list(csv.reader(io.StringIO(body), delimiter=config.get("CSVDelimiter", "COMMA") == "COMMA"
+                               and "," or _DELIMS.get(config.get("CSVDelimiter"), ",")))
+        headers = config.get("CSVHeaders") if config.get("CSVHeaderLocation") == "GIVEN" else None
+        if headers is None:
+            headers, rows = (rows[0], rows[1:]) if rows else ([], [])
+        return [dict(zip(headers, row)) for row in rows]
+    raise StatesError(names.ITEM_READER_FAILED, f"Unsupported InputType '{kind}'")
+
+
+_DELIMS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t"}
+
+
+def write_results(state: m.MapState, results: list, frame: Frame) -> Any:
+    writer = state.result_writer
+    params = writer.get("Parameters") or writer.get("Arguments") or {}
+    bucket, prefix = params.get("Bucket"), params.get("Prefix", "")
+    if not bucket:
+        return results
+    map_run = frame.execution.map_runs[-1]["mapRunArn"] if frame.execution.map_runs else "map-run"
+    key = f"{prefix.rstrip('/')}/{map_run.rsplit(':', 1)[-1]}/SUCCEEDED_0.json".lstrip("/")
+    try:
+        frame.execution.engine.clients.get("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(results))
+    except Exception as exc:  # noqa: BLE001
+        raise StatesError(names.RESULT_WRITER_FAILED, str(exc)) from None
+    return {"MapRunArn": map_run, "ResultWriterDetails": {"Bucket": bucket, "Key": key}}

@@ -1,0 +1,445 @@
+"""Parse and validate an ASL definition once, into the typed states of `model`.
+
+Validation collects every problem as a `Diagnostic` (code, message, location) so `workflows
+validate` can list them all; `parse_definition` raises `DefinitionError` whose text is AWS's
+InvalidDefinition style: "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: ... at
+/States/X/Field'". Choice rules are compiled here by the expressions package.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from workflows.engine import model as m
+from workflows.engine.integrations.resources import ResourceError, parse_resource
+
+STATE_TYPES = ("Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map")
+_COMMON = {"Type", "Comment", "QueryLanguage"}
+_TRANSITION = {"Next", "End"}
+_IO = {"InputPath", "OutputPath"}
+_ASSIGN_OUT = {"Assign", "Output"}
+_ERR = {"Retry", "Catch", "ResultSelector", "ResultPath", "Parameters", "Arguments"}
+_FIELDS: dict[str, set[str]] = {
+    "Pass": _COMMON | _TRANSITION | _IO | _ASSIGN_OUT | {"Parameters", "Result", "ResultPath"},
+    "Task": _COMMON | _TRANSITION | _IO | _ASSIGN_OUT | _ERR | {
+        "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds",
+        "HeartbeatSecondsPath", "Credentials"},
+    "Choice": _COMMON | _IO | _ASSIGN_OUT | {"Choices", "Default"},
+    "Wait": _COMMON | _TRANSITION | _IO | _ASSIGN_OUT | {
+        "Seconds", "SecondsPath", "Timestamp", "TimestampPath"},
+    "Succeed": _COMMON | _IO | {"Output"},
+    "Fail": _COMMON | {"Error", "ErrorPath", "Cause", "CausePath"},
+    "Parallel": _COMMON | _TRANSITION | _IO | _ASSIGN_OUT | _ERR | {"Branches"},
+    "Map": _COMMON | _TRANSITION | _IO | _ASSIGN_OUT | _ERR | {
+        "ItemProcessor", "Iterator", "ItemsPath", "Items", "ItemSelector", "ItemReader",
+        "ItemBatcher", "ResultWriter", "MaxConcurrency", "MaxConcurrencyPath",
+        "ToleratedFailureCount", "ToleratedFailureCountPath", "ToleratedFailurePercentage",
+        "ToleratedFailurePercentagePath", "Label"},
+}
+_JSONPATH_ONLY = {"InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "ItemsPath",
+                  "SecondsPath", "TimestampPath", "ErrorPath", "CausePath", "TimeoutSecondsPath",
+                  "HeartbeatSecondsPath", "MaxConcurrencyPath", "ToleratedFailureCountPath",
+                  "ToleratedFailurePercentagePath", "Result"}
+_JSONATA_ONLY = {"Arguments", "Output", "Items"}
+_PATH_FIELDS = ("InputPath", "OutputPath", "ItemsPath", "SecondsPath", "TimestampPath", "ErrorPath",
+                "CausePath", "TimeoutSecondsPath", "HeartbeatSecondsPath", "MaxConcurrencyPath",
+                "ToleratedFailureCountPath", "ToleratedFailurePercentagePath")
+_RETRIER_FIELDS = {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds",
+                   "JitterStrategy", "Comment"}
+_CATCHER_FIELDS = {"ErrorEquals", "Next", "ResultPath", "Assign", "Output", "Comment"}
+_TOP_FIELDS = {"StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage"}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str  # SCHEMA_VALIDATION_FAILED, MISSING_TRANSITION_TARGET, UNREACHABLE_STATE, ...
+    message: str
+    location: str  # "/States/X/Field"
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message} at {self.location}"
+
+
+class DefinitionError(ValueError):
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        super().__init__(
+            "Invalid State Machine Definition: '" + ", ".join(str(d) for d in diagnostics) + "'"
+        )
+
+
+def validate_definition(text: str | dict) -> list[Diagnostic]:
+    """Every problem in a definition (empty when valid). Used by `workflows validate`."""
+    try:
+        _Parser(text).parse()
+    except DefinitionError as error:
+        return error.diagnostics
+    return []
+
+
+def parse_definition(text: str | dict) -> m.Program:
+    return _Parser(text).parse()
+
+
+class _Parser:
+    def __init__(self, text: str | dict) -> None:
+        self.text = text
+        self.diags: list[Diagnostic] = []
+
+    def fail(self, code: str, message: str, location: str) -> None:
+        self.diags.append(Diagnostic(code, message, location or "/"))
+
+    def parse(self) -> m.Program:
+        doc = self.text
+        if isinstance(doc, (str, bytes)):
+            try:
+                doc = json.loads(doc)
+            except ValueError as error:
+                raise DefinitionError([Diagnostic("INVALID_JSON_DESCRIPTION", str(error), "/")]) from None
+        if not isinstance(doc, dict):
+            raise DefinitionError([Diagnostic("SCHEMA_VALIDATION_FAILED", "Expected an object", "/")])
+        ql = doc.get("QueryLanguage", m.JSONPATH)
+        if ql not in (m.JSONPATH, m.JSONATA):
+            self.fail("SCHEMA_VALIDATION_FAILED",
+                      "The field 'QueryLanguage' should have one of these values: [JSONPath, JSONata]",
+                      "/QueryLanguage")
+            ql = m.JSONPATH
+        for key in doc:
+            if key not in _TOP_FIELDS:
+                self.fail("SCHEMA_VALIDATION_FAILED", f"Field '{key}' is not supported", "")
+        timeout = doc.get("TimeoutSeconds")
+        if timeout is not None and (not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 0):
+            self.fail("SCHEMA_VALIDATION_FAILED", "Expected value of type: Integer", "/TimeoutSeconds")
+            timeout = None
+        program = self.program(doc, "", ql, top=True)
+        program.timeout_seconds = timeout
+        if self.diags:
+            raise DefinitionError(self.diags)
+        return program
+
+    # ---- blocks ---------------------------------------------------------------------------
+    def program(self, doc: Any, loc: str, ql: str, top: bool = False) -> m.Program:
+        if not isinstance(doc, dict):
+            self.fail("SCHEMA_VALIDATION_FAILED", "Expected an object", loc)
+            return m.Program("", {}, ql)
+        if not top:
+            for key in doc:
+                if key not in ("StartAt", "States", "Comment", "ProcessorConfig", "QueryLanguage"):
+                    self.fail("SCHEMA_VALIDATION_FAILED", f"Field '{key}' is not supported", loc)
+        start = doc.get("StartAt")
+        states_doc = doc.get("States")
+        if not isinstance(start, str):
+            self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [StartAt]", loc or "/")
+        if not isinstance(states_doc, dict) or not states_doc:
+            self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [States]", loc or "/")
+            return m.Program(start or "", {}, ql)
+        states: dict[str, m.State] = {}
+        for name, body in states_doc.items():
+            state = self.state(name, body, f"{loc}/States/{name}", ql)
+            if state is not None:
+                states[name] = state
+        if isinstance(start, str) and start not in states_doc:
+            self.fail("MISSING_TRANSITION_TARGET", f"Missing 'Next' target: {start}", f"{loc}/StartAt")
+        self.check_transitions(states, loc)
+        if isinstance(start, str) and start in states:
+            self.check_reachable(start, states, loc)
+        return m.Program(start or "", states, ql)
+
+    def check_transitions(self, states: dict[str, m.State], loc: str) -> None:
+        for state in states.values():
+            targets: list[tuple[str, str]] = []
+            if state.next is not None:
+                targets.append((state.next, "Next"))
+            if isinstance(state, m.ChoiceState):
+                targets += [(b.next, "Choices") for b in state.choices]
+                if state.default is not None:
+                    targets.append((state.default, "Default"))
+            if isinstance(state, m.RetryingState):
+                targets += [(c.next, "Catch") for c in state.catch]
+            for target, field in targets:
+                if target not in states:
+                    self.fail("MISSING_TRANSITION_TARGET", f"Missing 'Next' target: {target}",
+                              f"{loc}/States/{state.name}/{field}")
+
+    def check_reachable(self, start: str, states: dict[str, m.State], loc: str) -> None:
+        seen, todo = {start}, [start]
+        while todo:
+            state = states.get(todo.pop())
+            if state is None:
+                continue
+            nexts = [state.next] if state.next else []
+            if isinstance(state, m.ChoiceState):
+                nexts += [b.next for b in state.choices] + ([state.default] if state.default else [])
+            if isinstance(state, m.RetryingState):
+                nexts += [c.next for c in state.catch]
+            for name in nexts:
+                if name in states and name not in seen:
+                    seen.add(name)
+                    todo.append(name)
+        for name in states:
+            if name not in seen:
+                self.fail("UNREACHABLE_STATE", f"State \"{name}\" is not reachable.", f"{loc}/States/{name}")
+
+    # ---- states ---------------------------------------------------------------------------
+    def state(self, name: str, body: Any, loc: str, parent_ql: str) -> m.State | None:
+        if not isinstance(body, dict):
+            self.fail("SCHEMA_VALIDATION_FAILED", "Expected an object", loc)
+            return None
+        if len(name) > 80:
+            self.fail("SCHEMA_VALIDATION_FAILED", "State name is too long (max 80 characters)", loc)
+        kind = body.get("Type")
+        if kind not in STATE_TYPES:
+            self.fail("SCHEMA_VALIDATION_FAILED",
+                      "The field 'Type' should have one of these values: "
+                      "[Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]", f"{loc}/Type")
+            return None
+        ql = body.get("QueryLanguage", parent_ql)
+        if ql not in (m.JSONPATH, m.JSONATA):
+            self.fail("SCHEMA_VALIDATION_FAILED",
+                      "The field 'QueryLanguage' should have one of these values: [JSONPath, JSONata]",
+                      f"{loc}/QueryLanguage")
+            ql = parent_ql
+        if parent_ql == m.JSONATA and ql == m.JSONPATH:
+            self.fail("SCHEMA_VALIDATION_FAILED",
+                      "The QueryLanguage 'JSONPath' of a state cannot be used when the state machine "
+                      "uses 'JSONata'", f"{loc}/QueryLanguage")
+        allowed = _FIELDS[kind]
+        for key in body:
+            if key not in allowed:
+                self.fail("SCHEMA_VALIDATION_FAILED", f"Field '{key}' is not supported", loc)
+            elif ql == m.JSONATA and key in _JSONPATH_ONLY:
+                self.fail("SCHEMA_VALIDATION_FAILED",
+                          f"The field '{key}' is not supported for the QueryLanguage JSONata", f"{loc}/{key}")
+            elif ql == m.JSONPATH and key in _JSONATA_ONLY:
+                self.fail("SCHEMA_VALIDATION_FAILED",
+                          f"The field '{key}' is not supported for the QueryLanguage JSONPath", f"{loc}/{key}")
+        if ql == m.JSONPATH:
+            for key in _PATH_FIELDS:
+                value = body.get(key)
+                if isinstance(value, str):
+                    self.check_path(value, f"{loc}/{key}")
+            rp = body.get("ResultPath")
+            if isinstance(rp, str):
+                self.check_path(rp, f"{loc}/ResultPath", reference=True)
+        else:
+            self.check_jsonata_tree(body, loc)
+        common = dict(name=name, type=kind, query_language=ql, raw=body,
+                      input_path=body.get("InputPath", m.UNSET), output_path=body.get("OutputPath", m.UNSET),
+                      assign=body.get("Assign", m.UNSET), output=body.get("Output", m.UNSET))
+        if kind not in ("Choice", "Succeed", "Fail"):
+            self.transition(body, loc, common)
+        builder = getattr(self, f"build_{kind.lower()}")
+        return builder(body, loc, common)
+
+    def transition(self, body: dict, loc: str, common: dict) -> None:
+        nxt, end = body.get("Next"), body.get("End")
+        if nxt is not None and end is not None:
+            self.fail("SCHEMA_VALIDATION_FAILED", "Only one of 'Next' or 'End' can be present", loc)
+        elif nxt is None and end is not True:
+            self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [Next]", loc)
+        if nxt is not None and not isinstance(nxt, str):
+            self.fail("SCHEMA_VALIDATION_FAILED", "Expected value of type: String", f"{loc}/Next")
+            nxt = None
+        common["next"], common["end"] = nxt, end is True
+
+    def check_path(self, path: str, loc: str, reference: bool = False) -> None:
+        from workflows.engine import expressions
+
+        validator = getattr(expressions, "validate_reference_path" if reference else "validate_path", None)
+        if validator is None:
+            return
+        try:
+            validator(path)
+        except (ValueError, Exception) as error:  # noqa: BLE001 - reported, not raised
+            field = loc.rsplit("/", 1)[-1]
+            self.fail("SCHEMA_VALIDATION_FAILED",
+                      f"The value for the field '{field}' must be a valid JSONPath ({error})", loc)
+
+    def check_jsonata_tree(self, value: Any, loc: str) -> None:
+        if isinstance(value, str):
+            if value.startswith("{%") and value.endswith("%}"):
+                try:
+                    import jsonata
+
+                    jsonata.Jsonata(value[2:-2])
+                except Exception as error:  # noqa: BLE001 - reported, not raised
+                    self.fail("SCHEMA_VALIDATION_FAILED",
+                              f"The JSONata expression '{value[2:-2].strip()}' is invalid ({error})", loc)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if key in ("ItemProcessor", "Iterator", "Branches"):
+                    continue
+                self.check_jsonata_tree(item, f"{loc}/{key}")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                self.check_jsonata_tree(item, f"{loc}[{i}]")
+
+    def retry_catch(self, body: dict, loc: str, ql: str) -> tuple[list[m.Retrier], list[m.Catcher]]:
+        retriers: list[m.Retrier] = []
+        for i, doc in enumerate(body.get("Retry") or []):
+            here = f"{loc}/Retry[{i}]"
+            if not isinstance(doc, dict):
+                self.fail("SCHEMA_VALIDATION_FAILED", "Expected an object", here)
+                continue
+            for key in doc:
+                if key not in _RETRIER_FIELDS:
+                    self.fail("SCHEMA_VALIDATION_FAILED", f"Field '{key}' is not supported", here)
+            errors = self.error_equals(doc, here, i, len(body.get("Retry")), "Retry")
+            jitter = doc.get("JitterStrategy", "NONE")
+            if jitter not in ("FULL", "NONE"):
+                self.fail("SCHEMA_VALIDATION_FAILED",
+                          "The field 'JitterStrategy' should have one of these values: [FULL, NONE]",
+                          f"{here}/JitterStrategy")
+            retriers.append(m.Retrier(errors, doc.get("IntervalSeconds", 1), doc.get("MaxAttempts", 3),
+                                      doc.get("BackoffRate", 2.0), doc.get("MaxDelaySeconds"),
+                                      jitter == "FULL"))
+        catchers: list[m.Catcher] = []
+        for i, doc in enumerate(body.get("Catch") or []):
+            here = f"{loc}/Catch[{i}]"
+            if not isinstance(doc, dict):
+                self.fail("SCHEMA_VALIDATION_FAILED", "Expected an object", here)
+                continue
+            for key in doc:
+                if key not in _CATCHER_FIELDS:
+                    self.fail("SCHEMA_VALIDATION_FAILED", f"Field '{key}' is not supported", here)
+            errors = self.error_equals(doc, here, i, len(body.get("Catch")), "Catch")
+            if not isinstance(doc.get("Next"), str):
+                self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [Next]", here)
+            if ql == m.JSONPATH and isinstance(doc.get("ResultPath"), str):
+                self.check_path(doc["ResultPath"], f"{here}/ResultPath", reference=True)
+            catchers.append(m.Catcher(errors, doc.get("Next", ""), doc.get("ResultPath", m.UNSET),
+                                      doc.get("Assign", m.UNSET), doc.get("Output", m.UNSET)))
+        return retriers, catchers
+
+    def error_equals(self, doc: dict, here: str, index: int, count: int, kind: str) -> list[str]:
+        errors = doc.get("ErrorEquals")
+        if not isinstance(errors, list) or not errors:
+            self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [ErrorEquals]", here)
+            return []
+        if "States.ALL" in errors and (len(errors) > 1 or index != count - 1):
+            self.fail("SCHEMA_VALIDATION_FAILED",
+                      f"States.ALL must appear alone and in the last {kind[0].lower() + kind[1:]}er",
+                      f"{here}/ErrorEquals")
+        return errors
+
+    # ---- per type -------------------------------------------------------------------------
+    def build_pass(self, body: dict, loc: str, common: dict) -> m.State:
+        return m.PassState(**common, parameters=body.get("Parameters", m.UNSET),
+                           result=body.get("Result", m.UNSET), result_path=body.get("ResultPath", m.UNSET))
+
+    def build_succeed(self, body: dict, loc: str, common: dict) -> m.State:
+        return m.SucceedState(**common, end=True)
+
+    def build_fail(self, body: dict, loc: str, common: dict) -> m.State:
+        for a, b in (("Error", "ErrorPath"), ("Cause", "CausePath")):
+            if a in body and b in body:
+                self.fail("SCHEMA_VALIDATION_FAILED", f"Only one of '{a}' or '{b}' can be present", loc)
+        return m.FailState(**common, end=True, error=body.get("Error", m.UNSET),
+                           error_path=body.get("ErrorPath", m.UNSET), cause=body.get("Cause", m.UNSET),
+                           cause_path=body.get("CausePath", m.UNSET))
+
+    def build_wait(self, body: dict, loc: str, common: dict) -> m.State:
+        given = [k for k in ("Seconds", "SecondsPath", "Timestamp", "TimestampPath") if k in body]
+        if len(given) != 1:
+            self.fail("SCHEMA_VALIDATION_FAILED",
+                      "Exactly one of 'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath' is required", loc)
+        return m.WaitState(**common, seconds=body.get("Seconds", m.UNSET),
+                           seconds_path=body.get("SecondsPath", m.UNSET),
+                           timestamp=body.get("Timestamp", m.UNSET),
+                           timestamp_path=body.get("TimestampPath", m.UNSET))
+
+    def build_choice(self, body: dict, loc: str, common: dict) -> m.State:
+        from workflows.engine.expressions import compile_choice
+
+        choices = body.get("Choices")
+        if not isinstance(choices, list) or not choices:
+            self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [Choices]", loc)
+            choices = []
+        branches: list[m.ChoiceBranch] = []
+        for i, rule in enumerate(choices):
+            here = f"{loc}/Choices[{i}]"
+            if not isinstance(rule, dict) or not isinstance(rule.get("Next"), str):
+                self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [Next]", here)
+                continue
+            try:
+                compiled = compile_choice(rule, query_language=common["query_language"], state_name=common["name"])
+            except Exception as error:  # noqa: BLE001 - reported as a diagnostic
+                self.fail("SCHEMA_VALIDATION_FAILED", str(getattr(error, "cause", None) or error), here)
+                continue
+            branches.append(m.ChoiceBranch(compiled, rule["Next"], rule.get("Assign", m.UNSET),
+                                           rule.get("Output", m.UNSET)))
+        return m.ChoiceState(**common, choices=branches, default=body.get("Default"))
+
+    def _retrying(self, body: dict, loc: str, common: dict) -> dict:
+        retry, catch = self.retry_catch(body, loc, common["query_language"])
+        params = body.get("Arguments", m.UNSET) if common["query_language"] == m.JSONATA else body.get(
+            "Parameters", m.UNSET)
+        return dict(common, parameters=params, result_selector=body.get("ResultSelector", m.UNSET),
+                    result_path=body.get("ResultPath", m.UNSET), retry=retry, catch=catch)
+
+    def build_task(self, body: dict, loc: str, common: dict) -> m.State:
+        fields = self._retrying(body, loc, common)
+        resource_text = body.get("Resource")
+        ref = None
+        if not isinstance(resource_text, str):
+            self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [Resource]", loc)
+        else:
+            try:
+                ref = parse_resource(resource_text)
+            except ResourceError as error:
+                self.fail("SCHEMA_VALIDATION_FAILED", str(error), f"{loc}/Resource")
+        for a in ("TimeoutSeconds", "HeartbeatSeconds"):
+            if a in body and a + "Path" in body:
+                self.fail("SCHEMA_VALIDATION_FAILED", f"Only one of '{a}' or '{a}Path' can be present", loc)
+            value = body.get(a)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 0:
+                self.fail("SCHEMA_VALIDATION_FAILED", "Expected a positive integer", f"{loc}/{a}")
+        return m.TaskState(**fields, resource=ref, resource_text=resource_text or "",
+                           timeout_seconds=body.get("TimeoutSeconds", m.UNSET),
+                           timeout_seconds_path=body.get("TimeoutSecondsPath", m.UNSET),
+                           heartbeat_seconds=body.get("HeartbeatSeconds", m.UNSET),
+                           heartbeat_seconds_path=body.get("HeartbeatSecondsPath", m.UNSET),
+                           credentials=body.get("Credentials", m.UNSET))
+
+    def build_parallel(self, body: dict, loc: str, common: dict) -> m.State:
+        fields = self._retrying(body, loc, common)
+        docs = body.get("Branches")
+        if not isinstance(docs, list) or not docs:
+            self.fail("SCHEMA_VALIDATION_FAILED", "Value cannot be empty", f"{loc}/Branches")
+            docs = []
+        branches = [self.program(doc, f"{loc}/Branches[{i}]", common["query_language"])
+                    for i, doc in enumerate(docs)]
+        return m.ParallelState(**fields, branches=branches)
+
+    def build_map(self, body: dict, loc: str, common: dict) -> m.State:
+        fields = self._retrying(body, loc, common)
+        legacy = "Iterator" in body
+        key = "Iterator" if legacy else "ItemProcessor"
+        doc = body.get(key)
+        if doc is None:
+            self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [ItemProcessor]", loc)
+            doc = {}
+        processor = self.program(doc, f"{loc}/{key}", common["query_language"])
+        config = doc.get("ProcessorConfig") or {} if isinstance(doc, dict) else {}
+        processor.processor_mode = config.get("Mode", "INLINE")
+        processor.execution_type = config.get("ExecutionType", "STANDARD")
+        if processor.processor_mode not in ("INLINE", "DISTRIBUTED"):
+            self.fail("SCHEMA_VALIDATION_FAILED",
+                      "The field 'Mode' should have one of these values: [INLINE, DISTRIBUTED]",
+                      f"{loc}/{key}/ProcessorConfig/Mode")
+        selector = body.get("ItemSelector", m.UNSET)
+        if selector is m.UNSET and common["query_language"] == m.JSONPATH and "Parameters" in body:
+            selector = body["Parameters"]  # legacy name of ItemSelector
+            fields["parameters"] = m.UNSET
+        return m.MapState(
+            **fields, processor=processor, items_path=body.get("ItemsPath", m.UNSET),
+            items=body.get("Items", m.UNSET), item_selector=selector,
+            item_reader=body.get("ItemReader", m.UNSET), item_batcher=body.get("ItemBatcher", m.UNSET),
+            result_writer=body.get("ResultWriter", m.UNSET), max_concurrency=body.get("MaxConcurrency", m.UNSET),
+            max_concurrency_path=body.get("MaxConcurrencyPath", m.UNSET),
+            tolerated_failure_count=body.get("ToleratedFailureCount", m.UNSET),
+            tolerated_failure_count_path=body.get("ToleratedFailureCountPath", m.UNSET),
+            tolerated_failure_percentage=body.get("ToleratedFailurePercentage", m.UNSET),
+            tolerated_failure_percentage_path=body.get("ToleratedFailurePercentagePath", m.UNSET),
+            label=body.get("Label"), legacy_iterator=legacy)

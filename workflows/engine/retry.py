@@ -1,0 +1,86 @@
+"""Retry and Catch for Task, Parallel and Map states, matched on AWS's error names.
+
+`States.ALL` matches every error except the terminal `States.Runtime` and
+`States.DataLimitExceeded`; `States.TaskFailed` matches everything `States.ALL` does except
+`States.Timeout`. Retry delays follow IntervalSeconds * BackoffRate^n, capped by MaxDelaySeconds;
+`JitterStrategy: FULL` draws uniformly from [0, delay] with the engine's seedable RNG so runs stay
+reproducible.
+"""
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+
+from workflows.engine import errors as names
+from workflows.engine import model as m
+from workflows.engine.dataflow import assignments, jsonata_output, result_path
+from workflows.engine.errors import StatesError
+from workflows.engine.interpreter import exit_state, jsonata_states, state_error
+from workflows.engine.runtime import Frame
+
+_TERMINAL = (names.RUNTIME, names.DATA_LIMIT_EXCEEDED)
+
+
+def matches(error_equals: list[str], error: str) -> bool:
+    if error in error_equals:
+        return True
+    if error in _TERMINAL:
+        return False
+    if names.ALL in error_equals:
+        return True
+    return names.TASK_FAILED in error_equals and error != names.TIMEOUT
+
+
+def error_output(error: StatesError) -> dict[str, Any]:
+    out: dict[str, Any] = {"Error": error.error}
+    if error.cause is not None:
+        out["Cause"] = error.cause
+    return out
+
+
+async def with_recovery(state: m.RetryingState, raw: Any, frame: Frame, entered_id: int,
+                        entered_at: float,
+                        attempt: Callable[[int], Awaitable[tuple[str | None, Any]]]) -> tuple[str | None, Any]:
+    """Run `attempt(retry_count)` until it succeeds, a Catch takes over, or the error escapes."""
+    engine = frame.execution.engine
+    counts = [0] * len(state.retry)
+    retry_count = 0
+    while True:
+        try:
+            return await attempt(retry_count)
+        except StatesError as error:
+            state_error(error, state, entered_id)
+            if error.error in _TERMINAL:
+                raise
+            index = next((i for i, r in enumerate(state.retry) if matches(r.error_equals, error.error)), None)
+            if index is not None:
+                retrier = state.retry[index]
+                if counts[index] < retrier.max_attempts:
+                    delay = retrier.interval_seconds * retrier.backoff_rate ** counts[index]
+                    if retrier.max_delay_seconds is not None:
+                        delay = min(delay, retrier.max_delay_seconds)
+                    if retrier.jitter_full:
+                        delay = engine.rng.uniform(0, delay)
+                    counts[index] += 1
+                    retry_count += 1
+                    if delay > 0:
+                        await engine.scheduler.sleep_until(engine.scheduler.now() + delay)
+                    continue
+            catcher = next((c for c in state.catch if matches(c.error_equals, error.error)), None)
+            if catcher is None:
+                raise
+            return caught(state, catcher, error, raw, frame, entered_at)
+
+
+def caught(state: m.RetryingState, catcher: m.Catcher, error: StatesError, raw: Any, frame: Frame,
+           entered_at: float) -> tuple[str, Any]:
+    ctx = frame.context(state.name, entered_at)
+    out = error_output(error)
+    if state.jsonata:
+        states = jsonata_states(raw, ctx, errorOutput=out)
+        assigned = assignments(catcher.assign, True, out, frame, ctx, states)
+        output = jsonata_output(catcher.output, out, frame, states)
+    else:
+        assigned = assignments(catcher.assign, False, out, frame, ctx, None)
+        output = result_path(catcher.result_path, raw, out)
+    exit_state(frame, state, output, assigned)
+    return catcher.next, output

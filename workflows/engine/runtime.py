@@ -1,0 +1,163 @@
+"""Run-time records: an execution, its history, and the frames (execution, branch, Map iteration)
+that states run in.
+
+A `Frame` is one line of control flow: it owns the variable scope its states assign to (inner Map and
+Parallel scopes read the outer ones), the Map item it iterates, and the id of its last history
+event, which AWS reports as the next event's `previousEventId`.
+"""
+from __future__ import annotations
+
+import json
+from collections import ChainMap
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workflows.engine.engine import Engine
+    from workflows.engine.model import Program
+    from workflows.engine.scheduler import Future, Task
+
+NOT_TRUNCATED = {"truncated": False}
+
+
+def dumps(value: Any) -> str:
+    """JSON text as AWS writes it into history and API responses (compact, unicode kept)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def iso_millis(epoch: float) -> str:
+    """Context-object timestamps: '2024-05-01T12:00:00.123Z'."""
+    stamp = datetime.fromtimestamp(epoch, tz=timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+
+
+def to_datetime(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc)
+
+
+class StateMachineRecord:
+    __slots__ = ("arn", "name", "definition_text", "program", "role_arn", "type", "created",
+                 "logging", "tracing", "executions")
+
+    def __init__(self, arn: str, name: str, definition_text: str, program: Program, role_arn: str,
+                 type_: str, created: float, logging: Any = None, tracing: Any = None) -> None:
+        self.arn, self.name, self.definition_text, self.program = arn, name, definition_text, program
+        self.role_arn, self.type, self.created = role_arn, type_, created
+        self.logging, self.tracing = logging, tracing
+        self.executions: list[Execution] = []
+
+
+class Execution:
+    """One execution: status, result, history; `done` resolves when it stops."""
+
+    def __init__(self, engine: Engine, machine: StateMachineRecord, arn: str, name: str,
+                 input_value: Any, input_text: str, start: float, *, express: bool, sync: bool,
+                 test_case: str | None = None, parent: Execution | None = None) -> None:
+        from workflows.engine.scheduler import Future
+
+        self.engine = engine
+        self.machine = machine
+        self.arn, self.name = arn, name
+        self.input, self.input_text = input_value, input_text
+        self.start = start
+        self.stop: float | None = None
+        self.status = "RUNNING"
+        self.output_text: str | None = None
+        self.error: str | None = None
+        self.cause: str | None = None
+        self.express, self.sync = express, sync
+        self.test_case = test_case
+        self.parent = parent
+        self.events: list[dict[str, Any]] = []
+        self.done: Future = Future()
+        self.task: Task | None = None
+        self.root_variables: dict[str, Any] = {}
+        execution_ctx: dict[str, Any] = {"Id": arn, "Input": input_value, "Name": name,
+                                         "RoleArn": machine.role_arn, "StartTime": iso_millis(start)}
+        if not sync:
+            execution_ctx["RedriveCount"] = 0
+        self.context_execution = execution_ctx
+        self.context_machine = {"Id": machine.arn, "Name": machine.name}
+        self.map_runs: list[dict[str, Any]] = []
+
+    def add_event(self, type_: str, previous: int, key: str | None = None,
+                  details: dict[str, Any] | None = None) -> int:
+        event_id = len(self.events) + 1
+        event: dict[str, Any] = {"timestamp": self.engine.scheduler.now(), "type": type_,
+                                 "id": event_id, "previousEventId": previous}
+        if key is not None:
+            event[key] = details
+        self.events.append(event)
+        return event_id
+
+    @property
+    def running(self) -> bool:
+        return self.status == "RUNNING"
+
+    def finish(self, status: str, *, output: Any = None, error: str | None = None,
+               cause: str | None = None, previous: int = 0) -> None:
+        if not self.running:
+            return
+        self.status = status
+        self.stop = self.engine.scheduler.now()
+        if status == "SUCCEEDED":
+            self.output_text = dumps(output)
+            self.add_event("ExecutionSucceeded", previous, "executionSucceededEventDetails",
+                           {"output": self.output_text, "outputDetails": NOT_TRUNCATED})
+        else:
+            self.error, self.cause = error, cause
+            details: dict[str, Any] = {}
+            if error is not None:
+                details["error"] = error
+            if cause is not None:
+                details["cause"] = cause
+            kind = {"FAILED": "ExecutionFailed", "TIMED_OUT": "ExecutionTimedOut",
+                    "ABORTED": "ExecutionAborted"}[status]
+            self.add_event(kind, previous, kind[0].lower() + kind[1:] + "EventDetails", details)
+        self.done.set_result(self)
+
+
+class Frame:
+    """A line of control flow inside an execution (the top level, a branch, a Map iteration)."""
+
+    __slots__ = ("execution", "last_id", "variables", "map_item", "program")
+
+    def __init__(self, execution: Execution, program: Program, variables: Any,
+                 map_item: dict[str, Any] | None = None, last_id: int = 0) -> None:
+        self.execution = execution
+        self.program = program
+        self.variables = variables  # dict (top level) or ChainMap (inner scope)
+        self.map_item = map_item
+        self.last_id = last_id
+
+    def emit(self, type_: str, key: str | None = None, details: dict[str, Any] | None = None,
+             previous: int | None = None) -> int:
+        event_id = self.execution.add_event(type_, self.last_id if previous is None else previous,
+                                            key, details)
+        self.last_id = event_id
+        return event_id
+
+    def child(self, program: Program, map_item: dict[str, Any] | None = None) -> Frame:
+        scope = ChainMap({}, *(self.variables.maps if isinstance(self.variables, ChainMap)
+                               else [self.variables]))
+        return Frame(self.execution, program, scope, map_item, self.last_id)
+
+    def assign(self, values: dict[str, Any]) -> None:
+        if isinstance(self.variables, ChainMap):
+            self.variables.maps[0].update(values)
+        else:
+            self.variables.update(values)
+
+    def context(self, state_name: str, entered: float, retry_count: int = 0,
+                token: str | None = None) -> dict[str, Any]:
+        execution = self.execution
+        ctx: dict[str, Any] = {
+            "Execution": execution.context_execution,
+            "State": {"EnteredTime": iso_millis(entered), "Name": state_name, "RetryCount": retry_count},
+            "StateMachine": execution.context_machine,
+        }
+        if token is not None:
+            ctx["Task"] = {"Token": token}
+        if self.map_item is not None:
+            ctx["Map"] = {"Item": self.map_item}
+        return ctx

@@ -1,0 +1,203 @@
+"""The Task state: parameters, integration patterns, timeouts, heartbeats, history events.
+
+The runner is the same for every service: it renders the parameters, records the scheduled /
+started events (Lambda function ARNs and activities have their own event families), consults the
+mock hook, then races the integration against TimeoutSeconds and (for callbacks) HeartbeatSeconds.
+A callback task (`.waitForTaskToken`) sends its request, records TaskSubmitted and waits for the
+token; AWS reports a heartbeat expiry as States.Timeout, as the recorded corpus shows.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from workflows.engine import errors as names
+from workflows.engine import model as m
+from workflows.engine.dataflow import (
+    assignments, input_path, jsonata_output, jsonata_value, output_path, parameters, result_path,
+    result_selector,
+)
+from workflows.engine.errors import StatesError
+from workflows.engine.expressions import EvaluationError, jsonpath_get
+from workflows.engine.integrations import WAIT_FOR_TASK_TOKEN, ResourceRef
+from workflows.engine.interpreter import HANDLERS, exit_state, jsonata_states, transition
+from workflows.engine.retry import with_recovery
+from workflows.engine.runtime import NOT_TRUNCATED, Frame, dumps
+from workflows.engine.scheduler import Cancelled, first_of
+
+
+class TaskTimedOut(StatesError):
+    def __init__(self) -> None:
+        super().__init__(names.TIMEOUT, None)
+
+
+async def run_task(state: m.TaskState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
+    engine = frame.execution.engine
+    ref = state.resource
+    assert ref is not None
+
+    async def attempt(retry_count: int) -> tuple[str | None, Any]:
+        token = engine.tokens.new_token(frame.execution.arn) if ref.pattern == WAIT_FOR_TASK_TOKEN else None
+        ctx = frame.context(state.name, entered_at, retry_count, token)
+        if state.jsonata:
+            states = jsonata_states(raw, ctx)
+            params = raw if state.parameters is m.UNSET else jsonata_value(state.parameters, frame, states,
+                                                                          "Arguments")
+        else:
+            params = parameters(state.parameters, input_path(state, raw, frame, ctx), frame, ctx)
+        timeout = _seconds(state, "TimeoutSeconds", state.timeout_seconds, state.timeout_seconds_path,
+                           raw, frame, ctx)
+        heartbeat = _seconds(state, "HeartbeatSeconds", state.heartbeat_seconds,
+                             state.heartbeat_seconds_path, raw, frame, ctx)
+        result = await invoke(state, ref, params, frame, timeout, heartbeat, token)
+        if state.jsonata:
+            states["result"] = result
+            assigned = assignments(state.assign, True, result, frame, ctx, states)
+            output = jsonata_output(state.output, result, frame, states)
+        else:
+            selected = result_selector(state, result, frame, ctx)
+            assigned = assignments(state.assign, False, selected, frame, ctx, None)
+            output = output_path(state, result_path(state.result_path, raw, selected), frame, ctx)
+        exit_state(frame, state, output, assigned)
+        return transition(state), output
+
+    return await with_recovery(state, raw, frame, entered_id, entered_at, attempt)
+
+
+def _seconds(state: m.TaskState, field: str, value: Any, path: Any, raw: Any, frame: Frame,
+             ctx: dict) -> int | None:
+    if path is not m.UNSET:
+        found = jsonpath_get(path, raw, context=ctx, variables=frame.variables, field=f"{field}Path")
+        if not isinstance(found, int) or isinstance(found, bool) or found <= 0:
+            raise EvaluationError(names.RUNTIME, f"The {field}Path '{path}' did not resolve to a positive "
+                                                 f"integer: {dumps(found)}")
+        return found
+    if isinstance(value, str) and state.jsonata:
+        found = jsonata_value(value, frame, jsonata_states(raw, ctx), field)
+        if not isinstance(found, (int, float)) or isinstance(found, bool) or found <= 0:
+            raise EvaluationError(names.QUERY_EVALUATION_ERROR,
+                                  f"The JSONata expression '{value[2:-2].strip()}' specified for the field "
+                                  f"'{field}' returned an unexpected result. Expected a positive integer, "
+                                  f"but was: {dumps(found)}")
+        return int(found)
+    return None if value is m.UNSET else int(value)
+
+
+class _Events:
+    """History event names/details for the three task families."""
+
+    def __init__(self, ref: ResourceRef) -> None:
+        self.ref = ref
+        if ref.kind == "lambda-function":
+            self.family = "LambdaFunction"
+        elif ref.kind == "activity":
+            self.family = "Activity"
+        else:
+            self.family = "Task"
+
+    def _key(self, suffix: str) -> str:
+        return self.family[0].lower() + self.family[1:] + suffix + "EventDetails"
+
+    def _resource(self) -> dict[str, Any]:
+        if self.family == "Task":
+            return {"resource": self.ref.history_resource, "resourceType": self.ref.history_resource_type}
+        return {}
+
+    def scheduled(self, frame: Frame, params: Any, region: str, timeout: int | None,
+                  heartbeat: int | None) -> None:
+        if self.family == "Task":
+            details: dict[str, Any] = {"parameters": dumps(params), "region": region, **self._resource()}
+        else:
+            details = {"input": dumps(params), "inputDetails": NOT_TRUNCATED, "resource": self.ref.arn}
+        if timeout is not None:
+            details["timeoutInSeconds"] = timeout
+        if heartbeat is not None:
+            details["heartbeatInSeconds"] = heartbeat
+        frame.emit(self.family + "Scheduled", self._key("Scheduled"), details)
+
+    def started(self, frame: Frame) -> None:
+        if self.family == "Task":
+            frame.emit("TaskStarted", "taskStartedEventDetails", self._resource())
+        elif self.family == "Activity":
+            frame.emit("ActivityStarted", "activityStartedEventDetails", {})
+        else:
+            frame.emit("LambdaFunctionStarted")
+
+    def submitted(self, frame: Frame, output: Any) -> None:
+        frame.emit("TaskSubmitted", "taskSubmittedEventDetails",
+                   {"output": dumps(output), "outputDetails": NOT_TRUNCATED, **self._resource()})
+
+    def succeeded(self, frame: Frame, output: Any) -> None:
+        frame.emit(self.family + "Succeeded", self._key("Succeeded"),
+                   {"output": dumps(output), "outputDetails": NOT_TRUNCATED, **self._resource()})
+
+    def failed(self, frame: Frame, error: StatesError) -> None:
+        details: dict[str, Any] = {}
+        if error.cause is not None:
+            details["cause"] = error.cause
+        details["error"] = error.error
+        details.update(self._resource())
+        frame.emit(self.family + "Failed", self._key("Failed"), details)
+
+    def timed_out(self, frame: Frame) -> None:
+        frame.emit(self.family + "TimedOut", self._key("TimedOut"),
+                   {"error": names.TIMEOUT, **self._resource()})
+
+
+async def invoke(state: m.TaskState, ref: ResourceRef, params: Any, frame: Frame, timeout: int | None,
+                 heartbeat: int | None, token: str | None) -> Any:
+    execution = frame.execution
+    engine = execution.engine
+    events = _Events(ref)
+    events.scheduled(frame, params, ref.region or engine.region, timeout, heartbeat)
+    if ref.kind != "activity":
+        events.started(frame)
+    scheduler = engine.scheduler
+    mocked = engine.mocked_result(execution, state, params)
+    if mocked is not None:
+        work = scheduler.spawn(_resolved(mocked))
+    else:
+        work = scheduler.spawn(engine.run_integration(ref, params, frame, state, token, events))
+    deadline = scheduler.now() + timeout if timeout is not None else None
+    timer = scheduler.sleep_until(deadline) if deadline is not None else None
+    record = engine.tokens.get(token) if token is not None else None
+    try:
+        while True:
+            waits = [work]
+            if timer is not None:
+                waits.append(timer)
+            beat = None
+            if heartbeat is not None and record is not None:
+                beat = scheduler.sleep_until(record.last_beat + heartbeat)
+                waits.append(beat)
+            done = await first_of(waits)
+            if beat is not None and done is not beat:
+                beat.cancel_timer()
+            if done is work:
+                break
+            if done is timer or (done is beat and scheduler.now() >= record.last_beat + heartbeat):
+                work.cancel()
+                if record is not None:
+                    engine.tokens.close(token, timed_out=True)
+                events.timed_out(frame)
+                raise TaskTimedOut()
+    finally:
+        if timer is not None:
+            timer.cancel_timer()
+    try:
+        result = work.result()
+    except StatesError as error:
+        events.failed(frame, error)
+        raise
+    except Cancelled:
+        raise
+    events.succeeded(frame, result)
+    return result
+
+
+async def _resolved(outcome: Any) -> Any:
+    if outcome.kind == "throw":
+        raise StatesError(outcome.error, outcome.cause)
+    return outcome.value
+
+
+HANDLERS["Task"] = run_task
