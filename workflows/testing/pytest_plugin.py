@@ -1,37 +1,44 @@
-"""pytest plugin (entry point `workflows`): target selection and markers.
+"""pytest plugin (entry point `workflows`): one test module, three Step Functions targets.
 
-Registered as a `pytest11` entry point so every test in the repo (and in a user's clone) gets the
-`--sfn-target` option and the `embedded_only` marker without a conftest import.
+Fixtures:
+- `sfn_target`: "embedded" | "local" | "aws" (`--sfn-target`, else SFN_TARGET, else `local` when
+  SFN_LOCAL_ENDPOINT is set, else embedded).
+- `sfn`: a stepfunctions client for that target (a fresh embedded engine per test).
+- `state_machine`: factory `state_machine(name_or_definition, *, params=None, type=None, name=None)`
+  -> state machine ARN, rendered with the project's substitutions; deleted after the test on
+  remote targets.
+- `sfn_wait` / `sfn_path`: `wait_for_execution` and `execution_path` bound to `sfn`.
+Marker `embedded_only(reason)`: the test needs the embedded engine (virtual clock, in-process
+Lambdas); it is skipped on other targets with that reason.
+It is registered as a `pytest11` entry point so a clone of the repo needs no conftest import.
 """
 from __future__ import annotations
 
-import os
+import uuid
+from typing import Any, Callable, Iterator, Mapping
 
 import pytest
 
-TARGETS = ("embedded", "local", "aws")
+from workflows.testing import clients, helpers  # light: loaded in every pytest run of the repo
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("workflows", "Step Functions test target")
-    group.addoption(
-        "--sfn-target", choices=TARGETS, default=None,
-        help="embedded (default), local (SFN_LOCAL_ENDPOINT) or aws; env SFN_TARGET",
-    )
+    group.addoption("--sfn-target", choices=clients.TARGETS, default=None,
+                    help="embedded (default), local (SFN_LOCAL_ENDPOINT) or aws; env SFN_TARGET")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "embedded_only(reason): needs the embedded engine (virtual clock, in-process Lambdas)",
-    )
+        "embedded_only(reason): needs the embedded engine (virtual clock, in-process Lambdas)")
 
 
 def selected_target(config: pytest.Config) -> str:
-    target = config.getoption("--sfn-target") or os.environ.get("SFN_TARGET") or "embedded"
-    if target not in TARGETS:
-        raise pytest.UsageError(f"SFN_TARGET={target!r} is not one of {', '.join(TARGETS)}")
-    return target
+    try:
+        return clients.resolve_target(config.getoption("--sfn-target"))
+    except clients.TargetError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -43,3 +50,51 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if marker is not None:
             why = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "embedded engine only")
             item.add_marker(pytest.mark.skip(reason=f"cannot run on target {target!r}: {why}"))
+
+
+@pytest.fixture(scope="session")
+def sfn_target(pytestconfig: pytest.Config) -> str:
+    return selected_target(pytestconfig)
+
+
+@pytest.fixture
+def sfn(sfn_target: str) -> Any:
+    return clients.sfn_client(sfn_target)
+
+
+@pytest.fixture
+def state_machine(sfn: Any, sfn_target: str) -> Iterator[Callable[..., str]]:
+    from workflows.testing import machines  # lazy: pulls in workflows.definitions
+
+    created: list[str] = []
+    account = machines.account_of(sfn)
+    region = getattr(getattr(sfn, "meta", None), "region_name", None) or clients.region()
+
+    def create(source: str | Mapping[str, Any], *, params: Mapping[str, str] | None = None,
+               type: str | None = None, name: str | None = None) -> str:
+        values = {**machines.test_params(region, account), **(params or {})}
+        base, definition = machines.definition_text(source, values)
+        unique = name or (base if sfn_target == "embedded" else f"{base}-{uuid.uuid4().hex[:8]}")
+        response = sfn.create_state_machine(
+            name=unique, definition=definition, roleArn=machines.role_arn(account),
+            type=type or machines.machine_type(base))
+        created.append(response["stateMachineArn"])
+        return response["stateMachineArn"]
+
+    yield create
+    if sfn_target != "embedded":
+        for arn in created:
+            try:
+                sfn.delete_state_machine(stateMachineArn=arn)
+            except Exception:  # noqa: BLE001 - cleanup must not mask the test's own result
+                pass
+
+
+@pytest.fixture
+def sfn_wait(sfn: Any) -> Callable[..., dict]:
+    return lambda execution_arn, **kw: helpers.wait_for_execution(sfn, execution_arn, **kw)
+
+
+@pytest.fixture
+def sfn_path(sfn: Any) -> Callable[[str], list[str]]:
+    return lambda execution_arn: helpers.execution_path(sfn, execution_arn)
