@@ -75,7 +75,7 @@ class _ProbeFrame(Frame):
         return self.fixed_context
 
 
-def _drive(coroutine: Any) -> Any:
+def drive(coroutine: Any) -> Any:
     """Run a handler coroutine that never suspends for long (TestState's clock is frozen)."""
     try:
         while True:
@@ -120,7 +120,7 @@ class StateProbe:
 
         if self.inspect and not state.jsonata:
             self._jsonpath_inspection(state)
-        next_name, output = _drive(HANDLERS[state.type](state, self.raw, self.frame, 1, 0.0))
+        next_name, output = drive(HANDLERS[state.type](state, self.raw, self.frame, 1, 0.0))
         self.probe.output = output
         if state.type == "Choice" or not getattr(state, "end", True):
             self.probe.next_state = next_name

@@ -4,13 +4,12 @@ Takes boto3's TestState request (definition, roleArn, input, stateName, inspecti
 revealSecrets, variables, mock, stateConfiguration, context) and returns boto3's response shape
 (status, output, error, cause, nextState, inspectionData). Rejections are raised the way boto3 raises
 them: `ParamValidationError` on the client side (botocore's own validator against the TestState
-input shape), `ValidationException` / `InvalidDefinition` as botocore `ClientError` subclasses with
+input shape), `ValidationException` / `InvalidDefinition` as the facade's botocore `ClientError` subclasses (`sfn.exceptions`) with
 AWS's message texts. Mock results are checked by `result_shapes`, the same code that checks
 MockConfigFile returns. The state itself is evaluated by `state_probe`.
 """
 from __future__ import annotations
 
-import functools
 import json
 import uuid
 from typing import Any, Callable, Iterator
@@ -26,27 +25,24 @@ CONTEXT_FIELDS = {"Execution", "State", "StateMachine", "Task"}
 EXECUTION_FIELDS = {"Id", "Input", "Name", "RoleArn", "StartTime", "RedriveCount", "RedriveTime"}
 
 
-@functools.lru_cache(maxsize=1)
-def exceptions() -> Any:
-    """The stepfunctions client's exception classes (ValidationException, InvalidDefinition, ...)."""
-    from botocore.errorfactory import ClientExceptionsFactory
-
-    return ClientExceptionsFactory().create_client_exceptions(result_shapes.service_model("stepfunctions"))
-
-
 def reject(code: str, message: str) -> Exception:
-    cls = getattr(exceptions(), code)
-    response = {"Error": {"Code": code, "Message": message},
-                "ResponseMetadata": {"HTTPStatusCode": 400}}
-    if code == "ValidationException":
-        response["message"] = message
-    return cls(response, "TestState")
+    """The engine's API error classes, so `except sfn.exceptions.ValidationException` works."""
+    from workflows.engine.api_errors import api_error
+
+    return api_error(code, message, "TestState")
 
 
-def test_state(*, region_name: str = "us-east-1", account_id: str = "123456789012",
-               partition: str = "aws", invoke: Callable[[str, Any], Any] | None = None,
+def test_state(sfn: Any = None, /, *, region_name: str | None = None, account_id: str | None = None,
+               partition: str | None = None, invoke: Callable[[str, Any], Any] | None = None,
                **request: Any) -> dict[str, Any]:
-    """Evaluate one state; `invoke(resource, parameters)` serves an un-mocked Task."""
+    """Evaluate one state. `sfn` (the StepFunctions facade) supplies region, account and the
+    integrations an un-mocked Task calls; without it `invoke(resource, parameters)` does."""
+    engine = getattr(sfn, "engine", None)
+    region_name = region_name or getattr(sfn, "region_name", None) or "us-east-1"
+    account_id = account_id or getattr(sfn, "account_id", None) or "123456789012"
+    partition = partition or getattr(engine, "partition", None) or "aws"
+    if invoke is None and engine is not None:
+        invoke = _engine_invoke(engine)
     _check_params(request)
     doc = _definition(request["definition"])
     single = "Type" in doc and "States" not in doc
@@ -79,6 +75,28 @@ def test_state(*, region_name: str = "us-east-1", account_id: str = "12345678901
     if level in ("DEBUG", "TRACE"):
         response["inspectionData"] = inspection_text(probe.inspection)
     return response
+
+
+def _engine_invoke(engine: Any) -> Callable[[str, Any], Any]:
+    """Run one un-mocked Task integration through the engine's plugins, outside any execution."""
+    from types import SimpleNamespace
+
+    from workflows.engine.integrations import parse_resource
+    from workflows.testing.state_probe import drive
+
+    async def blocking(fn: Callable[[], Any]) -> Any:
+        return fn()
+
+    def invoke(resource: str, parameters: Any) -> Any:
+        ref = parse_resource(resource, engine.region)
+        if ref.kind == "lambda-function":
+            return engine.lambdas.invoke(ref.arn, parameters, engine.clients)
+        env = SimpleNamespace(engine=engine, clients=engine.clients, region=engine.region,
+                              account_id=engine.account_id, execution=None,
+                              submitted=lambda output: None, blocking=blocking)
+        return drive(engine.registry.resolve(ref).invoke(ref, parameters, env))
+
+    return invoke
 
 
 # -- request ---------------------------------------------------------------------------------------

@@ -1,0 +1,90 @@
+"""`workflows test MOCKCONFIG`: runs each test case on the embedded engine and reports it."""
+from __future__ import annotations
+
+import io
+import json
+
+from rich.console import Console
+
+from workflows.testing.runner import run_cases, run_mock_config
+
+PUT = "arn:aws:states:::dynamodb:putItem"
+DEFINITION = {
+    "StartAt": "Save",
+    "States": {
+        "Save": {"Type": "Task", "Resource": PUT, "Parameters": {"TableName": "t", "Item": {}},
+                 "Retry": [{"ErrorEquals": ["DynamoDB.ProvisionedThroughputExceededException"],
+                            "MaxAttempts": 2, "IntervalSeconds": 30}],
+                 "Catch": [{"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "Next": "Duplicate"}],
+                 "Next": "Done"},
+        "Duplicate": {"Type": "Fail", "Error": "DuplicateEmail", "Cause": "email taken"},
+        "Done": {"Type": "Succeed"},
+    },
+}
+
+
+def write_config(tmp_path, **overrides) -> str:
+    (tmp_path / "users.asl.json").write_text(json.dumps(DEFINITION))
+    config = {
+        "StateMachines": {"users": {"TestCases": {
+            "Happy": {"Save": "PutOk"},
+            "Throttled": {"Save": "ThrottleTwiceThenOk"},
+            "Duplicate": {"Save": "Conditional"},
+        }}},
+        "MockedResponses": {
+            "PutOk": {"0": {"Return": {}}},
+            "ThrottleTwiceThenOk": {
+                "0-1": {"Throw": {"Error": "DynamoDB.ProvisionedThroughputExceededException", "Cause": "slow"}},
+                "2": {"Return": {}}},
+            "Conditional": {"0": {"Throw": {"Error": "DynamoDB.ConditionalCheckFailedException",
+                                            "Cause": "exists"}}},
+        },
+        "x-definitions": {"users": "users.asl.json"},
+        "x-expect": {"users": {
+            "Happy": {"path": ["Save", "Done"]},
+            "Throttled": {"path": ["Save", "Done"]},
+            "Duplicate": {"status": "FAILED", "error": "DuplicateEmail", "path": ["Save", "Duplicate"]},
+        }},
+    }
+    config.update(overrides)
+    path = tmp_path / "MockConfigFile.json"
+    path.write_text(json.dumps(config))
+    return str(path)
+
+
+def test_every_case_runs_with_retries_consuming_mocked_invocations(tmp_path):
+    results = {r.case: r for r in run_cases(write_config(tmp_path))}
+    assert all(r.passed for r in results.values()), [r.problems for r in results.values()]
+    assert results["Duplicate"].status == "FAILED" and results["Duplicate"].error == "DuplicateEmail"
+    assert results["Throttled"].status == "SUCCEEDED"
+
+
+def test_table_and_exit_code(tmp_path):
+    out = io.StringIO()
+    code = run_mock_config(write_config(tmp_path), console=Console(file=out, width=200))
+    text = out.getvalue()
+    assert code == 0
+    assert "Duplicate" in text and "Save → Duplicate" in text and "3 passed, 0 failed" in text
+
+
+def test_case_filter_and_unexpected_status_fails(tmp_path):
+    path = write_config(tmp_path, **{"x-expect": {"users": {"Duplicate": {"status": "SUCCEEDED"}}}})
+    out = io.StringIO()
+    assert run_mock_config(path, case="Duplicate", console=Console(file=out, width=200)) == 1
+    assert "1 passed" not in out.getvalue() and "expected SUCCEEDED" in out.getvalue()
+
+
+def test_wrong_mock_is_reported_naming_state_and_field(tmp_path):
+    path = write_config(tmp_path)
+    config = json.loads(open(path).read())
+    config["MockedResponses"]["PutOk"]["0"]["Return"] = {"Atributes": {}}
+    open(path, "w").write(json.dumps(config))
+    results = {r.case: r for r in run_cases(path, case="Happy")}
+    problem = results["Happy"].problems[0]
+    assert "state 'Save'" in problem and "'Atributes'" in problem
+
+
+def test_unknown_case_is_a_usage_error(tmp_path):
+    out = io.StringIO()
+    assert run_mock_config(write_config(tmp_path), case="Nope", console=Console(file=out)) == 2
+    assert "no test case 'Nope'" in out.getvalue()
