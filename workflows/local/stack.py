@@ -65,6 +65,7 @@ class LocalStack:
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self) -> "LocalStack":
+        self.server.start()  # moto answers at once (the authorizer fetches JWKS at import)
         try:
             self._set_env(CREDENTIALS, only_missing=True)
             self._set_env({"AWS_ENDPOINT_URL": self.url, "AWS_REGION": self.region_name,
@@ -81,9 +82,8 @@ class LocalStack:
                                   stage=self.stage, region_name=self.region_name, account_id=self.account_id)
             self._router = Router(stepfunctions=sfn_api, cognito=CognitoTriggers(self.moto, self.lambdas),
                                   api=self.api, api_prefix=self.api.prefix, aws=self.moto, info=self.outputs)
-            self.server.start()
         except BaseException:
-            self._restore_env()
+            self.close()
             raise
         return self
 
@@ -103,9 +103,8 @@ class LocalStack:
         self.close()
 
     def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if self._router is None:
-            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-            return [b"local stack is starting"]
+        if self._router is None:  # still starting: only moto's services are up
+            return self.moto(environ, start_response)
         return self._router(environ, start_response)
 
     # -- what the stack exposes ---------------------------------------------------------------------
@@ -151,6 +150,7 @@ class LocalStack:
             "PROFILE_READ_TIMEOUT_MS": "2000", "GROUP_SCOPES": json.dumps(GROUP_SCOPES),
             "PROFILE_STATE_MACHINE_ARN": self.state_machine_arn("create_profile"),
             "LEGACY_TABLE_NAME": self.legacy_table,
+            "ROLE_MODEL_PATH": str(API_DIR / "routes.json"),  # as deployed: routes.json is the role model
         }
 
     def client(self, service: str) -> Any:

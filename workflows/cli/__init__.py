@@ -1,0 +1,101 @@
+"""The `workflows` command.
+
+  workflows up [--port 4599]             serve the local stack (Step Functions API, AWS services, the API routes)
+  workflows demo                         the whole lifecycle on an in-process stack (what `make demo` runs)
+  workflows run NAME --input JSON|@file  start an execution on a running stack and show its path
+  workflows executions [--state-machine NAME] [--status S]
+  workflows history EXECUTION_ARN
+  workflows send-task-success TOKEN [--output JSON|@file]
+  workflows send-task-failure TOKEN [--error E] [--cause C]
+  workflows validate FILE...             offline definition checks (the engine's validation)
+  workflows test MOCKCONFIG [--case NAME]  replay Step Functions Local mock test cases on the engine
+
+Commands that need a running stack (run, executions, history, send-task-*) talk to `workflows up`
+over HTTP: --endpoint URL, else $WORKFLOWS_ENDPOINT, else http://127.0.0.1:4599 (`--endpoint aws`
+uses AWS itself with your credentials). Every command takes --json for machine-readable output.
+Bad input prints one line naming what was wrong and exits non-zero.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from .errors import CliError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
+    remote = argparse.ArgumentParser(add_help=False)
+    remote.add_argument("--endpoint", help="Step Functions endpoint of `workflows up` "
+                                           "(default $WORKFLOWS_ENDPOINT or http://127.0.0.1:4599; 'aws' for AWS)")
+    parser = argparse.ArgumentParser(prog="workflows", description=__doc__.split("\n\n")[0],
+                                     epilog=__doc__.split("\n\n", 1)[1],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    up = sub.add_parser("up", parents=[common], help="serve the local stack on loopback until Ctrl-C")
+    up.add_argument("--port", type=int, default=4599, help="port on 127.0.0.1 (0 = any free port)")
+    up.add_argument("--clock", choices=["real", "virtual"], default="real",
+                    help="real time (default) or a virtual clock that only moves when told")
+
+    demo = sub.add_parser("demo", parents=[common], help="run the whole lifecycle on an in-process stack")
+    demo.add_argument("--users", type=int, default=12, help="concurrent signups (default 12)")
+
+    run = sub.add_parser("run", parents=[common, remote], help="start an execution and show its path")
+    run.add_argument("name", help="state machine name (asl/ name) or ARN")
+    run.add_argument("--input", default="{}", help="execution input: JSON text or @file")
+    run.add_argument("--execution-name", help="execution name (default: generated)")
+    run.add_argument("--wait", type=float, default=30.0, help="seconds to wait for a Standard execution")
+
+    executions = sub.add_parser("executions", parents=[common, remote], help="list executions")
+    executions.add_argument("--state-machine", help="name or ARN (default: every machine of the stack)")
+    executions.add_argument("--status", choices=["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"])
+    executions.add_argument("--max", type=int, default=50)
+
+    history = sub.add_parser("history", parents=[common, remote], help="an execution's history and path")
+    history.add_argument("execution_arn")
+
+    success = sub.add_parser("send-task-success", parents=[common, remote], help="complete a callback task")
+    success.add_argument("token")
+    success.add_argument("--output", default="{}", help="task output: JSON text or @file")
+
+    failure = sub.add_parser("send-task-failure", parents=[common, remote], help="fail a callback task")
+    failure.add_argument("token")
+    failure.add_argument("--error")
+    failure.add_argument("--cause")
+
+    validate = sub.add_parser("validate", parents=[common], help="check state machine definitions offline")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+
+    test = sub.add_parser("test", parents=[common], help="replay a Step Functions Local mock config")
+    test.add_argument("mock_config", metavar="MOCKCONFIG")
+    test.add_argument("--case", help="only this test case")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(_dispatch(args) or 0)
+    except CliError as error:
+        print(f"workflows {args.command}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # botocore errors and the like: one line, the AWS code first
+        code = getattr(error, "response", {}).get("Error", {}).get("Code") if hasattr(error, "response") else None
+        what = f"{code}: {error}" if code else f"{type(error).__name__}: {error}"
+        print(f"workflows {args.command}: error: {what}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> Any:
+    from . import commands
+
+    return getattr(commands, "cmd_" + args.command.replace("-", "_"))(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

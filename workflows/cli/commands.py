@@ -1,0 +1,152 @@
+"""One function per `workflows` subcommand: parse nothing, print results, return the exit status."""
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from typing import Any
+
+from . import output, remote
+from .errors import CliError
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from workflows.local.stack import LocalStack
+
+    if not 0 <= args.port <= 65535:
+        raise CliError(f"--port {args.port} is not a port number (0-65535)")
+    try:
+        stack = LocalStack(clock=args.clock, port=args.port).start()
+    except OSError as error:
+        raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    try:
+        if args.json:
+            output.emit_json({**stack.outputs(), "exports": stack.exports()})
+        else:
+            _print_up(stack)
+        import sys
+
+        sys.stdout.flush()
+        stopped.wait()
+    finally:
+        stack.close()
+        if not args.json:
+            output.console.print("[dim]local stack stopped[/]")
+    return 0
+
+
+def _print_up(stack: Any) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"workflows local stack ({stack.clock} clock)", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("Step Functions API", stack.url)
+    table.add_row("AWS services (DynamoDB, Cognito, SQS)", stack.url)
+    table.add_row("API Gateway routes", stack.api_url)
+    for route in stack.api.routes:
+        table.add_row("", f"{route.method} {stack.api_url}{route.path} -> {route.action} {route.state_machine}")
+    table.add_row("user pool / app client", f"{stack.user_pool_id} / {stack.client_id}")
+    table.add_row("JWKS", stack.jwks_url)
+    table.add_row("users table", stack.users_table)
+    for name, arn in stack.state_machines.items():
+        table.add_row(f"state machine {name}", arn)
+    output.console.print(table)
+    output.console.print("# to point AWS SDKs and the aws CLI at it:")
+    for key, value in stack.exports().items():
+        print(f"export {key}={value}")
+    output.console.print("[dim]Ctrl-C stops[/]")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from workflows.local.demo import run_demo
+
+    if args.users < 2:
+        raise CliError(f"--users {args.users}: the demo needs at least 2 users")
+    return run_demo(users=args.users, as_json=args.json)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    url = remote.endpoint(args.endpoint)
+    result = remote.run(url, args.name, args.input, args.execution_name, args.wait)
+    execution = result["execution"]
+    if args.json:
+        output.emit_json(result)
+    else:
+        output.console.print(f"{execution['executionArn']}  {output.status_text(execution['status'])}")
+        if result["events"]:
+            output.console.print("path: " + " -> ".join(output.path_of(result["events"])))
+            output.console.print(output.history_table(result["events"]))
+        for field in ("output", "error", "cause"):
+            if execution.get(field):
+                output.console.print(f"[bold]{field}[/]: {execution[field]}")
+    return 1 if execution["status"] in {"FAILED", "TIMED_OUT", "ABORTED"} else 0
+
+
+def cmd_executions(args: argparse.Namespace) -> int:
+    if args.max < 1:
+        raise CliError(f"--max {args.max}: must be at least 1")
+    found = remote.executions(remote.endpoint(args.endpoint), args.state_machine, args.status, args.max)
+    if args.json:
+        output.emit_json(found)
+    else:
+        output.console.print(output.executions_table(found))
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    if not args.execution_arn.startswith("arn:"):
+        raise CliError(f"{args.execution_arn!r} is not an execution ARN (arn:aws:states:...:execution:...)")
+    url = remote.endpoint(args.endpoint)
+    events = remote.history(url, args.execution_arn)
+    if args.json:
+        output.emit_json(events)
+    else:
+        output.console.print("path: " + " -> ".join(output.path_of(events)))
+        output.console.print(output.history_table(events, title=args.execution_arn))
+    return 0
+
+
+def cmd_send_task_success(args: argparse.Namespace) -> int:
+    remote.send_task_success(remote.endpoint(args.endpoint), args.token, args.output)
+    return _done(args, "task completed")
+
+
+def cmd_send_task_failure(args: argparse.Namespace) -> int:
+    remote.send_task_failure(remote.endpoint(args.endpoint), args.token, args.error, args.cause)
+    return _done(args, "task failed")
+
+
+def _done(args: argparse.Namespace, message: str) -> int:
+    if args.json:
+        output.emit_json({"ok": True})
+    else:
+        output.console.print(message)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .validate import validate_files
+
+    results = validate_files(args.files)
+    if args.json:
+        output.emit_json(results)
+    else:
+        for result in results:
+            if result["valid"]:
+                output.console.print(f"[green]valid[/]    {result['file']}")
+            for problem in result["problems"]:
+                output.console.print(f"[red]invalid[/]  {result['file']}: {problem['code']}: "
+                                     f"{problem['message']} at {problem['location']}", highlight=False)
+    return 0 if all(r["valid"] for r in results) else 1
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    try:
+        from workflows.testing import runner
+    except ImportError as error:
+        raise CliError(f"the mock-config runner is not available: {error}") from None
+    return int(runner.main(args.mock_config, case=args.case, as_json=args.json) or 0)

@@ -1,0 +1,142 @@
+"""Commands that talk to a running `workflows up` over its Step Functions API (run, executions, ...).
+
+They use a plain boto3 stepfunctions client on the endpoint (`--endpoint`, else $WORKFLOWS_ENDPOINT,
+else http://127.0.0.1:4599), so they work the same against Step Functions Local or, with AWS
+credentials and `--endpoint aws`, against AWS itself.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from .errors import CliError
+
+DEFAULT_ENDPOINT = "http://127.0.0.1:4599"
+FINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+def endpoint(value: str | None) -> str | None:
+    """The endpoint URL to use; None means AWS itself (`--endpoint aws`)."""
+    chosen = value or os.environ.get("WORKFLOWS_ENDPOINT") or DEFAULT_ENDPOINT
+    return None if chosen == "aws" else chosen.rstrip("/")
+
+
+def client(url: str | None, region: str | None = None) -> Any:
+    import boto3
+
+    kwargs: dict[str, Any] = {"region_name": region or os.environ.get("AWS_REGION")
+                              or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"}
+    if url is not None:
+        kwargs.update(endpoint_url=url,
+                      aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
+                      aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"))
+    return boto3.client("stepfunctions", **kwargs)
+
+
+def stack_info(url: str | None) -> dict[str, Any]:
+    """The local stack's outputs (state machines by name, ...); {} when the endpoint is not ours."""
+    if url is None:
+        return {}
+    try:
+        with urllib.request.urlopen(f"{url}/_local/health", timeout=5) as response:
+            return json.load(response)
+    except OSError as error:
+        raise CliError(f"no local stack answers at {url} ({error.__class__.__name__}); "
+                       "start one with `workflows up` or pass --endpoint") from None
+    except ValueError:
+        return {}
+
+
+def read_json_arg(value: str, what: str) -> Any:
+    """`value` is JSON text or @path to a JSON file; a clear error names `what` otherwise."""
+    text = value
+    if value.startswith("@"):
+        path = Path(value[1:])
+        try:
+            text = path.read_text()
+        except OSError as error:
+            raise CliError(f"{what}: cannot read {path}: {error.strerror}") from None
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise CliError(f"{what} is not valid JSON ({error})") from None
+
+
+def state_machine_arn(url: str | None, name: str) -> str:
+    if name.startswith("arn:"):
+        return name
+    machines = stack_info(url).get("stateMachines", {})
+    if name not in machines:
+        known = ", ".join(sorted(machines)) or "none"
+        raise CliError(f"unknown state machine {name!r} (known: {known})")
+    return str(machines[name])
+
+
+def run(url: str | None, name: str, input_arg: str, execution_name: str | None, wait_seconds: float) -> dict[str, Any]:
+    """Start `name` and wait for it (up to `wait_seconds`); returns describe + history."""
+    payload = read_json_arg(input_arg, "--input")
+    sfn = client(url)
+    arn = state_machine_arn(url, name)
+    kwargs: dict[str, Any] = {"stateMachineArn": arn, "input": json.dumps(payload)}
+    if execution_name:
+        kwargs["name"] = execution_name
+    machine_type = sfn.describe_state_machine(stateMachineArn=arn).get("type", "STANDARD")
+    if machine_type == "EXPRESS":
+        result = sfn.start_sync_execution(**kwargs)
+        return {"execution": result, "events": []}
+    execution_arn = sfn.start_execution(**kwargs)["executionArn"]
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        described = sfn.describe_execution(executionArn=execution_arn)
+        if described["status"] in FINAL or time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+    return {"execution": described, "events": history(url, execution_arn)}
+
+
+def history(url: str | None, execution_arn: str) -> list[dict[str, Any]]:
+    sfn = client(url)
+    events: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+    while True:
+        page = sfn.get_execution_history(**kwargs)
+        events.extend(page["events"])
+        if not page.get("nextToken"):
+            return events
+        kwargs["nextToken"] = page["nextToken"]
+
+
+def executions(url: str | None, name: str | None, status: str | None, limit: int) -> list[dict[str, Any]]:
+    sfn = client(url)
+    if name:
+        arns = [state_machine_arn(url, name)]
+    else:
+        arns = list(stack_info(url).get("stateMachines", {}).values())
+        if not arns:
+            raise CliError("name a state machine (--state-machine NAME|ARN): the endpoint lists none")
+    found: list[dict[str, Any]] = []
+    for arn in arns:
+        kwargs: dict[str, Any] = {"stateMachineArn": arn, "maxResults": min(limit, 1000)}
+        if status:
+            kwargs["statusFilter"] = status
+        found.extend(sfn.list_executions(**kwargs)["executions"])
+    found.sort(key=lambda e: e["startDate"], reverse=True)
+    return found[:limit]
+
+
+def send_task_success(url: str | None, token: str, output_arg: str) -> dict[str, Any]:
+    output = read_json_arg(output_arg, "--output")
+    return client(url).send_task_success(taskToken=token, output=json.dumps(output))
+
+
+def send_task_failure(url: str | None, token: str, error: str | None, cause: str | None) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"taskToken": token}
+    if error:
+        kwargs["error"] = error
+    if cause:
+        kwargs["cause"] = cause
+    return client(url).send_task_failure(**kwargs)
