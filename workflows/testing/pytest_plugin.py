@@ -8,6 +8,8 @@ Fixtures:
   -> state machine ARN, rendered with the project's substitutions; deleted after the test on
   remote targets.
 - `sfn_wait` / `sfn_path`: `wait_for_execution` and `execution_path` bound to `sfn`.
+Marker `sfn_mock_config(path)`: the embedded engine loads that MockConfigFile (relative to the test
+file); other targets must have loaded it themselves, as Step Functions Local does from SFN_MOCK_CONFIG.
 Marker `embedded_only(reason)`: the test needs the embedded engine (virtual clock, in-process
 Lambdas); it is skipped on other targets with that reason.
 It is registered as a `pytest11` entry point so a clone of the repo needs no conftest import.
@@ -32,6 +34,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "embedded_only(reason): needs the embedded engine (virtual clock, in-process Lambdas)")
+    config.addinivalue_line(
+        "markers", "sfn_mock_config(path): MockConfigFile the embedded `sfn` fixture loads")
 
 
 def selected_target(config: pytest.Config) -> str:
@@ -58,8 +62,11 @@ def sfn_target(pytestconfig: pytest.Config) -> str:
 
 
 @pytest.fixture
-def sfn(sfn_target: str) -> Any:
-    return clients.sfn_client(sfn_target)
+def sfn(sfn_target: str, request: pytest.FixtureRequest) -> Any:
+    marker = request.node.get_closest_marker("sfn_mock_config")
+    if marker is None or sfn_target != "embedded":
+        return clients.sfn_client(sfn_target)
+    return clients.sfn_client(sfn_target, mock_config=request.path.parent / marker.args[0])
 
 
 @pytest.fixture
