@@ -1,0 +1,296 @@
+"""`workflows demo`: the whole user lifecycle on an in-process local stack, checked step by step.
+
+Everything goes through the interfaces a client uses on AWS: HTTP calls to the API routes (with the
+authorizer in front and the VTL templates), Cognito's API for sign-in (triggers run as on AWS), the
+Step Functions API for executions. The stack runs on the virtual clock so the migration deadline
+(a day) is reached with `advance()` instead of waiting; everything else is real. The exit status is
+0 only if every check passed.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .stack import LocalStack
+
+OPERATOR = ("operator", "Operator-Pass-1!")
+USER_PASSWORD = "Demo-Pass-123!"
+LEGACY = [("L-100", "grace@legacy.example", "Grace Hopper", "Cobol-Rocks-1!"),
+          ("L-200", "linus@legacy.example", "Linus T", "Kernel-Rocks-1!")]
+MIGRATION_DEADLINE_SECONDS = 86_400
+
+
+@dataclass
+class Report:
+    """Checks and tables collected while the demo runs."""
+
+    checks: list[tuple[str, bool, str]] = field(default_factory=list)
+    executions: list[tuple[str, str]] = field(default_factory=list)  # (label, execution ARN)
+    claims: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[tuple[str, str, int, int]] = field(default_factory=list)  # who, request, expected, got
+
+    def check(self, name: str, ok: bool, detail: str = "") -> bool:
+        self.checks.append((name, bool(ok), detail))
+        return bool(ok)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(ok for _, ok, _ in self.checks)
+
+
+def api_call(url: str, method: str, path: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
+    """One HTTP call to the local API; (status, parsed JSON body or raw text)."""
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status, text = response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read().decode()
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+class Demo:
+    def __init__(self, stack: LocalStack, users: int, report: Report, advance: Callable[[float], None]) -> None:
+        self.stack, self.users, self.report, self.advance = stack, users, report, advance
+        self.idp = stack.client("cognito-idp")
+        self.sfn = stack.client("stepfunctions")
+        self.ddb = stack.client("dynamodb")
+        self.operator_token = ""
+        self.created: list[dict[str, Any]] = []
+
+    def sign_in(self, username: str, password: str) -> dict[str, Any]:
+        return self.idp.initiate_auth(ClientId=self.stack.client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                      AuthParameters={"USERNAME": username, "PASSWORD": password})["AuthenticationResult"]
+
+    def bootstrap_operator(self) -> None:
+        name, password = OPERATOR
+        pool = self.stack.user_pool_id
+        self.idp.admin_create_user(UserPoolId=pool, Username=name, MessageAction="SUPPRESS",
+                                   UserAttributes=[{"Name": "email", "Value": "ops@example.com"},
+                                                   {"Name": "email_verified", "Value": "true"}])
+        self.idp.admin_set_user_password(UserPoolId=pool, Username=name, Password=password, Permanent=True)
+        self.idp.admin_add_user_to_group(UserPoolId=pool, Username=name, GroupName="Admin")
+        self.operator_token = self.sign_in(name, password)["AccessToken"]
+        self.report.check("operator (Admin) signed in", bool(self.operator_token))
+
+    def concurrent_signups(self, on_done: Callable[[], None]) -> None:
+        def signup(i: int) -> tuple[int, Any]:
+            result = api_call(self.stack.api_url, "POST", "/users", self.operator_token,
+                              {"email": f"user{i:03d}@example.com", "displayName": f"User {i}",
+                               "tenantId": "acme", "plan": "pro" if i % 2 else "free",
+                               "groups": ["User"], "emailVerified": True})
+            on_done()
+            return result
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(signup, range(self.users)))
+        elapsed = time.perf_counter() - started
+        statuses = [status for status, _ in results]
+        ids = sorted(body["userId"] for status, body in results if status == 201 and isinstance(body, dict))
+        self.created = [body for status, body in results if status == 201]
+        self.report.check(f"{self.users} concurrent signups via POST /users -> 201",
+                          statuses == [201] * self.users, f"statuses {sorted(set(statuses))}, "
+                          f"{self.users / elapsed:.1f} signups/s")
+        self.report.check("user ids unique and consecutive", len(ids) == self.users and
+                          ids == list(range(ids[0], ids[0] + self.users)), f"ids {ids[0]}..{ids[-1]}" if ids else "none")
+        status, body = api_call(self.stack.api_url, "POST", "/users", self.operator_token,
+                                {"email": "user000@example.com", "groups": ["User"]})
+        self.report.check("duplicate email -> 409, nothing left behind", status == 409, json.dumps(body)[:80])
+
+    def user_sign_in(self) -> str:
+        first = min(self.created, key=lambda b: b["userId"])
+        username, email = str(first["userId"]), first["email"]
+        self.idp.admin_set_user_password(UserPoolId=self.stack.user_pool_id, Username=username,
+                                         Password=USER_PASSWORD, Permanent=True)
+        tokens = self.sign_in(email, USER_PASSWORD)  # by email alias, as a person would
+        id_claims, access_claims = claims_of(tokens["IdToken"]), claims_of(tokens["AccessToken"])
+        self.report.claims = {"id": id_claims, "access": access_claims}
+        self.report.check(f"user {username} signs in by email; profile claims in the ID token",
+                          id_claims.get("userId") == first["userId"] and id_claims.get("tenantId") == "acme"
+                          and id_claims.get("displayName") == "User 0",
+                          f"userId={id_claims.get('userId')} tenantId={id_claims.get('tenantId')}")
+        self.report.check("... and in the access token, with group scopes",
+                          access_claims.get("userId") == first["userId"]
+                          and "users/read" in str(access_claims.get("scope", "")).split(),
+                          f"scope={access_claims.get('scope')}")
+        return str(tokens["AccessToken"])
+
+    def authorization(self, user_token: str) -> None:
+        url = self.stack.api_url
+        expectations = [
+            ("user (User)", "GET /executions/anything", user_token, ("GET", "/executions/anything", None), 404),
+            ("user (User)", "POST /users", user_token, ("POST", "/users", {"email": "x@example.com"}), 403),
+            ("anonymous", "POST /users", None, ("POST", "/users", {"email": "x@example.com"}), 401),
+            ("user (User)", "POST /migrations", user_token, ("POST", "/migrations", {"batchId": "b"}), 403),
+        ]
+        for who, label, token, (method, path, body), expected in expectations:
+            status, _ = api_call(url, method, path, token, body)
+            self.report.calls.append((who, label, expected, status))
+            verdict = "allowed (nothing there)" if expected == 404 else "denied"
+            self.report.check(f"{who}: {label} -> {expected} {verdict}", status == expected, f"got {status}")
+
+    def migrations(self) -> None:
+        for legacy_id, email, name, password in LEGACY:
+            self.stack.put_legacy_user(email=email, password=password, legacy_user_id=legacy_id,
+                                       display_name=name, tenant_id="legacy")
+        batch = {"batchId": "demo-1", "timeoutSeconds": MIGRATION_DEADLINE_SECONDS,
+                 "users": [{"legacyUserId": legacy_id, "email": email} for legacy_id, email, _, _ in LEGACY]}
+        status, body = api_call(self.stack.api_url, "POST", "/migrations", self.operator_token, batch)
+        self.report.calls.append(("operator (Admin)", "POST /migrations", 202, status))
+        self.report.check("operator: POST /migrations -> 202 allowed", status == 202, json.dumps(body)[:100])
+        if status == 202:
+            self.report.executions.append(("migrate_batch demo-1", body["executionArn"]))
+        status, body = api_call(self.stack.api_url, "GET", "/executions/demo-1", self.operator_token)
+        self.report.check("operator: GET /executions/demo-1 -> 200 (own run)", status == 200,
+                          str(body.get("status") if isinstance(body, dict) else body)[:60])
+        arn = lambda legacy_id: f"{self.stack.execution_arn_prefix('migrate_user')}migrate-{legacy_id}"  # noqa: E731
+        for legacy_id, *_ in LEGACY:
+            self.report.executions.append((f"migrate_user {legacy_id}", arn(legacy_id)))
+        waiting = [self.sfn.describe_execution(executionArn=arn(i))["status"] for i, *_ in LEGACY]
+        self.report.check("two migrations wait for their callback", waiting == ["RUNNING", "RUNNING"], str(waiting))
+
+        _, grace, _, grace_password = LEGACY[0]
+        tokens = self.sign_in(grace, grace_password)
+        self.report.check("legacy user signs in: user-migration trigger -> SendTaskSuccess",
+                          bool(tokens.get("AccessToken")) and self._migration(grace) == "MIGRATED"
+                          and self._status(arn("L-100")) == "SUCCEEDED", f"record {self._migration(grace)}")
+
+        _, linus, _, _ = LEGACY[1]
+        late_token = self._item(linus).get("taskToken", {}).get("S", "")
+        self.advance(MIGRATION_DEADLINE_SECONDS + 1)
+        invited = self.idp.list_users(UserPoolId=self.stack.user_pool_id, Filter=f'email = "{linus}"')["Users"]
+        self.report.check("no sign-in before the deadline (virtual clock +1 day) -> invitation fallback",
+                          self._migration(linus) == "FALLBACK" and self._status(arn("L-200")) == "SUCCEEDED"
+                          and len(invited) == 1, f"record {self._migration(linus)}, invited {len(invited)}")
+        code = "accepted"
+        try:
+            self.sfn.send_task_success(taskToken=late_token, output=json.dumps({"legacyUserId": "L-200"}))
+        except Exception as error:  # botocore ClientError
+            code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+        self.report.check("late callback rejected, nothing changes", code in {"TaskTimedOut", "TaskDoesNotExist"}
+                          and self._migration(linus) == "FALLBACK", code)
+
+    def _item(self, email: str) -> dict[str, Any]:
+        return self.ddb.get_item(TableName=self.stack.users_table, ConsistentRead=True,
+                                 Key={"pk": {"S": f"MIGRATION#{email}"}, "sk": {"S": "MIGRATION"}}).get("Item", {})
+
+    def _migration(self, email: str) -> str:
+        return str(self._item(email).get("status", {}).get("S", "missing"))
+
+    def _status(self, arn: str) -> str:
+        return str(self.sfn.describe_execution(executionArn=arn)["status"])
+
+
+def run_demo(users: int = 12, as_json: bool = False) -> int:
+    """Run the demo; print checks, claims and execution tables; 0 only if every check passed."""
+    from workflows.cli import output
+
+    console = Console(stderr=as_json)
+    report = Report()
+    steps = ["start the local stack", "operator signs in", "concurrent signups", "user signs in",
+             "authorization", "migrations", "execution histories"]
+    started = time.perf_counter()
+    histories: list[tuple[str, str, list[dict[str, Any]]]] = []
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        overall = progress.add_task("demo", total=len(steps))
+        stack = LocalStack(clock="virtual")
+        try:
+            progress.update(overall, description=steps[0])
+            stack.start()
+            demo = Demo(stack, users, report, stack.advance)
+            plan: list[tuple[str, Callable[[], Any]]] = [
+                (steps[1], demo.bootstrap_operator),
+                (steps[2], lambda: demo.concurrent_signups(lambda: progress.advance(signups))),
+                (steps[3], lambda: setattr(demo, "user_token", demo.user_sign_in())),
+                (steps[4], lambda: demo.authorization(demo.user_token)),
+                (steps[5], demo.migrations),
+            ]
+            signups = progress.add_task("signups", total=users, visible=False)
+            progress.advance(overall)
+            for description, action in plan:
+                progress.update(overall, description=description)
+                progress.update(signups, visible=description == steps[2])
+                try:
+                    action()
+                except Exception as error:  # a step that crashes is a failed check, and the demo goes on
+                    report.check(description, False, f"{type(error).__name__}: {error}"[:200])
+                progress.advance(overall)
+            progress.update(overall, description=steps[6])
+            sfn = stack.client("stepfunctions")
+            for label, arn in report.executions:
+                try:
+                    events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+                    status = sfn.describe_execution(executionArn=arn)["status"]
+                    histories.append((label, status, events))
+                except Exception as error:
+                    report.check(f"history of {label}", False, str(error)[:120])
+            progress.advance(overall)
+        finally:
+            stack.close()
+    elapsed = time.perf_counter() - started
+    if as_json:
+        output.emit_json({"ok": report.ok, "seconds": round(elapsed, 2),
+                          "checks": [{"check": n, "ok": ok, "detail": d} for n, ok, d in report.checks],
+                          "claims": report.claims,
+                          "executions": [{"label": label, "status": status, "path": output.path_of(events)}
+                                         for label, status, events in histories]})
+        return 0 if report.ok else 1
+    _print_report(console, report, histories, elapsed)
+    return 0 if report.ok else 1
+
+
+def _print_report(console: Console, report: Report, histories: list[tuple[str, str, list[dict[str, Any]]]],
+                  elapsed: float) -> None:
+    from workflows.cli import output
+
+    if report.claims:
+        table = Table(title="Customized token claims (pre-token generation V2_0)", header_style="bold")
+        for column in ("claim", "ID token", "access token"):
+            table.add_column(column)
+        interesting = ["userId", "tenantId", "plan", "displayName", "cognito:groups", "scope", "token_use"]
+        for claim in interesting:
+            table.add_row(claim, *(json.dumps(report.claims[t].get(claim)) if claim in report.claims[t] else "-"
+                                   for t in ("id", "access")))
+        console.print(table)
+    if report.calls:
+        table = Table(title="API calls through the authorizer", header_style="bold")
+        for column in ("caller", "request", "expected", "got"):
+            table.add_column(column)
+        for who, label, expected, got in report.calls:
+            table.add_row(who, label, str(expected), f"[{'green' if got == expected else 'red'}]{got}[/]")
+        console.print(table)
+    for label, status, events in histories:
+        console.print(f"\n[bold]{label}[/]  {output.status_text(status)}")
+        console.print("path: " + " -> ".join(output.path_of(events)), highlight=False)
+        console.print(output.history_table(events))
+    table = Table(title=f"Demo checks ({elapsed:.1f} s)", header_style="bold")
+    for column in ("", "check", "detail"):
+        table.add_column(column)
+    for name, ok, detail in report.checks:
+        table.add_row("[green]PASS[/]" if ok else "[red]FAIL[/]", name, detail)
+    console.print(table)
+    console.print("[bold green]every step behaved[/]" if report.ok else "[bold red]some steps failed[/]")
