@@ -53,6 +53,23 @@ def run_mock_config(path: str | Path, case: str | None = None, console: Any = No
     return 0 if all(r.passed for r in results) else 1
 
 
+def main(mock_config: str | Path, case: str | None = None, as_json: bool = False,
+         target: str | None = None) -> int:
+    """Entry point of `workflows test`: the table (or, with `as_json`, one JSON document)."""
+    chosen = clients.resolve_target(target)
+    if not as_json:
+        return run_mock_config(mock_config, case, target=chosen)
+    try:
+        results = run_cases(mock_config, case, chosen)
+    except (OSError, ValueError) as error:
+        print(json.dumps({"error": str(error)}))
+        return 2
+    print(json.dumps([{"stateMachine": r.machine, "testCase": r.case, "status": r.status,
+                       "error": r.error, "path": r.path, "passed": r.passed, "problems": r.problems}
+                      for r in results], indent=2))
+    return 0 if all(r.passed for r in results) else 1
+
+
 def run_cases(path: str | Path, case: str | None = None, target: str = "embedded") -> list[CaseResult]:
     """The same run without printing (for tests and other tools)."""
     raw = json.loads(Path(path).read_text())
