@@ -85,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # botocore errors and the like: one line, the AWS code first
+        if type(error).__name__ == "EndpointConnectionError":
+            print(f"workflows {args.command}: error: no stack answers at {getattr(error, 'kwargs', {}).get('endpoint_url')}"
+                  " (start one with `workflows up`, or pass --endpoint)", file=sys.stderr)
+            return 1
         code = getattr(error, "response", {}).get("Error", {}).get("Code") if hasattr(error, "response") else None
         what = f"{code}: {error}" if code else f"{type(error).__name__}: {error}"
         print(f"workflows {args.command}: error: {what}", file=sys.stderr)
