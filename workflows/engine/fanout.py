@@ -20,7 +20,9 @@ from workflows.engine.dataflow import (
 )
 from workflows.engine.errors import StatesError
 from workflows.engine.expressions import EvaluationError, jsonpath_get
-from workflows.engine.interpreter import HANDLERS, exit_state, jsonata_states, run_program, transition
+from workflows.engine.interpreter import (
+    HANDLERS, exit_state, jsonata_states, record_evaluation_failure, run_program, state_error, transition,
+)
 from workflows.engine.item_reader import read_items
 from workflows.engine.retry import with_recovery
 from workflows.engine.runtime import Execution, Frame, dumps
@@ -110,39 +112,58 @@ async def run_parallel(state: m.ParallelState, raw: Any, frame: Frame, entered_i
             result = await _gather(frame, [run_program(b, value, c) for b, c in zip(state.branches, children)], 0)
         except StatesError:
             frame.last_id = max(c.last_id for c in children)
-            frame.emit("ParallelStateFailed")
             raise
         frame.last_id = max(c.last_id for c in children)
-        frame.emit("ParallelStateSucceeded")
+        frame.emit("ParallelStateSucceeded", chain=False)
         return _finish_result(state, raw, result, frame, ctx)
 
-    return await with_recovery(state, raw, frame, entered_id, entered_at, attempt)
+    return await with_recovery(state, raw, frame, entered_id, entered_at, attempt,
+                               on_fail=lambda error: _closing_failure(frame, "ParallelStateFailed", error))
 
 
 # ---- Map ---------------------------------------------------------------------------------------
 def _number(state: m.MapState, value: Any, path: Any, field: str, raw: Any, frame: Frame, ctx: dict,
             states: dict | None) -> Any:
+    """MaxConcurrency / ToleratedFailure* from a literal, a *Path or a JSONata expression."""
+    kind = "float" if field == "ToleratedFailurePercentage" else "integer"
     if path is not m.UNSET:
-        value = jsonpath_get(path, raw, context=ctx, variables=frame.variables, field=f"{field}Path")
-        if isinstance(value, str):
+        found = jsonpath_get(path, raw, context=ctx, variables=frame.variables, field=f"{field}Path")
+        number = found
+        if isinstance(found, str):
             try:
-                value = float(value) if "." in value else int(value)
+                number = float(found) if kind == "float" else int(found)
             except ValueError:
-                pass
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-            raise EvaluationError(names.RUNTIME, f"The {field}Path field refers to value \"{value}\" "
-                                                 f"which is not a valid {'integer' if field != 'ToleratedFailurePercentage' else 'number'}: {path}")
-        return value
+                number = None
+        if kind == "integer" and isinstance(number, float) and number.is_integer():
+            number = int(number)
+        valid = (int, float) if kind == "float" else (int,)
+        if not isinstance(number, valid) or isinstance(number, bool):
+            shown = found if isinstance(found, str) else dumps(found)
+            raise EvaluationError(names.RUNTIME, f"The {field}Path field refers to value \"{shown}\" "
+                                                 f"which is not a valid {kind}: {path}")
+        return number
     if isinstance(value, str) and state.jsonata:
         return jsonata_value(value, frame, states or {}, field)
     return None if value is m.UNSET else value
+
+
+def _check_tolerance(count: Any, percent: Any) -> None:
+    if count is not None and count < 0:
+        raise EvaluationError(names.RUNTIME, "ToleratedFailureCount cannot be negative.")
+    if percent is not None and not 0 <= percent <= 100:
+        raise EvaluationError(names.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")
 
 
 def _items(state: m.MapState, raw: Any, effective: Any, frame: Frame, ctx: dict, states: dict | None) -> list:
     if state.item_reader is not m.UNSET:
         items = read_items(state, effective, frame, ctx, states)
     elif state.jsonata:
-        items = raw if state.items is m.UNSET else jsonata_value(state.items, frame, states or {}, "Items")
+        if state.items is m.UNSET:
+            if not isinstance(raw, list):
+                raise EvaluationError(names.QUERY_EVALUATION_ERROR,
+                                      f"Map state input must be an array but was: {dumps(raw)}")
+            return raw
+        items = jsonata_value(state.items, frame, states or {}, "Items")
         if not isinstance(items, list):
             expr = state.items[2:-2].strip() if isinstance(state.items, str) else dumps(state.items)
             raise _located(EvaluationError(
@@ -209,19 +230,28 @@ def _batch(state: m.MapState, items: list, effective: Any, frame: Frame, ctx: di
 
 async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
     async def attempt(retry_count: int):
+        try:
+            return await map_attempt(retry_count)
+        except StatesError as error:
+            state_error(error, state, entered_id)
+            record_evaluation_failure(frame, state, error, frame.execution.events[entered_id - 1]["previousEventId"])
+            raise
+
+    async def map_attempt(retry_count: int):
         ctx = frame.context(state.name, entered_at, retry_count)
         states = jsonata_states(raw, ctx) if state.jsonata else None
         effective = raw if state.jsonata else input_path(state, raw, frame, ctx)
         items = _items(state, raw, effective, frame, ctx, states)
         limit = _number(state, state.max_concurrency, state.max_concurrency_path, "MaxConcurrency",
                         effective, frame, ctx, states) or 0
+        values = _batch(state, _select(state, items, effective, raw, frame, ctx), effective, frame, ctx)
+        frame.emit("MapStateStarted", "mapStateStartedEventDetails", {"length": len(values)})
         count = _number(state, state.tolerated_failure_count, state.tolerated_failure_count_path,
                         "ToleratedFailureCount", effective, frame, ctx, states)
         percent = _number(state, state.tolerated_failure_percentage,
                           state.tolerated_failure_percentage_path, "ToleratedFailurePercentage",
                           effective, frame, ctx, states)
-        values = _batch(state, _select(state, items, effective, raw, frame, ctx), effective, frame, ctx)
-        frame.emit("MapStateStarted", "mapStateStartedEventDetails", {"length": len(values)})
+        _check_tolerance(count, percent)
         tolerated = None
         if count is not None or percent is not None:
             total = len(values)
@@ -231,27 +261,31 @@ async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, en
                     return True
                 return percent is not None and total > 0 and failures * 100 / total <= percent
 
-        try:
-            if state.distributed:
-                result = await _distributed(state, values, frame, int(limit), tolerated)
-            else:
-                result = await _inline(state, values, frame, int(limit))
-        except StatesError:
-            frame.emit("MapStateFailed")
-            raise
-        frame.emit("MapStateSucceeded")
+        if state.distributed:
+            result = await _distributed(state, values, frame, int(limit), tolerated)
+        else:
+            result = await _inline(state, values, frame, int(limit))
         if state.result_writer is not m.UNSET:
             from workflows.engine.item_reader import write_results
 
             result = write_results(state, result, frame)
         return _finish_result(state, raw, result, frame, ctx)
 
-    return await with_recovery(state, raw, frame, entered_id, entered_at, attempt)
+    return await with_recovery(state, raw, frame, entered_id, entered_at, attempt,
+                               on_fail=lambda error: _closing_failure(frame, "MapStateFailed", error))
+
+
+def _closing_failure(frame: Frame, event: str, error: StatesError) -> None:
+    """A Map/Parallel that finally fails (after retries) records XStateFailed; AWS leaves it out
+    for States.Runtime errors, which end the execution straight away."""
+    if error.error != names.RUNTIME:
+        frame.emit(event)
 
 
 async def _inline(state: m.MapState, values: list, frame: Frame, limit: int) -> list:
     processor = state.processor
     assert processor is not None
+    closing = [frame.last_id]
 
     async def iteration(index: int, value: Any) -> Any:
         child = frame.child(processor)
@@ -260,18 +294,21 @@ async def _inline(state: m.MapState, values: list, frame: Frame, limit: int) -> 
         try:
             output = await run_program(processor, value, child)
         except StatesError:
-            child.emit("MapIterationFailed", "mapIterationFailedEventDetails", details)
+            child.emit("MapIterationFailed", "mapIterationFailedEventDetails", details, chain=False)
             frame.last_id = child.last_id
             raise
         except Cancelled:
             child.emit("MapIterationAborted", "mapIterationAbortedEventDetails", details)
             raise
-        previous = child.last_id
-        child.emit("MapIterationSucceeded", "mapIterationSucceededEventDetails", details)
-        frame.last_id = previous
+        closing[0] = child.emit("MapIterationSucceeded", "mapIterationSucceededEventDetails", details,
+                                chain=False)
+        frame.last_id = child.last_id
         return output
 
-    return await _gather(frame, [iteration(i, v) for i, v in enumerate(values)], limit)
+    results = await _gather(frame, [iteration(i, v) for i, v in enumerate(values)], limit)
+    frame.last_id = closing[0]
+    frame.emit("MapStateSucceeded", chain=False)
+    return results
 
 
 async def _distributed(state: m.MapState, values: list, frame: Frame, limit: int, tolerated: Any) -> list:
@@ -304,6 +341,7 @@ async def _distributed(state: m.MapState, values: list, frame: Frame, limit: int
                    {"cause": error.cause, "error": error.error} if error.cause else {"error": error.error})
         raise error from None
     frame.emit("MapRunSucceeded")
+    frame.emit("MapStateSucceeded", chain=False)
     execution.map_runs.append({"mapRunArn": map_run_arn, "stateName": state.name})
     return results
 

@@ -6,7 +6,8 @@ Task, Map and Parallel are in their own modules and registered in `HANDLERS` at 
 """
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable
 
 from workflows.engine import errors as names
@@ -199,16 +200,25 @@ async def run_wait(state: m.WaitState, raw: Any, frame: Frame, entered_id: int, 
 
 def _wait_until(state: m.WaitState, data: Any, frame: Frame, ctx: dict, states: dict | None,
                 now: float) -> float:
-    if state.seconds is not m.UNSET or state.seconds_path is not m.UNSET:
-        if state.seconds_path is not m.UNSET:
-            seconds = jsonpath_get(state.seconds_path, data, context=ctx, variables=frame.variables,
-                                   field="SecondsPath")
-            if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
-                raise EvaluationError(
-                    names.RUNTIME,
-                    f"The SecondsPath parameter does not reference a valid integer value: {dumps(seconds)}")
-        elif isinstance(state.seconds, str):
-            seconds = jsonata_value(state.seconds, frame, states or {}, "Seconds")
+    if state.seconds_path is not m.UNSET:
+        path = state.seconds_path
+        try:
+            seconds = jsonpath_get(path, data, context=ctx, variables=frame.variables, field="SecondsPath")
+        except EvaluationError:
+            raise EvaluationError(names.RUNTIME, f"The SecondsPath parameter does not reference an input "
+                                                 f"value: {path}") from None
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or (
+                isinstance(seconds, float) and not seconds.is_integer()):
+            raise EvaluationError(names.RUNTIME, f"The SecondsPath parameter cannot be parsed as a long "
+                                                 f"value: {path} == {_plain(seconds)}")
+        if seconds < 0:
+            raise EvaluationError(names.RUNTIME, f"The SecondsPath parameter references a negative value: "
+                                                 f"{path} == {_plain(seconds)}")
+        return now + seconds
+    if state.seconds is not m.UNSET:
+        seconds = state.seconds
+        if isinstance(seconds, str):
+            seconds = jsonata_value(seconds, frame, states or {}, "Seconds")
             if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0 or (
                     isinstance(seconds, float) and not seconds.is_integer()):
                 raise EvaluationError(
@@ -216,28 +226,32 @@ def _wait_until(state: m.WaitState, data: Any, frame: Frame, ctx: dict, states: 
                     f"The JSONata expression '{state.seconds[2:-2].strip()}' specified for the field "
                     f"'Seconds' returned an unexpected result type. Expected 'integer', but was "
                     f"'{_json_type(seconds)}' for value: {dumps(seconds)}")
-        else:
-            seconds = state.seconds
         return now + seconds
     if state.timestamp_path is not m.UNSET:
-        text = jsonpath_get(state.timestamp_path, data, context=ctx, variables=frame.variables,
-                            field="TimestampPath")
+        path = state.timestamp_path
+        text = jsonpath_get(path, data, context=ctx, variables=frame.variables, field="TimestampPath")
         stamp = parse_timestamp(text)
         if stamp is None:
             raise EvaluationError(
                 names.RUNTIME, f"The TimestampPath parameter does not reference a valid ISO-8601 "
-                               f"extended offset date-time format string: {state.timestamp_path} == {text}")
+                               f"extended offset date-time format string: {path} == {_plain(text)}")
         return stamp
     text = state.timestamp
     if state.jsonata and isinstance(text, str) and text.startswith("{%"):
         text = jsonata_value(text, frame, states or {}, "Timestamp")
     stamp = parse_timestamp(text)
     if stamp is None:
-        raise EvaluationError(
-            names.QUERY_EVALUATION_ERROR if state.jsonata else names.RUNTIME,
-            f"The Timestamp parameter does not reference a valid ISO-8601 extended offset date-time "
-            f"format string: {text}")
+        if state.jsonata:
+            raise EvaluationError(names.QUERY_EVALUATION_ERROR,
+                                  f"The Timestamp field cannot be parsed as an ISO-8601 extended offset "
+                                  f"date-time format string: {_plain(text)}")
+        raise EvaluationError(names.RUNTIME, f"The Timestamp parameter does not reference a valid ISO-8601 "
+                                             f"extended offset date-time format string: {_plain(text)}")
     return stamp
+
+
+def _plain(value: Any) -> str:
+    return value if isinstance(value, str) else dumps(value)
 
 
 def _json_type(value: Any) -> str:
@@ -254,18 +268,27 @@ def _json_type(value: Any) -> str:
     return "object"
 
 
+_TIMESTAMP = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})$")
+
+
 def parse_timestamp(text: Any) -> float | None:
-    """RFC 3339 date-time with an offset or Z, as the Wait state accepts."""
-    if not isinstance(text, str) or "T" not in text:
+    """RFC 3339 date-time with an offset or Z (any number of fraction digits), as Wait accepts."""
+    if not isinstance(text, str):
         return None
-    candidate = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    found = _TIMESTAMP.match(text)
+    if found is None:
+        return None
+    year, month, day, hour, minute, second, fraction, offset = found.groups()
     try:
-        stamp = datetime.fromisoformat(candidate)
+        stamp = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
+                         tzinfo=timezone.utc)
     except ValueError:
         return None
-    if stamp.tzinfo is None:
-        return None
-    return stamp.timestamp()
+    if offset not in ("Z", "z"):
+        sign = 1 if offset[0] == "+" else -1
+        stamp -= sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
+    return stamp.timestamp() + (float("0." + fraction) if fraction else 0.0)
 
 
 HANDLERS.update({"Pass": run_pass, "Succeed": run_succeed, "Fail": run_fail, "Choice": run_choice,

@@ -39,7 +39,8 @@ def error_output(error: StatesError) -> dict[str, Any]:
 
 async def with_recovery(state: m.RetryingState, raw: Any, frame: Frame, entered_id: int,
                         entered_at: float,
-                        attempt: Callable[[int], Awaitable[tuple[str | None, Any]]]) -> tuple[str | None, Any]:
+                        attempt: Callable[[int], Awaitable[tuple[str | None, Any]]],
+                        on_fail: Callable[[StatesError], None] | None = None) -> tuple[str | None, Any]:
     """Run `attempt(retry_count)` until it succeeds, a Catch takes over, or the error escapes."""
     engine = frame.execution.engine
     counts = [0] * len(state.retry)
@@ -50,6 +51,8 @@ async def with_recovery(state: m.RetryingState, raw: Any, frame: Frame, entered_
         except StatesError as error:
             state_error(error, state, entered_id)
             if error.error in _TERMINAL:
+                if on_fail is not None:
+                    on_fail(error)
                 raise
             index = next((i for i, r in enumerate(state.retry) if matches(r.error_equals, error.error)), None)
             if index is not None:
@@ -65,6 +68,8 @@ async def with_recovery(state: m.RetryingState, raw: Any, frame: Frame, entered_
                     if delay > 0:
                         await engine.scheduler.sleep_until(engine.scheduler.now() + delay)
                     continue
+            if on_fail is not None:
+                on_fail(error)
             catcher = next((c for c in state.catch if matches(c.error_equals, error.error)), None)
             if catcher is None:
                 raise

@@ -131,10 +131,13 @@ class Frame:
         self.last_id = last_id
 
     def emit(self, type_: str, key: str | None = None, details: dict[str, Any] | None = None,
-             previous: int | None = None) -> int:
+             previous: int | None = None, chain: bool = True) -> int:
+        """Record an event; `chain=False` leaves it out of the previousEventId chain (AWS does so for
+        the *Succeeded/*Failed events that close a Map iteration, a Map or a Parallel state)."""
         event_id = self.execution.add_event(type_, self.last_id if previous is None else previous,
                                             key, details)
-        self.last_id = event_id
+        if chain:
+            self.last_id = event_id
         return event_id
 
     def child(self, program: Program, map_item: dict[str, Any] | None = None) -> Frame:
