@@ -145,18 +145,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
+    """Delegates to the harness (workflows.testing.runner), which owns the replay semantics."""
     from pathlib import Path
 
     from workflows.testing import runner
 
     if not Path(args.mock_config).is_file():
         raise CliError(f"mock config {args.mock_config!r} not found")
-    if not args.json:
-        return int(runner.run_mock_config(args.mock_config, case=args.case))
-    try:
-        results = runner.run_cases(args.mock_config, case=args.case)
-    except (OSError, ValueError) as error:
-        raise CliError(f"cannot use mock config {args.mock_config}: {error}", exit_code=2) from None
-    output.emit_json([{"machine": r.machine, "case": r.case, "status": r.status, "path": r.path,
-                       "error": r.error, "passed": r.passed, "problems": r.problems} for r in results])
-    return 0 if all(r.passed for r in results) else 1
+    return int(runner.main(args.mock_config, case=args.case, as_json=args.json))
