@@ -13,7 +13,7 @@ from typing import Any
 
 DEFAULT_CASES = Path("/work/shared/conformance/cases.jsonl")
 # Services the harness can serve beyond in-process Lambda handlers: moto runs them in-process.
-MOTO_NEEDS = {"sqs", "sns", "dynamodb", "events", "aws-sdk:dynamodb", "aws-sdk:sfn",
+MOTO_NEEDS = {"sqs", "sns", "dynamodb", "events", "aws-sdk:dynamodb",
               "aws-sdk:secretsmanager", "aws-sdk:s3"}
 
 

@@ -43,6 +43,8 @@ def _short(value: Any) -> str:
 
 
 def _looks_like_time(value: Any) -> bool:
+    if isinstance(value, list):  # a header's value list (AllHttpHeaders.Date) was replaced whole
+        return len(value) == 1 and _looks_like_time(value[0])
     if isinstance(value, str):
         return value in ANY_TIMESTAMP or ISO_FULL.fullmatch(value) is not None or bool(
             re.fullmatch(r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT", value)

@@ -13,10 +13,12 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
+import linecache
 import os
 import re
 import signal
 import threading
+import time
 import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -26,7 +28,8 @@ PARTITION = "aws"
 ACCOUNT = "111111111111"
 CASE_TIME_LIMIT_S = 5.0
 TOKEN = re.compile(r"<([A-Za-z][A-Za-z0-9_\-.:]*)>")
-KEEP_TOKENS = {"omitted"}  # literal text in a definition, not a snapshot placeholder
+KEEP_TOKENS = {"omitted"}
+LAMBDA_TASK_ROOT = "/var/task"  # literal text in a definition, not a snapshot placeholder
 
 
 @dataclass
@@ -76,10 +79,31 @@ def runtime_timestamp(description: str, now: datetime.datetime) -> str:
     return text + (suffix.group(1) if suffix else "")
 
 
+class _NoWaitTime:
+    """`time` for corpus handlers: `sleep` returns at once.
+
+    Some handlers sleep 60 s so that a 5 s TimeoutSeconds fires on AWS. Handlers run inline under
+    the virtual clock and the engine has no way to learn a handler's duration, so a real sleep
+    would only stall the suite; those cases are expected differences until it does.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        return None
+
+
 def _load_handler(spec: dict[str, Any]) -> Callable[[Any, Any], Any]:
-    module = types.ModuleType(spec["handler"].split(".")[0])
-    module.__file__ = spec.get("source_path") or "handler.py"
+    module_name = spec["handler"].split(".")[0]
+    module = types.ModuleType(module_name)
+    # Lambda deploys the code as /var/task/<module>.py; stack traces in causes name that file.
+    module.__file__ = f"{LAMBDA_TASK_ROOT}/{module_name}.py"
+    linecache.cache[module.__file__] = (len(spec["code"]), None, spec["code"].splitlines(True), module.__file__)
     exec(compile(spec["code"], module.__file__, "exec"), module.__dict__)  # noqa: S102 - corpus code
+    if isinstance(module.__dict__.get("time"), types.ModuleType):
+        module.time = _NoWaitTime()
     handler = getattr(module, spec["handler"].rsplit(".", 1)[-1])
     environment = spec.get("environment") or {}
     if not environment:

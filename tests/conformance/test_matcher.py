@@ -37,6 +37,7 @@ def test_date_stands_for_iso_timestamps_even_inside_strings() -> None:
     assert match('"date"', '"2024-03-17T11:10:13.123Z"', {}, json_text=True) is None
     assert match("started at date", "started at 2024-03-17T11:10:13Z", {}) is None
     assert match("date", "not a time", {}) is not None
+    assert match({"Date": "date"}, {"Date": ["Sat, 21 Nov 2026 11:20:57 GMT"]}, {}) is None
 
 
 def test_generic_values_accept_any_value() -> None:
