@@ -51,6 +51,14 @@ def test_recorded_object_was_json_text() -> None:
     # history details: raw JSON text compares by value, not by spacing
     assert match("[1,2]", "[1, 2]", {}, json_text=True) is None
     assert match("[1,2]", "[1, 3]", {}, json_text=True) is not None
+    assert match(1, "1", {}, json_text=True) is None  # an 'output' field a transformer decoded
+    assert match(1, "1", {}) is not None  # but not in execution output
+
+
+def test_bare_role_name_binds_like_a_placeholder() -> None:
+    bindings: dict[str, str] = {}
+    assert match("snf_role_arn", "arn:aws:iam::111111111111:role/r", bindings) is None
+    assert match("snf_role_arn", "arn:aws:iam::111111111111:role/other", bindings) is not None
 
 
 def _event(kind: str, event_id, previous, **details) -> dict:
