@@ -16,11 +16,12 @@ from workflows.engine.dataflow import (
     assignments, input_path, jsonata_output, jsonata_value, output_path, parameters, result_path,
 )
 from workflows.engine.errors import StatesError
-from workflows.engine.expressions import EvaluationError, jsonpath_get
+from workflows.engine.expressions import EvaluationError, evaluate_intrinsic, jsonpath_get, looks_like_intrinsic
 from workflows.engine.runtime import NOT_TRUNCATED, Frame, dumps
 
 Handler = Callable[[Any, Any, Frame, int, float], Awaitable[tuple[str | None, Any]]]
 HANDLERS: dict[str, Handler] = {}
+DATA_LIMIT_BYTES = 256 * 1024  # Step Functions' payload quota
 
 
 class PrefixedError(StatesError):
@@ -70,18 +71,23 @@ async def run_state(state: m.State, raw: Any, frame: Frame) -> tuple[str | None,
         return await HANDLERS[state.type](state, raw, frame, entered_id, entered_at)
     except StatesError as error:
         state_error(error, state, entered_id)
-        record_evaluation_failure(frame, state, error, entered_previous)
+        # AWS chains a Wait state's EvaluationFailed to its entry; other states to the entry's parent
+        record_evaluation_failure(frame, state, error, entered_id if state.type == "Wait" else entered_previous)
         raise
 
 
 def exit_state(frame: Frame, state: m.State, output: Any, assigned: dict[str, Any] | None) -> None:
     details: dict[str, Any] = {}
-    if assigned is not None:
+    if assigned:
         details["assignedVariables"] = {k: dumps(v) for k, v in assigned.items()}
         details["assignedVariablesDetails"] = NOT_TRUNCATED
         frame.assign(assigned)
     details["name"] = state.name
-    details["output"] = dumps(output)
+    text = dumps(output)
+    if len(text) > DATA_LIMIT_BYTES and len(text.encode("utf-8")) > DATA_LIMIT_BYTES:
+        raise StatesError(names.DATA_LIMIT_EXCEEDED, f"The state/task '{state.name}' returned a result with a "
+                                                     f"size exceeding the maximum number of bytes service limit.")
+    details["output"] = text
     details["outputDetails"] = NOT_TRUNCATED
     frame.emit(f"{state.type}StateExited", "stateExitedEventDetails", details)
 
@@ -147,7 +153,10 @@ def _fail_field(state: m.FailState, field: str, value: Any, path: Any, raw: Any,
                                   f"got '{dumps(value)}'")
         return value
     if path is not m.UNSET:
-        found = jsonpath_get(path, raw, context=ctx, variables=frame.variables, field=f"{field}Path")
+        if looks_like_intrinsic(path):
+            found = evaluate_intrinsic(path, raw, context=ctx, variables=frame.variables, field=f"{field}Path")
+        else:
+            found = jsonpath_get(path, raw, context=ctx, variables=frame.variables, field=f"{field}Path")
         if not isinstance(found, str):
             raise EvaluationError(names.RUNTIME,
                                   f"The {field}Path '{path}' did not resolve to a string: {dumps(found)}")

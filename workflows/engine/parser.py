@@ -218,6 +218,8 @@ class _Parser:
             for key in _PATH_FIELDS:
                 value = body.get(key)
                 if isinstance(value, str):
+                    if key in ("ErrorPath", "CausePath") and value.lstrip().startswith("States."):
+                        continue  # Fail accepts an intrinsic function here
                     self.check_path(value, f"{loc}/{key}")
             rp = body.get("ResultPath")
             if isinstance(rp, str):

@@ -151,14 +151,16 @@ class Frame:
         else:
             self.variables.update(values)
 
-    def context(self, state_name: str, entered: float, retry_count: int = 0,
+    def context(self, state_name: str, entered: float, retry_count: int | None = None,
                 token: str | None = None) -> dict[str, Any]:
         execution = self.execution
         ctx: dict[str, Any] = {
             "Execution": execution.context_execution,
-            "State": {"EnteredTime": iso_millis(entered), "Name": state_name, "RetryCount": retry_count},
+            "State": {"EnteredTime": iso_millis(entered), "Name": state_name},
             "StateMachine": execution.context_machine,
         }
+        if retry_count is not None:  # only states that can Retry carry RetryCount (as on AWS)
+            ctx["State"]["RetryCount"] = retry_count
         if token is not None:
             ctx["Task"] = {"Token": token}
         if self.map_item is not None:

@@ -131,7 +131,9 @@ class LambdaInvokeIntegration:
                 pass
         result = await env.blocking(lambda: self.functions.invoke(name, payload, env.clients))
         request_id = str(uuid.uuid4())
-        body = json.dumps(result, separators=(",", ":"))
+        length = str(len(json.dumps(result)))  # the Python runtime's own serialisation
+        trace = f"root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};sampled=0"
+        date = _http_date()
         return {
             "ExecutedVersion": "$LATEST",
             "Payload": result,
@@ -139,16 +141,14 @@ class LambdaInvokeIntegration:
                 "AllHttpHeaders": {
                     "X-Amz-Executed-Version": ["$LATEST"], "x-amzn-Remapped-Content-Length": ["0"],
                     "Connection": ["keep-alive"], "x-amzn-RequestId": [request_id],
-                    "Content-Length": [str(len(body))], "Date": [_http_date()],
-                    "X-Amzn-Trace-Id": [f"root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"],
+                    "Content-Length": [length], "Date": date, "X-Amzn-Trace-Id": trace,
                     "Content-Type": ["application/json"],
                 },
                 "HttpHeaders": {
-                    "Connection": "keep-alive", "Content-Length": str(len(body)),
-                    "Content-Type": "application/json", "Date": _http_date(),
+                    "Connection": "keep-alive", "Content-Length": length,
+                    "Content-Type": "application/json", "Date": date,
                     "X-Amz-Executed-Version": "$LATEST", "x-amzn-Remapped-Content-Length": "0",
-                    "x-amzn-RequestId": request_id,
-                    "X-Amzn-Trace-Id": f"root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}",
+                    "x-amzn-RequestId": request_id, "X-Amzn-Trace-Id": trace,
                 },
                 "HttpStatusCode": 200,
             },
