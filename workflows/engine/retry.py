@@ -1,7 +1,7 @@
 """Retry and Catch for Task, Parallel and Map states, matched on AWS's error names.
 
-`States.ALL` matches every error except the terminal `States.Runtime` and
-`States.DataLimitExceeded`; `States.TaskFailed` matches everything `States.ALL` does except
+`States.ALL` matches every error except the terminal `States.Runtime` (the corpus shows it does
+catch a task result's `States.DataLimitExceeded`); `States.TaskFailed` matches everything `States.ALL` does except
 `States.Timeout`. Retry delays follow IntervalSeconds * BackoffRate^n, capped by MaxDelaySeconds;
 `JitterStrategy: FULL` draws uniformly from [0, delay] with the engine's seedable RNG so runs stay
 reproducible.
@@ -17,7 +17,7 @@ from workflows.engine.errors import StatesError
 from workflows.engine.interpreter import exit_state, jsonata_states, state_error
 from workflows.engine.runtime import Frame
 
-_TERMINAL = (names.RUNTIME, names.DATA_LIMIT_EXCEEDED)
+_TERMINAL = (names.RUNTIME,)  # AWS lets States.ALL catch a task's States.DataLimitExceeded
 
 
 def matches(error_equals: list[str], error: str) -> bool:

@@ -8,6 +8,7 @@ token; AWS reports a heartbeat expiry as States.Timeout, as the recorded corpus 
 """
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from workflows.engine import errors as names
@@ -19,7 +20,7 @@ from workflows.engine.dataflow import (
 from workflows.engine.errors import StatesError
 from workflows.engine.expressions import EvaluationError, jsonpath_get
 from workflows.engine.integrations import WAIT_FOR_TASK_TOKEN, ResourceRef
-from workflows.engine.interpreter import HANDLERS, exit_state, jsonata_states, transition
+from workflows.engine.interpreter import DATA_LIMIT_BYTES, HANDLERS, exit_state, jsonata_states, transition
 from workflows.engine.retry import with_recovery
 from workflows.engine.runtime import NOT_TRUNCATED, Frame, dumps
 from workflows.engine.scheduler import Cancelled, first_of
@@ -157,6 +158,7 @@ async def invoke(state: m.TaskState, ref: ResourceRef, params: Any, frame: Frame
         work = scheduler.spawn(_resolved(mocked))
     else:
         work = scheduler.spawn(engine.run_integration(ref, params, frame, state, token, events))
+    wall_start = time.monotonic()
     deadline = scheduler.now() + timeout if timeout is not None else None
     timer = scheduler.sleep_until(deadline) if deadline is not None else None
     record = engine.tokens.get(token) if token is not None else None
@@ -173,6 +175,12 @@ async def invoke(state: m.TaskState, ref: ResourceRef, params: Any, frame: Frame
             if beat is not None and done is not beat:
                 beat.cancel_timer()
             if done is work:
+                # Under the virtual clock a blocking call (a Lambda handler that sleeps) runs inline:
+                # its real duration still counts against TimeoutSeconds, as it would on AWS.
+                if (scheduler.virtual and timeout is not None and ref.pattern == ""
+                        and time.monotonic() - wall_start > timeout):
+                    events.timed_out(frame)
+                    raise TaskTimedOut()
                 break
             if done is timer or (done is beat and scheduler.now() >= record.last_beat + heartbeat):
                 work.cancel()
@@ -185,6 +193,7 @@ async def invoke(state: m.TaskState, ref: ResourceRef, params: Any, frame: Frame
             timer.cancel_timer()
     try:
         result = work.result()
+        _check_size(ref, result)
     except StatesError as error:
         events.failed(frame, error)
         raise
@@ -192,6 +201,14 @@ async def invoke(state: m.TaskState, ref: ResourceRef, params: Any, frame: Frame
         raise
     events.succeeded(frame, result)
     return result
+
+
+def _check_size(ref: ResourceRef, result: Any) -> None:
+    text = dumps(result)
+    if len(text) > DATA_LIMIT_BYTES and len(text.encode("utf-8")) > DATA_LIMIT_BYTES:
+        who = ref.arn if ref.kind != "service" else ref.service
+        raise StatesError(names.DATA_LIMIT_EXCEEDED, f"The state/task '{who}' returned a result with a size "
+                                                     f"exceeding the maximum number of bytes service limit.")
 
 
 async def _resolved(outcome: Any) -> Any:

@@ -33,6 +33,17 @@ class ClientProvider:
                 self._clients[service_name] = client
             return client
 
+    def remote_allowed(self, service_name: str) -> bool:
+        """Whether a call may leave the process: a client factory was given or an endpoint is set.
+
+        Without either, boto3 would try real AWS; for an unregistered Lambda function the engine
+        then reports ResourceNotFound as AWS would, instead of a network error."""
+        import os
+
+        return (self._factory is not None or service_name in self._clients
+                or bool(os.environ.get("AWS_ENDPOINT_URL"))
+                or bool(os.environ.get(f"AWS_ENDPOINT_URL_{service_name.upper()}")))
+
     def _create(self, service_name: str) -> Any:
         if self._factory is not None:
             return self._factory(service_name)

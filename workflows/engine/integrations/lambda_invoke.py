@@ -8,6 +8,7 @@ error = the exception's class name and cause = AWS's JSON {"errorMessage", "erro
 """
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -71,19 +72,33 @@ class LambdaFunctions:
         request_id = str(uuid.uuid4())
         if handler is None:
             return self._invoke_remote(name_or_arn, payload, clients)
-        event = json.loads(json.dumps(payload))
+        event = {} if payload is None else json.loads(json.dumps(payload))
         context = LambdaContext(name, self.arn(name), request_id, 900)
         try:
             result = handler(event, context)
         except Exception as exc:  # noqa: BLE001 - becomes the task's error, as on AWS
             raise lambda_error(exc, request_id) from None
+        if isinstance(result, (bytes, bytearray)):  # the runtime sends bytes as the raw response body
+            text = bytes(result).decode("utf-8", errors="replace")
+            try:
+                return json.loads(text)
+            except ValueError:
+                return text
         try:
             return json.loads(json.dumps(result))
         except (TypeError, ValueError) as exc:
-            raise StatesError("Lambda.Unknown", f"The Lambda function returned a result that is not "
-                                                f"JSON serializable: {exc}") from None
+            error = lambda_error(TypeError(f"Unable to marshal response: {exc}"), request_id)
+            error.error = "Runtime.MarshalError"
+            raise error from None
 
     def _invoke_remote(self, name_or_arn: str, payload: Any, clients: Any) -> Any:
+        if not clients.remote_allowed("lambda"):
+            arn = name_or_arn if name_or_arn.startswith("arn:") else self.arn(name_or_arn)
+            if arn.count(":") == 6:
+                arn += ":$LATEST"
+            raise StatesError("Lambda.ResourceNotFoundException",
+                              f"Function not found: {arn} (Service: AWSLambda; Status Code: 404; Error Code: "
+                              f"ResourceNotFoundException; Request ID: {uuid.uuid4()}; Proxy: null)")
         client = clients.get("lambda")
         try:
             response = client.invoke(FunctionName=name_or_arn, Payload=json.dumps(payload).encode())
@@ -108,7 +123,9 @@ def lambda_error(exc: BaseException, request_id: str) -> StatesError:
         "requestId": request_id,
         "stackTrace": traceback.format_list(frames),
     }
-    return StatesError(type(exc).__name__, json.dumps(cause, separators=(",", ":"), ensure_ascii=False))
+    error = StatesError(type(exc).__name__, json.dumps(cause))  # plain function ARNs: spaced JSON
+    error.cause_doc = cause  # type: ignore[attr-defined]
+    return error
 
 
 class LambdaInvokeIntegration:
@@ -129,8 +146,25 @@ class LambdaInvokeIntegration:
                 payload = json.loads(payload)
             except ValueError:
                 pass
-        result = await env.blocking(lambda: self.functions.invoke(name, payload, env.clients))
+        try:
+            result = await env.blocking(lambda: self.functions.invoke(name, payload, env.clients))
+        except StatesError as error:
+            doc = getattr(error, "cause_doc", None)
+            if doc is not None:  # the optimized integration reports the cause as compact JSON
+                error.cause = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+            raise
         request_id = str(uuid.uuid4())
+        response = self._response(result, request_id)
+        if parameters.get("LogType") == "Tail":
+            log = base64.b64encode(f"START RequestId: {request_id} Version: $LATEST\nEND RequestId: "
+                                   f"{request_id}\n".encode()).decode()
+            response["LogResult"] = log
+            response["SdkHttpMetadata"]["AllHttpHeaders"]["X-Amz-Log-Result"] = [log]
+            response["SdkHttpMetadata"]["HttpHeaders"]["X-Amz-Log-Result"] = log
+        return dict(sorted(response.items()))
+
+    @staticmethod
+    def _response(result: Any, request_id: str) -> dict[str, Any]:
         length = str(len(json.dumps(result)))  # the Python runtime's own serialisation
         trace = f"root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};sampled=0"
         date = _http_date()
