@@ -1,0 +1,63 @@
+"""The `workflows` CLI: validate, bad-input handling, and the demo end to end (what `make demo` runs)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from workflows.cli import main
+from workflows.definitions import ASL_DIR
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_validate_accepts_every_asl_file(capsys) -> None:
+    files = sorted(str(p) for p in ASL_DIR.glob("*.asl.json"))
+    code, out, _ = run(capsys, "validate", "--json", *files)
+    assert code == 0
+    assert [r["valid"] for r in json.loads(out)] == [True] * len(files)
+
+
+def test_validate_names_state_and_field(capsys, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.asl.json"
+    bad.write_text(json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}}))
+    code, out, _ = run(capsys, "validate", str(bad))
+    assert code == 1
+    assert "Nowhere" in out and "/States/A/Next" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["validate", "/no/such/file.json"], "/no/such/file.json: cannot read"),
+    (["run", "signup", "--input", "{oops"], "--input is not valid JSON"),
+    (["run", "signup", "--input", "@/no/such/input.json"], "--input: cannot read /no/such/input.json"),
+    (["history", "not-an-arn"], "'not-an-arn' is not an execution ARN"),
+    (["executions", "--max", "0"], "--max 0: must be at least 1"),
+    (["up", "--port", "70000"], "--port 70000 is not a port number"),
+    (["test", "/no/such/mocks.json"], "mock config '/no/such/mocks.json' not found"),
+    (["demo", "--users", "1"], "--users 1: the demo needs at least 2 users"),
+])
+def test_bad_input_is_one_clear_line_and_non_zero(capsys, argv: list[str], message: str) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 1
+    assert err.count("\n") == 1 and message in err
+
+
+def test_no_running_stack_is_reported_plainly(capsys) -> None:
+    code, _, err = run(capsys, "executions", "--endpoint", "http://127.0.0.1:9")
+    assert code == 1 and "no local stack answers at http://127.0.0.1:9" in err
+
+
+def test_demo_runs_every_step_and_passes(capsys) -> None:
+    code, out, _ = run(capsys, "demo", "--json", "--users", "6")
+    report = json.loads(out)
+    assert [c for c in report["checks"] if not c["ok"]] == []
+    assert code == 0 and report["ok"] is True
+    paths = {e["label"]: e["path"] for e in report["executions"]}
+    assert "MarkMigrated" in paths["migrate_user L-100"]  # completed by the sign-in's callback
+    assert "InviteUser" in paths["migrate_user L-200"]  # reached its deadline on the virtual clock
+    assert report["claims"]["access"]["userId"] == report["claims"]["id"]["userId"]
