@@ -26,7 +26,10 @@ except ImportError:  # deployed: the folder is the code root
     from jwks_keys import KeySet  # type: ignore[no-redef]
 
 MAX_TOKEN_BYTES = 16 * 1024
-_B64URL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_URL_TO_STD = bytes.maketrans(b"-_", b"+/")
+_PADDING = ("", "", "==", "=")
+_DECODER = json.JSONDecoder()
+HEADER_CACHE_SIZE = 64
 _PKCS1 = PKCS1v15()
 _SHA256 = SHA256()
 
@@ -77,19 +80,25 @@ def pool_region(user_pool_id: str) -> str:
 
 
 def _b64url_decode(segment: str, what: str) -> bytes:
-    if not segment or not _B64URL_CHARS.issuperset(segment) or len(segment) % 4 == 1:
+    """Strict base64url: only ``A-Z a-z 0-9 - _``, no padding, no whitespace (checks run in C)."""
+    if not segment or len(segment) % 4 == 1 or "+" in segment or "/" in segment or "=" in segment:
         raise InvalidToken(f"{what} is not base64url")
     try:
-        return binascii.a2b_base64((segment + "=" * (-len(segment) % 4)).replace("-", "+").replace("_", "/"))
+        return binascii.a2b_base64(
+            (segment + _PADDING[len(segment) % 4]).encode("ascii").translate(_URL_TO_STD), strict_mode=True
+        )
     except binascii.Error:
         raise InvalidToken(f"{what} is not base64url") from None
 
 
 def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(raw)
+        text = raw.decode("utf-8")
+        value, end = _DECODER.raw_decode(text)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidToken(f"{what} is not JSON") from None
+    if end != len(text) and not text[end:].isspace():
+        raise InvalidToken(f"{what} has trailing data after the JSON")
     if not isinstance(value, dict):
         raise InvalidToken(f"{what} is not a JSON object")
     return value
@@ -135,6 +144,7 @@ class CognitoVerifier:
         self._cache: OrderedDict[str, tuple[int, Any]] = OrderedDict()
         self._cache_size = cache_size
         self._clock = clock
+        self._headers: dict[str, str] = {}
 
     def verify(self, token: Any) -> Any:
         """The claims (or ``derive(claims)``, computed once per token and cached with them)."""
@@ -160,10 +170,31 @@ class CognitoVerifier:
             raise InvalidToken("token is oversize")
         if not token.isascii():
             raise InvalidToken("token has non-ASCII characters")
-        parts = token.split(".")
-        if len(parts) != 3:
+        first, last = token.find("."), token.rfind(".")
+        if first < 0 or first == last or token.count(".") != 2:
             raise InvalidToken("token is not three dot-separated segments")
-        header_b64, payload_b64, signature_b64 = parts
+        header_b64 = token[:first]
+        kid = self._headers.get(header_b64)
+        if kid is None:
+            kid = self._check_header(header_b64)
+        found = self.keys.get_with_size(kid)
+        if found is None:
+            raise InvalidToken("unknown kid")
+        key, signature_size = found
+        signature = _b64url_decode(token[last + 1 :], "signature")
+        if len(signature) != signature_size:
+            raise InvalidToken("signature length does not match the key")
+        try:
+            key.verify(signature, token[:last].encode("ascii"), _PKCS1, _SHA256)
+        except InvalidSignature:
+            raise InvalidToken("bad signature") from None
+        claims = _json_object(_b64url_decode(token[first + 1 : last], "payload"), "payload")
+        self._check_claims(claims, now)
+        return claims
+
+    def _check_header(self, header_b64: str) -> str:
+        """The kid of an acceptable header. Every pool signs with a handful of kids, so the few
+        distinct header segments are remembered (keyed by their exact text) after one full check."""
         header = _json_object(_b64url_decode(header_b64, "header"), "header")
         if header.get("alg") != "RS256":
             raise InvalidToken(f"alg must be RS256, got {header.get('alg')!r}"[:120])
@@ -172,19 +203,9 @@ class CognitoVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise InvalidToken("header kid missing or not a string")
-        key = self.keys.get(kid)
-        if key is None:
-            raise InvalidToken("unknown kid")
-        signature = _b64url_decode(signature_b64, "signature")
-        if len(signature) != (key.key_size + 7) // 8:
-            raise InvalidToken("signature length does not match the key")
-        try:
-            key.verify(signature, f"{header_b64}.{payload_b64}".encode("ascii"), _PKCS1, _SHA256)
-        except InvalidSignature:
-            raise InvalidToken("bad signature") from None
-        claims = _json_object(_b64url_decode(payload_b64, "payload"), "payload")
-        self._check_claims(claims, now)
-        return claims
+        if len(self._headers) < HEADER_CACHE_SIZE:
+            self._headers[header_b64] = kid
+        return kid
 
     def _check_claims(self, claims: dict[str, Any], now: float) -> None:
         config = self.config

@@ -112,6 +112,7 @@ class RoleModel:
         if self.model == "hierarchical" and not hierarchy:
             raise RoleModelError("a hierarchical role model needs a 'hierarchy' (most permissive first)")
         self.hierarchy = hierarchy
+        self._memo: dict[frozenset[str], tuple[Grant, ...]] = {}
 
     @classmethod
     def load(cls, path: str) -> "RoleModel":
@@ -133,6 +134,15 @@ class RoleModel:
         return []
 
     def grants_for(self, groups: Iterable[str]) -> tuple[Grant, ...]:
+        key = frozenset(groups)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._grants_for(key)
+            if len(self._memo) < 1024:
+                self._memo[key] = found
+        return found
+
+    def _grants_for(self, groups: Iterable[str]) -> tuple[Grant, ...]:
         seen: dict[Grant, None] = dict.fromkeys(self.authenticated)
         for role in self.effective_roles(groups):
             seen.update(dict.fromkeys(self.grants.get(role, [])))
@@ -151,20 +161,31 @@ def api_prefix(method_arn: str) -> str:
     return f"{arn_head}:execute-api:{region_account_api}/{stage}"
 
 
-def allow_policy(principal_id: str, grants: tuple[Grant, ...], method_arn: str, context: dict[str, Any]) -> dict[str, Any]:
-    prefix = api_prefix(method_arn)
-    if not grants:
-        return deny_policy(principal_id, method_arn, context)
-    return {
-        "principalId": principal_id,
-        "policyDocument": {
+_documents: dict[tuple[tuple[Grant, ...], str], dict[str, Any]] = {}
+
+
+def _allow_document(grants: tuple[Grant, ...], prefix: str) -> dict[str, Any]:
+    """Policy documents depend only on (grants, API stage): built once each, then shared."""
+    document = _documents.get((grants, prefix))
+    if document is None:
+        document = {
             "Version": "2012-10-17",
             "Statement": [
                 {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": [g.resource(prefix) for g in grants]}
             ],
-        },
-        "context": context,
-    }
+        }
+        if len(_documents) < 1024:
+            _documents[(grants, prefix)] = document
+    return document
+
+
+def allow_policy(principal_id: str, grants: tuple[Grant, ...], method_arn: str, context: dict[str, Any]) -> dict[str, Any]:
+    if not grants:
+        return deny_policy(principal_id, method_arn, context)
+    head, _, rest = method_arn.partition("/")
+    second = rest.partition("/")[0]
+    prefix = f"{head}/{second}" if head.startswith("arn:") and ":execute-api:" in head and second else api_prefix(method_arn)
+    return {"principalId": principal_id, "policyDocument": _allow_document(grants, prefix), "context": context}
 
 
 def deny_policy(principal_id: str, method_arn: str, context: dict[str, Any] | None = None) -> dict[str, Any]:

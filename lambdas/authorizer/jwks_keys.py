@@ -88,7 +88,8 @@ class KeySet:
         fetched_now: bool = False,
     ) -> None:
         """``fetched_now``: the keys were just fetched, so the cooldown starts now."""
-        self._keys = keys
+        self._sized: dict[str, tuple[RSAPublicKey, int]] = {}
+        self._set_keys(keys)
         self._fetch = fetch
         self._cooldown = cooldown_seconds
         self._clock = clock
@@ -96,14 +97,22 @@ class KeySet:
         self.refresh_count = 0
 
     def get(self, kid: str) -> RSAPublicKey | None:
-        key = self._keys.get(kid)
-        if key is None and self._refresh_allowed():
+        found = self.get_with_size(kid)
+        return None if found is None else found[0]
+
+    def get_with_size(self, kid: str) -> tuple[RSAPublicKey, int] | None:
+        """(key, signature length in bytes); an unknown kid may trigger one rate-limited refresh."""
+        found = self._sized.get(kid)
+        if found is None and self._refresh_allowed():
             self._refresh()
-            key = self._keys.get(kid)
-        return key
+            found = self._sized.get(kid)
+        return found
+
+    def _set_keys(self, keys: dict[str, RSAPublicKey]) -> None:
+        self._sized = {kid: (key, (key.key_size + 7) // 8) for kid, key in keys.items()}
 
     def kids(self) -> list[str]:
-        return sorted(self._keys)
+        return sorted(self._sized)
 
     def _refresh_allowed(self) -> bool:
         if self._fetch is None:
@@ -116,7 +125,7 @@ class KeySet:
         try:
             fresh = parse_jwks(self._fetch())
         except Exception as error:  # network, HTTP, JSON, key errors: keep serving the old keys
-            logger.warning("JWKS refresh failed, keeping %d known keys: %s", len(self._keys), error)
+            logger.warning("JWKS refresh failed, keeping %d known keys: %s", len(self._sized), error)
             return
         if fresh:
-            self._keys = fresh
+            self._set_keys(fresh)
