@@ -191,7 +191,9 @@ def _run(case: dict[str, Any], observed: Observed, client_factory: Callable[[str
         handler = _load_handler(spec)
         for alias in {spec["function_name"], spec["function_arn"]}:
             sfn.register_lambda(concretize(alias), handler)
-    definition = _replace(concretize(case["definition"]), replacements)
+    # The activity the test created (and deleted) appears as the bare name `activity_arn`.
+    activity = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:activity:conformance-activity"
+    definition = _replace(concretize(case["definition"]), {"activity_arn": activity, **replacements})
     name = concrete_name(context.get("stateMachineName", "<StateMachine>").strip("<>"))
     role = concretize(context.get("roleArn", f"arn:aws:iam::{ACCOUNT}:role/conformance"))
     created = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=role,

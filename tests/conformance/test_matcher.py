@@ -55,6 +55,11 @@ def test_recorded_object_was_json_text() -> None:
     assert match(1, "1", {}) is not None  # but not in execution output
 
 
+def test_value_replaced_by_its_key_path_accepts_any_value() -> None:
+    assert match({"output": "stateExitedEventDetails.output"}, {"output": "[1]"}, {},
+                 "event #1 ParallelStateExited.stateExitedEventDetails") is None
+
+
 def test_bare_role_name_binds_like_a_placeholder() -> None:
     bindings: dict[str, str] = {}
     assert match("snf_role_arn", "arn:aws:iam::111111111111:role/r", bindings) is None
