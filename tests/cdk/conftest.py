@@ -17,6 +17,8 @@ for _path in (str(REPO), str(Path(__file__).resolve().parent)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
+import cdk  # noqa: E402,F401  (jsii environment defaults, before any test module imports aws_cdk)
+
 PSEUDO = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012",
           "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "UserLifecycle"}
 
