@@ -237,3 +237,20 @@ def test_sign_in_by_verified_email_alias(stack: dict[str, Any]) -> None:
     tokens = sign_in(stack, "cy@example.com")["AuthenticationResult"]
     assert verify(stack, tokens["AccessToken"])["username"] == "1003"
     assert stack["migrate"].events == []
+
+
+def test_admin_initiate_auth_and_new_password_challenge_run_the_trigger(stack: dict[str, Any]) -> None:
+    idp, pool = stack["idp"], stack["pool"]
+    idp.admin_create_user(UserPoolId=pool, Username="1004", TemporaryPassword="Temp-Pass-123!",
+                          MessageAction="SUPPRESS", UserAttributes=[{"Name": "email", "Value": "d@example.com"}])
+    challenge = sign_in(stack, "1004", "Temp-Pass-123!")
+    assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED" and stack["pre"].events == []
+    tokens = idp.respond_to_auth_challenge(
+        ClientId=stack["client"], ChallengeName="NEW_PASSWORD_REQUIRED", Session=challenge["Session"],
+        ChallengeResponses={"USERNAME": "1004", "NEW_PASSWORD": PASSWORD})["AuthenticationResult"]
+    assert stack["pre"].events[-1]["triggerSource"] == "TokenGeneration_NewPasswordChallenge"
+    assert verify(stack, tokens["AccessToken"])["userId"] == "1004"
+    tokens = idp.admin_initiate_auth(UserPoolId=pool, ClientId=stack["client"], AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                     AuthParameters={"USERNAME": "1004", "PASSWORD": PASSWORD})["AuthenticationResult"]
+    assert stack["pre"].events[-1]["triggerSource"] == "TokenGeneration_Authentication"
+    assert verify(stack, tokens["IdToken"], audience=stack["client"])["plan"] == "pro"

@@ -43,7 +43,7 @@ def _print_up(stack: Any) -> None:
 
     table = Table(title=f"workflows local stack ({stack.clock} clock)", show_header=False)
     table.add_column(style="bold")
-    table.add_column()
+    table.add_column(overflow="fold")
     table.add_row("Step Functions API", stack.url)
     table.add_row("AWS services (DynamoDB, Cognito, SQS)", stack.url)
     table.add_row("API Gateway routes", stack.api_url)
@@ -58,7 +58,8 @@ def _print_up(stack: Any) -> None:
     output.console.print("# to point AWS SDKs and the aws CLI at it:")
     for key, value in stack.exports().items():
         print(f"export {key}={value}")
-    output.console.print("[dim]Ctrl-C stops[/]")
+    output.console.print(f"[dim]e.g. aws stepfunctions --endpoint-url {stack.url} list-state-machines;"
+                         " workflows executions; Ctrl-C stops[/]")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -86,3 +86,45 @@ def executions_table(executions: list[dict[str, Any]]) -> Table:
 
 def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, dt.datetime) else ""
+
+
+def state_table(events: list[dict[str, Any]], title: str = "") -> Table:
+    """History folded to one row per state visited: when, which state, what happened inside it.
+
+    Easier to read than the raw event list (a Task state is five events) while keeping every
+    event type, error and cause visible.
+    """
+    table = Table(title=title or None, header_style="bold")
+    for column in ("t+", "state", "events", "details"):
+        table.add_column(column, overflow="fold")
+    start = events[0]["timestamp"] if events else None
+    rows: list[list[str]] = []
+    for event in events:
+        type_ = event.get("type", "")
+        elapsed = _elapsed(start, event.get("timestamp"))
+        if "stateEnteredEventDetails" in event:
+            rows.append([elapsed, event["stateEnteredEventDetails"]["name"], type_.replace("StateEntered", ""), ""])
+        elif "stateExitedEventDetails" in event:
+            continue
+        elif type_.startswith("Execution"):
+            rows.append([elapsed, "", f"[{'green' if type_ == 'ExecutionSucceeded' else 'red' if 'Fail' in type_ or 'Timed' in type_ or 'Abort' in type_ else 'bold'}]{type_}[/]",
+                         _details(event)])
+        elif rows:
+            rows[-1][2] += f" > {type_}"
+            detail = _details(event)
+            if detail and ("error" in str(event).lower() or not rows[-1][3]):
+                rows[-1][3] = detail
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _elapsed(start: Any, when: Any) -> str:
+    if not isinstance(start, dt.datetime) or not isinstance(when, dt.datetime):
+        return ""
+    seconds = (when - start).total_seconds()
+    if seconds >= 86_400:
+        return f"{seconds / 86_400:.1f} d"
+    if seconds >= 1:
+        return f"{seconds:.1f} s"
+    return f"{seconds * 1000:.0f} ms"

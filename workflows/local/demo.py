@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 import urllib.error
 import urllib.request
@@ -212,6 +213,7 @@ def run_demo(users: int = 12, as_json: bool = False) -> int:
 
     console = Console(stderr=as_json)
     report = Report()
+    logging.getLogger("lambdas").addHandler(logging.NullHandler())  # the tables tell the story
     steps = ["start the local stack", "operator signs in", "concurrent signups", "user signs in",
              "authorization", "migrations", "execution histories"]
     started = time.perf_counter()
@@ -288,7 +290,7 @@ def _print_report(console: Console, report: Report, histories: list[tuple[str, s
     for label, status, events in histories:
         console.print(f"\n[bold]{label}[/]  {output.status_text(status)}")
         console.print("path: " + " -> ".join(output.path_of(events)), highlight=False)
-        console.print(output.history_table(events))
+        console.print(output.state_table(events))
     table = Table(title=f"Demo checks ({elapsed:.1f} s)", header_style="bold")
     for column in ("", "check", "detail"):
         table.add_column(column)
