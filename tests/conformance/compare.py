@@ -65,7 +65,9 @@ def compare(case: dict[str, Any], observed: Observed) -> CaseResult:
             except (TypeError, ValueError):
                 result.diffs["output"] = f"output is not JSON text: {str(observed.output)[:100]}"
             else:
-                diff = match(expected["output"], actual, bindings, "output")
+                # the path names the event the recording took the output from (a transformer can
+                # replace a value with its key path)
+                diff = match(expected["output"], actual, bindings, "executionSucceededEventDetails.output")
                 if diff:
                     result.diffs["output"] = diff
     for key in ("error", "cause"):

@@ -80,11 +80,12 @@ def runtime_timestamp(description: str, now: datetime.datetime) -> str:
 
 
 class _NoWaitTime:
-    """`time` for corpus handlers: `sleep` returns at once.
+    """`time` for corpus handlers: `sleep` costs no wall time.
 
     Some handlers sleep 60 s so that a 5 s TimeoutSeconds fires on AWS. Handlers run inline under
-    the virtual clock and the engine has no way to learn a handler's duration, so a real sleep
-    would only stall the suite; those cases are expected differences until it does.
+    the virtual clock, so a real sleep would only stall the suite. If the engine offers
+    `workflows.engine.virtual_sleep(seconds)` (a handler's simulated duration) the sleep is
+    reported to it; otherwise it is skipped and those cases stay expected differences.
     """
 
     def __getattr__(self, name: str) -> Any:
@@ -92,7 +93,11 @@ class _NoWaitTime:
 
     @staticmethod
     def sleep(seconds: float) -> None:
-        return None
+        import workflows.engine
+
+        virtual_sleep = getattr(workflows.engine, "virtual_sleep", None)
+        if virtual_sleep is not None:
+            virtual_sleep(seconds)
 
 
 def _load_handler(spec: dict[str, Any]) -> Callable[[Any, Any], Any]:
