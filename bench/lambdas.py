@@ -33,7 +33,8 @@ POOL_ID = "us-east-1_BenchPool"
 CLIENT_ID = "bench-client"
 KID = "bench-kid"
 METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:api/prod/POST/users"
-ROUNDS = 7
+ROUNDS = 3
+TRIALS = 5
 
 NODE_SCRIPT = r"""
 const crypto = require('crypto');
@@ -161,11 +162,7 @@ def main() -> None:
     auth_env = {**base_env, "AWS_REGION": "us-east-1", "USER_POOL_ID": POOL_ID, "CLIENT_IDS": CLIENT_ID,
                 "TOKEN_USE": "access", "JWKS_PATH": str(work / "jwks.json")}
 
-    # --- warm verifies -------------------------------------------------------------------------------
-    node = json.loads(subprocess.run(["node", str(work / "verify.js"), str(work / "key.pem"), token, "3000", str(ROUNDS)],
-                                     check=True, capture_output=True, text=True).stdout)
-    node_ns = min(node["ns_per_verify"])
-
+    # --- warm verifies: node and python rounds interleaved, best of each (the machine is shared) -------
     from lambdas.authorizer.handler import Authorizer
 
     event = {"type": "TOKEN", "authorizationToken": f"Bearer {token}", "methodArn": METHOD_ARN}
@@ -173,19 +170,31 @@ def main() -> None:
     cached = Authorizer(auth_env)
     assert uncached(event)["policyDocument"]["Statement"][0]["Effect"] == "Allow"
     assert cached(event)["policyDocument"]["Statement"][0]["Effect"] == "Allow"
-    warm_ns = per_call_ns(lambda: uncached(event), 3000)
-    verify_only_ns = per_call_ns(lambda: uncached.verifier.verify(token), 3000)
-    hit_ns = per_call_ns(lambda: cached(event), 30000)
 
     import jwt as pyjwt
     from joserfc import jwt as jose_jwt
     from joserfc.jwk import RSAKey
 
     pyjwt_key = pyjwt.PyJWK(jwk).key
-    pyjwt_ns = per_call_ns(lambda: pyjwt.decode(token, pyjwt_key, algorithms=["RS256"],
-                                                issuer=f"https://cognito-idp.us-east-1.amazonaws.com/{POOL_ID}"), 3000)
+    issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{POOL_ID}"
     jose_key = RSAKey.import_key(jwk)
-    jose_ns = per_call_ns(lambda: jose_jwt.decode(token, jose_key, algorithms=["RS256"]), 3000)
+    best: dict[str, float] = {}
+
+    def keep(name: str, value: float) -> None:
+        best[name] = min(best.get(name, float("inf")), value)
+
+    for _ in range(TRIALS):
+        node = json.loads(subprocess.run(
+            ["node", str(work / "verify.js"), str(work / "key.pem"), token, "2000", str(ROUNDS)],
+            check=True, capture_output=True, text=True).stdout)
+        keep("node", min(node["ns_per_verify"]))
+        keep("warm", per_call_ns(lambda: uncached(event), 2000))
+        keep("verify_only", per_call_ns(lambda: uncached.verifier.verify(token), 2000))
+        keep("hit", per_call_ns(lambda: cached(event), 20000))
+        keep("pyjwt", per_call_ns(lambda: pyjwt.decode(token, pyjwt_key, algorithms=["RS256"], issuer=issuer), 1000))
+        keep("joserfc", per_call_ns(lambda: jose_jwt.decode(token, jose_key, algorithms=["RS256"]), 1000))
+    node_ns, warm_ns, verify_only_ns, hit_ns = best["node"], best["warm"], best["verify_only"], best["hit"]
+    pyjwt_ns, jose_ns = best["pyjwt"], best["joserfc"]
 
     # --- cold processes ------------------------------------------------------------------------------------
     python = sys.executable

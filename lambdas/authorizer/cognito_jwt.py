@@ -87,7 +87,7 @@ def _b64url_decode(segment: str, what: str) -> bytes:
         return binascii.a2b_base64(
             (segment + _PADDING[len(segment) % 4]).encode("ascii").translate(_URL_TO_STD), strict_mode=True
         )
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or UnicodeEncodeError for non-ASCII text
         raise InvalidToken(f"{what} is not base64url") from None
 
 
@@ -168,10 +168,8 @@ class CognitoVerifier:
     def _verify_uncached(self, token: str, now: float) -> dict[str, Any]:
         if len(token) > MAX_TOKEN_BYTES:
             raise InvalidToken("token is oversize")
-        if not token.isascii():
-            raise InvalidToken("token has non-ASCII characters")
         first, last = token.find("."), token.rfind(".")
-        if first < 0 or first == last or token.count(".") != 2:
+        if first < 0 or first == last:  # a dot inside the payload segment fails its strict base64 decode
             raise InvalidToken("token is not three dot-separated segments")
         header_b64 = token[:first]
         kid = self._headers.get(header_b64)
@@ -186,7 +184,7 @@ class CognitoVerifier:
             raise InvalidToken("signature length does not match the key")
         try:
             key.verify(signature, token[:last].encode("ascii"), _PKCS1, _SHA256)
-        except InvalidSignature:
+        except (InvalidSignature, UnicodeEncodeError):
             raise InvalidToken("bad signature") from None
         claims = _json_object(_b64url_decode(token[first + 1 : last], "payload"), "payload")
         self._check_claims(claims, now)
@@ -210,15 +208,17 @@ class CognitoVerifier:
     def _check_claims(self, claims: dict[str, Any], now: float) -> None:
         config = self.config
         leeway = config.leeway_seconds
-        exp = _int_claim(claims, "exp", required=True)
-        iat = _int_claim(claims, "iat", required=True)
-        nbf = _int_claim(claims, "nbf", required=False)
-        _int_claim(claims, "auth_time", required=False)
-        if now >= exp + leeway:  # type: ignore[operator]
+        exp, iat = claims.get("exp"), claims.get("iat")
+        if type(exp) is not int or type(iat) is not int:  # bool/float/str are not what Cognito issues
+            raise InvalidToken("claims exp and iat must be integers")
+        nbf = _int_claim(claims, "nbf", required=False) if "nbf" in claims else None
+        if "auth_time" in claims:
+            _int_claim(claims, "auth_time", required=False)
+        if now >= exp + leeway:
             raise InvalidToken("token expired")
-        if iat > now + leeway:  # type: ignore[operator]
+        if iat > now + leeway:
             raise InvalidToken("iat is in the future")
-        if iat > exp or exp - iat > config.max_token_age_seconds:  # type: ignore[operator]
+        if iat > exp or exp - iat > config.max_token_age_seconds:
             raise InvalidToken("iat/exp window is not a Cognito token lifetime")
         if nbf is not None and nbf > now + leeway:
             raise InvalidToken("token not valid yet (nbf)")

@@ -25,11 +25,11 @@ from typing import Any
 
 try:
     from .cognito_jwt import CognitoVerifier, InvalidToken, VerifierConfig, pool_region
-    from .iam_policy import Grant, RoleModel, allow_policy, deny_policy
+    from .iam_policy import GrantSet, RoleModel, allow_policy, deny_policy
     from .jwks_keys import KeySet, fetch_jwks_document, parse_jwks
 except ImportError:  # deployed: the folder is the code root
     from cognito_jwt import CognitoVerifier, InvalidToken, VerifierConfig, pool_region  # type: ignore[no-redef]
-    from iam_policy import Grant, RoleModel, allow_policy, deny_policy  # type: ignore[no-redef]
+    from iam_policy import GrantSet, RoleModel, allow_policy, deny_policy  # type: ignore[no-redef]
     from jwks_keys import KeySet, fetch_jwks_document, parse_jwks  # type: ignore[no-redef]
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class Authorizer:
         if self.http_api_response not in ("simple", "policy"):
             raise ValueError(f"HTTP_API_RESPONSE must be simple or policy, got {self.http_api_response!r}")
 
-    def identity(self, claims: dict[str, Any]) -> tuple[str, tuple[Grant, ...], dict[str, Any]]:
+    def identity(self, claims: dict[str, Any]) -> tuple[str, GrantSet, dict[str, Any]]:
         """principalId, grants and flat scalar context; cached with the verified token."""
         groups = claims.get("cognito:groups", [])
         username = claims.get("username") or claims.get("cognito:username") or ""

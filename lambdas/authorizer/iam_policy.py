@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 _HTTP_METHODS = frozenset({"*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"})
 
@@ -112,7 +112,7 @@ class RoleModel:
         if self.model == "hierarchical" and not hierarchy:
             raise RoleModelError("a hierarchical role model needs a 'hierarchy' (most permissive first)")
         self.hierarchy = hierarchy
-        self._memo: dict[frozenset[str], tuple[Grant, ...]] = {}
+        self._memo: dict[frozenset[str], GrantSet] = {}
 
     @classmethod
     def load(cls, path: str) -> "RoleModel":
@@ -133,11 +133,11 @@ class RoleModel:
                 return self.hierarchy[rank:]
         return []
 
-    def grants_for(self, groups: Iterable[str]) -> tuple[Grant, ...]:
+    def grants_for(self, groups: Iterable[str]) -> "GrantSet":
         key = frozenset(groups)
         found = self._memo.get(key)
         if found is None:
-            found = self._grants_for(key)
+            found = GrantSet(self._grants_for(key))
             if len(self._memo) < 1024:
                 self._memo[key] = found
         return found
@@ -161,31 +161,44 @@ def api_prefix(method_arn: str) -> str:
     return f"{arn_head}:execute-api:{region_account_api}/{stage}"
 
 
-_documents: dict[tuple[tuple[Grant, ...], str], dict[str, Any]] = {}
+class GrantSet:
+    """The grants of one combination of groups, with its policy documents built once per API stage."""
+
+    __slots__ = ("grants", "_documents")
+
+    def __init__(self, grants: tuple[Grant, ...]) -> None:
+        self.grants = grants
+        self._documents: dict[str, dict[str, Any]] = {}
+
+    def __iter__(self) -> Iterator[Grant]:
+        return iter(self.grants)
+
+    def __len__(self) -> int:
+        return len(self.grants)
+
+    def document(self, prefix: str) -> dict[str, Any]:
+        """Shared between calls: callers must not mutate the returned policy document."""
+        document = self._documents.get(prefix)
+        if document is None:
+            document = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Action": "execute-api:Invoke", "Effect": "Allow",
+                     "Resource": [g.resource(prefix) for g in self.grants]}
+                ],
+            }
+            if len(self._documents) < 64:
+                self._documents[prefix] = document
+        return document
 
 
-def _allow_document(grants: tuple[Grant, ...], prefix: str) -> dict[str, Any]:
-    """Policy documents depend only on (grants, API stage): built once each, then shared."""
-    document = _documents.get((grants, prefix))
-    if document is None:
-        document = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": [g.resource(prefix) for g in grants]}
-            ],
-        }
-        if len(_documents) < 1024:
-            _documents[(grants, prefix)] = document
-    return document
-
-
-def allow_policy(principal_id: str, grants: tuple[Grant, ...], method_arn: str, context: dict[str, Any]) -> dict[str, Any]:
-    if not grants:
+def allow_policy(principal_id: str, grants: GrantSet, method_arn: str, context: dict[str, Any]) -> dict[str, Any]:
+    if not grants.grants:
         return deny_policy(principal_id, method_arn, context)
     head, _, rest = method_arn.partition("/")
     second = rest.partition("/")[0]
-    prefix = f"{head}/{second}" if head.startswith("arn:") and ":execute-api:" in head and second else api_prefix(method_arn)
-    return {"principalId": principal_id, "policyDocument": _allow_document(grants, prefix), "context": context}
+    prefix = f"{head}/{second}" if second and head.startswith("arn:") and ":execute-api:" in head else api_prefix(method_arn)
+    return {"principalId": principal_id, "policyDocument": grants.document(prefix), "context": context}
 
 
 def deny_policy(principal_id: str, method_arn: str, context: dict[str, Any] | None = None) -> dict[str, Any]:
