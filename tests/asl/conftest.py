@@ -25,7 +25,10 @@ from workflows.definitions import MACHINE_TYPES, render
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 TABLE = "users"
-MOCKS_DIR = Path(__file__).resolve().parent.parent / "mocks"
+# Fault injection: mock configs that mock only the failing state, the rest runs on moto (so tests
+# can prove compensation left nothing behind). tests/mocks/ holds the fully mocked, portable ones.
+MOCKS_DIR = Path(__file__).resolve().parent / "fault_injection"
+PORTABLE_MOCKS_DIR = Path(__file__).resolve().parent.parent / "mocks"
 GROUPS = ("Admin", "Registrar", "User")
 
 

@@ -133,3 +133,25 @@ def test_batch_names_executions_deterministically() -> None:
     assert "UUID" not in start["Parameters"]["Name.$"] and "legacyUserId" in start["Parameters"]["Name.$"]
     assert start["Parameters"]["StateMachineArn"] == PARAMS["MigrateUserStateMachineArn"]
     assert start["Catch"][0]["ErrorEquals"] == ["StepFunctions.ExecutionAlreadyExistsException"]
+
+
+@pytest.mark.parametrize("name", MACHINES)
+def test_engine_validation_accepts_rendered_definition(name: str) -> None:
+    from workflows.engine import validate_definition
+
+    assert validate_definition(render(name, PARAMS)) == []
+
+
+def test_workflows_validate_cli_accepts_every_asl_file() -> None:
+    import subprocess
+    import sys
+
+    from workflows.definitions import asl_path
+
+    files = [str(asl_path(name)) for name in MACHINES]
+    done = subprocess.run([sys.executable, "-m", "workflows.cli", "validate", "--json", *files],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    verdicts = json.loads(done.stdout)
+    verdicts = verdicts if isinstance(verdicts, list) else verdicts.get("files", verdicts)
+    assert all(v["valid"] for v in verdicts), verdicts
