@@ -160,6 +160,9 @@ def test_cli_remote_commands(server: dict[str, Any]) -> None:
     assert "ExecutionSucceeded" in table.stdout and "path:" in table.stdout
     bad = run_cli(server, "send-task-success", "no-such-token", "--output", "{}")
     assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "error" in bad.stderr
+    express = run_cli(server, "run", "signup", "--json", "--input", json.dumps({"email": "cli.express@example.com"}))
+    assert express.returncode == 0, express.stderr  # StartSyncExecution without the "sync-" host prefix
+    assert json.loads(json.loads(express.stdout)["execution"]["output"])["statusCode"] == 201
     unknown = run_cli(server, "run", "nope")
     assert unknown.returncode == 1 and "unknown state machine 'nope'" in unknown.stderr
 

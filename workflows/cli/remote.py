@@ -31,7 +31,10 @@ def client(url: str | None, region: str | None = None) -> Any:
     kwargs: dict[str, Any] = {"region_name": region or os.environ.get("AWS_REGION")
                               or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"}
     if url is not None:
-        kwargs.update(endpoint_url=url,
+        from botocore.config import Config
+
+        # StartSyncExecution has the host prefix "sync-": right for AWS, wrong for a local endpoint.
+        kwargs.update(endpoint_url=url, config=Config(inject_host_prefix=False),
                       aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
                       aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"))
     return boto3.client("stepfunctions", **kwargs)

@@ -157,9 +157,11 @@ class LocalStack:
         """A boto3 client for `service` pointed at this stack (cached)."""
         if service not in self._clients:
             import boto3
+            from botocore.config import Config
 
-            self._clients[service] = boto3.client(
+            self._clients[service] = boto3.client(  # no "sync-" host prefix on a loopback endpoint
                 service, endpoint_url=self.url, region_name=self.region_name,
+                config=Config(inject_host_prefix=False, retries={"mode": "standard", "max_attempts": 1}),  # ASL Retry decides
                 aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
                 aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
         return self._clients[service]
