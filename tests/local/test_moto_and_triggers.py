@@ -254,3 +254,19 @@ def test_admin_initiate_auth_and_new_password_challenge_run_the_trigger(stack: d
                                      AuthParameters={"USERNAME": "1004", "PASSWORD": PASSWORD})["AuthenticationResult"]
     assert stack["pre"].events[-1]["triggerSource"] == "TokenGeneration_Authentication"
     assert verify(stack, tokens["IdToken"], audience=stack["client"])["plan"] == "pro"
+
+
+def test_forgot_password_for_an_unknown_user_migrates_with_reset_required(stack: dict[str, Any]) -> None:
+    def migrate(event: dict[str, Any]) -> dict[str, Any]:
+        assert "password" not in event["request"]
+        event["response"].update(userAttributes={"email": event["userName"], "email_verified": "true"},
+                                 finalUserStatus="RESET_REQUIRED", messageAction="SUPPRESS")
+        return event
+
+    stack["migrate"].respond = migrate
+    stack["idp"].forgot_password(ClientId=stack["client"], Username="forgot@example.com")
+    assert stack["migrate"].events[-1]["triggerSource"] == "UserMigration_ForgotPassword"
+    user = stack["idp"].admin_get_user(UserPoolId=stack["pool"], Username="forgot@example.com")
+    assert user["UserStatus"] == "RESET_REQUIRED"
+    stack["idp"].forgot_password(ClientId=stack["client"], Username="forgot@example.com")
+    assert len(stack["migrate"].events) == 1  # the user exists now

@@ -5,8 +5,8 @@ does around a request:
 - pre-token generation (V1_0 / V2_0 / V3_0) whenever tokens are issued: InitiateAuth,
   AdminInitiateAuth, RespondToAuthChallenge, AdminRespondToAuthChallenge, and the refresh flows;
 - post confirmation after ConfirmSignUp / AdminConfirmSignUp / ConfirmForgotPassword;
-- user migration when a password sign-in finds no user: the trigger's userAttributes and
-  finalUserStatus become a real moto user, then the sign-in is retried;
+- user migration when a password sign-in (or ForgotPassword) finds no user: the trigger's
+  userAttributes and finalUserStatus become a real moto user, then the request is retried;
 - sign-in by a verified email alias when the pool has `AliasAttributes: [email]` (moto only knows
   UsernameAttributes).
 Triggers run outside moto's lock: a trigger may call back into this stack (Step Functions, DynamoDB).
@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import uuid
 from typing import Any, Iterable
 
 from moto.cognitoidp.models import cognitoidp_backends
@@ -74,6 +75,8 @@ class CognitoTriggers:
         """Answer one cognito-idp action the way Cognito would with this pool's triggers."""
         if action in TOKEN_ACTIONS:
             return self._issue_tokens(action, payload, environ)
+        if action == "ForgotPassword":
+            self._migrate_before_forgot_password(payload)
         response = self._forward(action, payload, environ)
         if action in CONFIRM_ACTIONS and response.status == 200:
             self._post_confirmation(action, payload)
@@ -144,19 +147,35 @@ class CognitoTriggers:
                 tokens["AccessToken"], (access_claims.get("client_id"), user_name))
         return dict(tokens, IdToken=id_token, AccessToken=access_token)
 
-    def _migrate_user(self, pool_id: str, payload: dict[str, Any], function_arn: str) -> None:
+    def _migrate_before_forgot_password(self, payload: dict[str, Any]) -> None:
+        """ForgotPassword for an unknown user runs UserMigration_ForgotPassword first (moto answers
+        200 for unknown users, so existence is checked here, as Cognito does before the trigger)."""
+        pool_id = self._pool_for_client(payload.get("ClientId", ""))
+        function_arn = self._lambda_config(pool_id).get("UserMigration") if pool_id else None
+        if not pool_id or not function_arn:
+            return
+        user_name = self._resolve_alias(pool_id, payload.get("Username", ""))
+        exists = self.moto.call("cognito-idp", "AdminGetUser", {"UserPoolId": pool_id, "Username": user_name})
+        if exists.error_code != "UserNotFoundException":
+            return
+        self._migrate_user(pool_id, {"ClientId": payload.get("ClientId"), "ClientMetadata": payload.get("ClientMetadata"),
+                                     "AuthParameters": {"USERNAME": user_name}}, function_arn,
+                           source="UserMigration_ForgotPassword")
+
+    def _migrate_user(self, pool_id: str, payload: dict[str, Any], function_arn: str,
+                      source: str = "UserMigration_Authentication") -> None:
         params = payload.get("AuthParameters") or {}
         user_name = params.get("USERNAME", "")
         event = {
             "version": "1",
-            "triggerSource": "UserMigration_Authentication",
+            "triggerSource": source,
             "region": self.region_name,
             "userPoolId": pool_id,
             "userName": user_name,
             "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown",
                               "clientId": payload.get("ClientId", "CLIENT_ID_NOT_APPLICABLE")},
-            "request": {"password": params.get("PASSWORD", ""),
-                        "validationData": {}, "clientMetadata": payload.get("ClientMetadata") or {}},
+            "request": {"validationData": {}, "clientMetadata": payload.get("ClientMetadata") or {},
+                        **({"password": params.get("PASSWORD", "")} if source.endswith("Authentication") else {})},
             "response": {"userAttributes": None, "finalUserStatus": None, "messageAction": None,
                          "desiredDeliveryMediums": None, "forceAliasCreation": None},
         }
@@ -176,9 +195,14 @@ class CognitoTriggers:
         if created.status != 200:
             raise TriggerError("UserLambdaValidationException",
                                f"UserMigration failed with error {created.json().get('message', created.error_code)}.")
+        # RESET_REQUIRED: moto reaches it from CONFIRMED, so confirm with a throwaway password first.
+        chosen = params.get("PASSWORD") or f"Rst-{uuid.uuid4().hex}!A1"
         password = self.moto.call("cognito-idp", "AdminSetUserPassword", {
-            "UserPoolId": pool_id, "Username": user_name, "Password": params.get("PASSWORD", ""),
-            "Permanent": status == "CONFIRMED"})
+            "UserPoolId": pool_id, "Username": user_name, "Password": chosen,
+            "Permanent": status == "CONFIRMED" or not params.get("PASSWORD")})
+        if password.status == 200 and status == "RESET_REQUIRED":
+            password = self.moto.call("cognito-idp", "AdminResetUserPassword",
+                                      {"UserPoolId": pool_id, "Username": user_name})
         if password.status != 200:  # e.g. the legacy password breaks this pool's password policy
             self.moto.call("cognito-idp", "AdminDeleteUser", {"UserPoolId": pool_id, "Username": user_name})
             raise TriggerError(password.error_code or "InvalidPasswordException",
