@@ -35,6 +35,11 @@ def render(results: list[CaseResult], skipped: dict[str, str]) -> str:
         matched, total, pct = percent(results, group)
         lines.append(f"{group:9s} {matched:4d}/{total:<4d} matched ({pct:.1f}%)")
     lines.append(f"skipped   {len(skipped)} (need services the harness cannot serve)")
+    lines.append("Ignoring history details (status, output, error, cause, event types only):")
+    for group in ("pure", "lambda", "services"):
+        chosen = [r for r in results if r.group == group]
+        loose = sum(set(r.diffs) <= {"history-details"} for r in chosen)
+        lines.append(f"  {group:9s} {loose:4d}/{len(chosen)}")
     lines += ["", "By template folder (matched/run):"]
     by_folder: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
     by_feature: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
