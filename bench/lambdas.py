@@ -34,7 +34,7 @@ CLIENT_ID = "bench-client"
 KID = "bench-kid"
 METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:api/prod/POST/users"
 ROUNDS = 3
-TRIALS = 5
+TRIALS = 9
 
 NODE_SCRIPT = r"""
 const crypto = require('crypto');

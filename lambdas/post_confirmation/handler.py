@@ -23,11 +23,11 @@ CONFIRM_SIGN_UP = "PostConfirmation_ConfirmSignUp"
 _UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 
 _client: Any = None
-_client_factory: Callable[[], Any] | None = None
+_client_factory: Callable[[str], Any] | None = None
 
 
-def set_client_factory(factory: Callable[[], Any] | None) -> None:
-    """Let tests and the local stack inject the Step Functions client (reset the cached one)."""
+def set_client_factory(factory: Callable[[str], Any] | None) -> None:
+    """Inject ``factory(service_name) -> boto3-shaped client`` (tests, local stack); resets the cached client."""
     global _client, _client_factory
     _client_factory = factory
     _client = None
@@ -37,7 +37,7 @@ def _stepfunctions() -> Any:
     global _client
     if _client is None:
         if _client_factory is not None:
-            _client = _client_factory()
+            _client = _client_factory("stepfunctions")
         else:
             import boto3  # lazy: only confirmations pay for it
 

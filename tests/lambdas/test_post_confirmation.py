@@ -40,7 +40,7 @@ EVENT: dict[str, Any] = {
 def sfn(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
     client = boto3.client("stepfunctions", region_name="us-east-1")
     monkeypatch.setenv("PROFILE_STATE_MACHINE_ARN", ARN)
-    module.set_client_factory(lambda: client)
+    module.set_client_factory({"stepfunctions": client}.__getitem__)
     with Stubber(client) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
