@@ -15,6 +15,12 @@ Environment:
 - ``REQUIRED_SCOPES``   optional, space/comma-separated scopes every access token must carry.
 - ``CLOCK_LEEWAY_SECONDS`` (default 30), ``JWKS_REFRESH_COOLDOWN_SECONDS`` (default 300),
   ``TOKEN_CACHE_SIZE`` (default 10000), ``HTTP_API_RESPONSE`` (``simple`` | ``policy``, default simple).
+
+Responses: REST TOKEN/REQUEST (and HTTP API with ``HTTP_API_RESPONSE=policy``) get an IAM policy that
+lists every route the identity may call, so API Gateway's per-token cache is safe for all routes.
+An HTTP API simple response (``isAuthorized``) is an answer for ONE route: deploy it with caching off
+or with ``$context.routeKey`` in the identity sources. Invalid anything -> Deny / ``isAuthorized:
+false``; the reason is logged, never returned, and no exception escapes.
 """
 
 from __future__ import annotations
