@@ -20,15 +20,26 @@ if TYPE_CHECKING:
 NOT_TRUNCATED = {"truncated": False}
 
 
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def dumps(value: Any) -> str:
     """JSON text as AWS writes it into history and API responses (compact, unicode kept)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODE(value)
+
+
+_last_stamp: list = [None, ""]
 
 
 def iso_millis(epoch: float) -> str:
-    """Context-object timestamps: '2024-05-01T12:00:00.123Z'."""
+    """Context-object timestamps: '2024-05-01T12:00:00.123Z' (the last one is cached: under the
+    virtual clock consecutive states share the same instant)."""
+    if _last_stamp[0] == epoch:
+        return _last_stamp[1]
     stamp = datetime.fromtimestamp(epoch, tz=timezone.utc)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+    text = stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+    _last_stamp[0], _last_stamp[1] = epoch, text
+    return text
 
 
 def to_datetime(epoch: float) -> datetime:
