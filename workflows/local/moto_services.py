@@ -68,6 +68,10 @@ class MotoServices:
     def __init__(self, region_name: str = "us-east-1") -> None:
         self.region_name = region_name
         self._app = DomainDispatcherApplication(create_backend_app)
+        # moto's dispatcher re-lists its backend modules on disk for every request; the JSON
+        # services we serve name themselves in X-Amz-Target, so their apps are looked up directly.
+        self._service_apps = {prefix: create_backend_app(service)  # type: ignore[arg-type]
+                              for service, prefix in TARGET_PREFIXES.items()}
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -84,8 +88,10 @@ class MotoServices:
             captured["headers"] = [(k, v) for k, v in headers if k.lower() != "content-length"]
             return lambda _data: None
 
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        app = self._service_apps.get(target.split(".", 1)[0], self._app) if target else self._app
         with self._lock:
-            chunks = self._app(environ, start_response)
+            chunks = app(environ, start_response)
             try:
                 body = b"".join(chunks)
             finally:
