@@ -5,6 +5,7 @@ Entry point: ``handler.handler`` (alias ``lambda_handler``).
 Environment:
 - ``LEGACY_TABLE_NAME``  legacy users (key ``username`` = lower-cased email; pbkdf2_sha256 hashes).
 - ``TABLE_NAME``         users table; pending migration at pk=``MIGRATION#<lower email>``, sk=``MIGRATION``.
+- ``LEGACY_HASH_ITERATIONS`` optional: PBKDF2 cost of the decoy check for unknown users (default 600000).
 - ``AWS_ENDPOINT_URL_DYNAMODB`` / ``AWS_ENDPOINT_URL_STEPFUNCTIONS`` / ``AWS_ENDPOINT_URL`` via boto3.
 Helper for tests and the local stack: ``legacy_store.hash_password`` / ``legacy_store.put_legacy_user``.
 """

@@ -78,9 +78,14 @@ def _user(item: dict[str, Any]) -> LegacyUser:
 class DynamoDBLegacyStore:
     """``table`` is a boto3 DynamoDB Table resource (``boto3.resource('dynamodb').Table(name)``)."""
 
-    def __init__(self, table: Any, dummy_iterations: int = DEFAULT_ITERATIONS) -> None:
+    def __init__(self, table: Any, dummy_iterations: int | None = None) -> None:
+        """``dummy_iterations``: cost of the check run for unknown users; set it to what your legacy
+        hashes use (default ``LEGACY_HASH_ITERATIONS`` or 600000) so both paths take the same time."""
         self.table = table
-        self._dummy = hash_password("not-a-password", salt=b"\0" * 16, iterations=dummy_iterations)
+        if dummy_iterations is None:
+            dummy_iterations = int(os.environ.get("LEGACY_HASH_ITERATIONS", DEFAULT_ITERATIONS))
+        self._dummy_iterations = dummy_iterations
+        self._dummy: dict[str, Any] | None = None  # built on first use, not on every cold start
 
     def _item(self, username: str) -> dict[str, Any] | None:
         return self.table.get_item(Key={"username": username.strip().lower()}, ConsistentRead=True).get("Item")
@@ -92,6 +97,8 @@ class DynamoDBLegacyStore:
     def authenticate(self, username: str, password: str) -> LegacyUser | None:
         item = self._item(username)
         if item is None:
+            if self._dummy is None:
+                self._dummy = hash_password("not-a-password", salt=b"\0" * 16, iterations=self._dummy_iterations)
             verify_password(password, self._dummy)  # same cost as a real check: no user enumeration
             return None
         record = {k: item.get(k) for k in ("salt", "hash", "algorithm", "iterations")}
