@@ -342,6 +342,11 @@ class StepFunctions:
                                                                 "created": self._engine.scheduler.now()})
             return {"activityArn": arn, "creationDate": to_datetime(activity["created"])}
 
+    def delete_activity(self, *, activityArn: str) -> dict[str, Any]:
+        with self._lock:
+            self._engine.activities.pop(activityArn, None)
+            return {}
+
     def get_activity_task(self, *, activityArn: str, workerName: str | None = None) -> dict[str, Any]:
         with self._lock:
             activity = self._engine.activities.get(activityArn)

@@ -251,9 +251,11 @@ def _wait_until(state: m.WaitState, data: Any, frame: Frame, ctx: dict, states: 
     stamp = parse_timestamp(text)
     if stamp is None:
         if state.jsonata:
-            raise EvaluationError(names.QUERY_EVALUATION_ERROR,
-                                  f"The Timestamp field cannot be parsed as an ISO-8601 extended offset "
-                                  f"date-time format string: {_plain(text)}")
+            error = EvaluationError(names.QUERY_EVALUATION_ERROR,
+                                    f"The Timestamp field cannot be parsed as an ISO-8601 extended offset "
+                                    f"date-time format string: {_plain(text)}")
+            error.location = "Timestamp"  # type: ignore[attr-defined]
+            raise error
         raise EvaluationError(names.RUNTIME, f"The Timestamp parameter does not reference a valid ISO-8601 "
                                              f"extended offset date-time format string: {_plain(text)}")
     return stamp

@@ -149,6 +149,8 @@ async def invoke(state: m.TaskState, ref: ResourceRef, params: Any, frame: Frame
     execution = frame.execution
     engine = execution.engine
     events = _Events(ref)
+    if ref.kind == "activity" and ref.arn not in engine.activities:
+        raise EvaluationError(names.RUNTIME, f"The activity {ref.arn} does not exist.")
     events.scheduled(frame, params, ref.region or engine.region, timeout, heartbeat)
     if ref.kind != "activity":
         events.started(frame)
