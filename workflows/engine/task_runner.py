@@ -49,7 +49,8 @@ async def run_task(state: m.TaskState, raw: Any, frame: Frame, entered_id: int, 
                            raw, frame, ctx)
         heartbeat = _seconds(state, "HeartbeatSeconds", state.heartbeat_seconds,
                              state.heartbeat_seconds_path, raw, frame, ctx)
-        result = await invoke(state, ref, params, frame, timeout, heartbeat, token)
+        credentials = _credentials(state, raw, frame, ctx)
+        result = await invoke(state, ref, params, frame, timeout, heartbeat, token, credentials)
         if state.jsonata:
             states["result"] = result
             assigned = assignments(state.assign, True, result, frame, ctx, states)
@@ -62,6 +63,18 @@ async def run_task(state: m.TaskState, raw: Any, frame: Frame, entered_id: int, 
         return transition(state), output
 
     return await with_recovery(state, raw, frame, entered_id, entered_at, attempt)
+
+
+def _credentials(state: m.TaskState, raw: Any, frame: Frame, ctx: dict) -> dict[str, Any] | None:
+    """Task `Credentials` (cross-account role): recorded as taskCredentials in the scheduled event."""
+    if state.credentials is m.UNSET:
+        return None
+    if state.jsonata:
+        rendered = jsonata_value(state.credentials, frame, jsonata_states(raw, ctx), "Credentials")
+    else:
+        rendered = parameters(state.credentials, raw, frame, ctx, field="Credentials")
+    role = rendered.get("RoleArn") if isinstance(rendered, dict) else None
+    return {"roleArn": role} if role is not None else None
 
 
 def _seconds(state: m.TaskState, field: str, value: Any, path: Any, raw: Any, frame: Frame,
@@ -104,7 +117,7 @@ class _Events:
         return {}
 
     def scheduled(self, frame: Frame, params: Any, region: str, timeout: int | None,
-                  heartbeat: int | None) -> None:
+                  heartbeat: int | None, credentials: dict | None = None) -> None:
         if self.family == "Task":
             details: dict[str, Any] = {"parameters": dumps(params), "region": region, **self._resource()}
         else:
@@ -113,6 +126,8 @@ class _Events:
             details["timeoutInSeconds"] = timeout
         if heartbeat is not None:
             details["heartbeatInSeconds"] = heartbeat
+        if credentials is not None:
+            details["taskCredentials"] = credentials
         frame.emit(self.family + "Scheduled", self._key("Scheduled"), details)
 
     def started(self, frame: Frame) -> None:
@@ -145,13 +160,13 @@ class _Events:
 
 
 async def invoke(state: m.TaskState, ref: ResourceRef, params: Any, frame: Frame, timeout: int | None,
-                 heartbeat: int | None, token: str | None) -> Any:
+                 heartbeat: int | None, token: str | None, credentials: dict | None = None) -> Any:
     execution = frame.execution
     engine = execution.engine
     events = _Events(ref)
     if ref.kind == "activity" and ref.arn not in engine.activities:
         raise EvaluationError(names.RUNTIME, f"The activity {ref.arn} does not exist.")
-    events.scheduled(frame, params, ref.region or engine.region, timeout, heartbeat)
+    events.scheduled(frame, params, ref.region or engine.region, timeout, heartbeat, credentials)
     if ref.kind != "activity":
         events.started(frame)
     scheduler = engine.scheduler
