@@ -94,6 +94,7 @@ class LocalStack:
             closer = getattr(self.engine, "close", None)
             if callable(closer):
                 closer()
+            self._forget_function_state()
             self._restore_env()
 
     def __enter__(self) -> "LocalStack":
@@ -225,10 +226,16 @@ class LocalStack:
             sys.path.insert(0, str(REPO_ROOT))
         for name in FUNCTIONS:
             module = importlib.import_module(f"lambdas.{name}.handler")
-            for hook, args in (("set_client_factory", (None,)), ("reset", ())):
-                if callable(getattr(module, hook, None)):
-                    getattr(module, hook)(*args)  # forget clients/config of an earlier stack
             self.lambdas.register(name, module.handler)
+        self._forget_function_state()  # clients/config cached by an earlier stack
+
+    def _forget_function_state(self) -> None:
+        """The handlers cache clients and init-time config (as on Lambda); drop them."""
+        for name in FUNCTIONS:
+            module = sys.modules.get(f"lambdas.{name}.handler")
+            for hook, args in (("set_client_factory", (None,)), ("reset", ())):
+                if module is not None and callable(getattr(module, hook, None)):
+                    getattr(module, hook)(*args)
 
     def _create_engine(self) -> None:
         from workflows.definitions import MACHINE_TYPES, MACHINES, asl_path, render
