@@ -103,8 +103,16 @@ class LambdaFunctions:
         try:
             response = client.invoke(FunctionName=name_or_arn, Payload=json.dumps(payload).encode())
         except Exception as exc:  # noqa: BLE001 - botocore ClientError and connection errors
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
-            raise StatesError(f"Lambda.{code}", str(exc)) from None
+            response = getattr(exc, "response", None) or {}
+            error = response.get("Error", {})
+            code = error.get("Code", type(exc).__name__)
+            if not error:
+                raise StatesError(f"Lambda.{code}", str(exc)) from None
+            status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400)
+            request_id = response.get("ResponseMetadata", {}).get("RequestId") or str(uuid.uuid4())
+            raise StatesError(f"Lambda.{code}", f"{error.get('Message', '')} (Service: AWSLambda; Status Code: "
+                                                f"{status}; Error Code: {code}; Request ID: {request_id}; "
+                                                f"Proxy: null)") from None
         body = response["Payload"].read().decode() or "null"
         if response.get("FunctionError"):
             try:
