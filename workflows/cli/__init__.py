@@ -10,6 +10,12 @@
   workflows validate FILE...             offline definition checks (the engine's validation)
   workflows test MOCKCONFIG [--case NAME]  replay Step Functions Local mock test cases on the engine
 
+`workflows up` serves everything on ONE loopback port: the Step Functions API (AWS JSON 1.0, as
+Step Functions Local), DynamoDB/Cognito/SQS (moto, thread-safe, with the Cognito triggers wired to
+lambdas/), and the API Gateway routes of api/routes.json under the stage path /local (e.g.
+POST http://127.0.0.1:4599/local/users). It runs the engine on the real clock; `workflows demo`
+runs the same stack in-process on a virtual clock, so it reaches a one-day migration deadline at once.
+
 Commands that need a running stack (run, executions, history, send-task-*) talk to `workflows up`
 over HTTP: --endpoint URL, else $WORKFLOWS_ENDPOINT, else http://127.0.0.1:4599 (`--endpoint aws`
 uses AWS itself with your credentials). Every command takes --json for machine-readable output.
