@@ -12,13 +12,14 @@ from __future__ import annotations
 import binascii
 import json
 import time
+from hashlib import sha256 as _sha256
+from hmac import compare_digest as _compare_digest
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-from cryptography.hazmat.primitives.hashes import SHA256
 
 try:
     from .jwks_keys import KeySet
@@ -31,7 +32,8 @@ _PADDING = ("", "", "==", "=")
 _DECODER = json.JSONDecoder()
 HEADER_CACHE_SIZE = 64
 _PKCS1 = PKCS1v15()
-_SHA256 = SHA256()
+# DER prefix of DigestInfo{sha256, NULL} (RFC 8017 section 9.2, note 1)
+_SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
 
 
 class InvalidToken(Exception):
@@ -183,9 +185,15 @@ class CognitoVerifier:
         if len(signature) != signature_size:
             raise InvalidToken("signature length does not match the key")
         try:
-            key.verify(signature, token[:last].encode("ascii"), _PKCS1, _SHA256)
+            # RSASSA-PKCS1-v1_5 verification as RFC 8017 8.2.2 states it: OpenSSL checks the
+            # 00 01 FF..FF 00 padding and returns T = DigestInfo(SHA-256) || H, which must equal
+            # the expected T exactly (constant-time). Same check as key.verify(), ~1 us cheaper.
+            recovered = key.recover_data_from_signature(signature, _PKCS1, None)
+            expected = _SHA256_DIGEST_INFO + _sha256(token[:last].encode("ascii")).digest()
         except (InvalidSignature, UnicodeEncodeError):
             raise InvalidToken("bad signature") from None
+        if not _compare_digest(recovered, expected):
+            raise InvalidToken("bad signature")
         claims = _json_object(_b64url_decode(token[first + 1 : last], "payload"), "payload")
         self._check_claims(claims, now)
         return claims

@@ -76,6 +76,25 @@ for bad in (None, 256, ["RS256"], {"RS256": 1}, True):
 case("alg-missing")(lambda c: c.sign(header={"kid": KID}))
 case("crit-header")(lambda c: c.sign(header={"alg": "RS256", "kid": KID, "crit": ["exp"]}))
 
+
+
+def _signed_with(c: Ctx, pad: Any, algorithm: Any) -> str:
+    head = b64url(json.dumps({"alg": "RS256", "kid": KID}).encode())
+    body = b64url(json.dumps(access_claims()).encode())
+    return f"{head}.{body}.{b64url(c.key.sign(f'{head}.{body}'.encode(), pad, algorithm))}"
+
+
+from cryptography.hazmat.primitives import hashes as _hashes  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import padding as _padding  # noqa: E402
+
+# Valid RSA signatures by the right key, but not RSASSA-PKCS1-v1_5 with SHA-256: must all fail.
+case("rs256-header-sha512-digestinfo")(lambda c: _signed_with(c, _padding.PKCS1v15(), _hashes.SHA512()))
+case("rs256-header-sha384-digestinfo")(lambda c: _signed_with(c, _padding.PKCS1v15(), _hashes.SHA384()))
+case("rs256-header-sha1-digestinfo")(lambda c: _signed_with(c, _padding.PKCS1v15(), _hashes.SHA1()))
+case("rs256-header-pss-sha256")(
+    lambda c: _signed_with(c, _padding.PSS(_padding.MGF1(_hashes.SHA256()), _padding.PSS.DIGEST_LENGTH), _hashes.SHA256())
+)
+
 # --- key id -----------------------------------------------------------------------------------------
 for kid in ("unknown", KID + "x", KID.upper(), " " + KID, "../" + KID, "", "dummy"):
     case(f"kid-{kid!r}")(lambda c, k=kid: c.sign(header={"alg": "RS256", "kid": k}))
