@@ -23,6 +23,8 @@ import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
+from workflows.engine import virtual_sleep
+
 REGION = "us-east-1"
 PARTITION = "aws"
 ACCOUNT = "111111111111"
@@ -80,12 +82,11 @@ def runtime_timestamp(description: str, now: datetime.datetime) -> str:
 
 
 class _NoWaitTime:
-    """`time` for corpus handlers: `sleep` costs no wall time.
+    """`time` for corpus handlers: `sleep` is `workflows.engine.virtual_sleep`.
 
-    Some handlers sleep 60 s so that a 5 s TimeoutSeconds fires on AWS. Handlers run inline under
-    the virtual clock, so a real sleep would only stall the suite. If the engine offers
-    `workflows.engine.virtual_sleep(seconds)` (a handler's simulated duration) the sleep is
-    reported to it; otherwise it is skipped and those cases stay expected differences.
+    Some handlers sleep 60 s so that a 5 s TimeoutSeconds fires on AWS. Under the virtual clock
+    the engine charges that sleep to the task as virtual time, so the timeout fires as on AWS and
+    the suite spends no wall time on it.
     """
 
     def __getattr__(self, name: str) -> Any:
@@ -93,11 +94,7 @@ class _NoWaitTime:
 
     @staticmethod
     def sleep(seconds: float) -> None:
-        import workflows.engine
-
-        virtual_sleep = getattr(workflows.engine, "virtual_sleep", None)
-        if virtual_sleep is not None:
-            virtual_sleep(seconds)
+        virtual_sleep(seconds)
 
 
 def _load_handler(spec: dict[str, Any]) -> Callable[[Any, Any], Any]:

@@ -31,9 +31,12 @@ def matches(error_equals: list[str], error: str) -> bool:
 
 
 def error_output(error: StatesError) -> dict[str, Any]:
+    """The error object a Catch hands on. A task timeout has no cause in history, yet AWS's
+    catcher output carries `"Cause": ""` for it (TaskTimedOut.catch_cause)."""
     out: dict[str, Any] = {"Error": error.error}
-    if error.cause is not None:
-        out["Cause"] = error.cause
+    cause = error.cause if error.cause is not None else getattr(error, "catch_cause", None)
+    if cause is not None:
+        out["Cause"] = cause
     return out
 
 

@@ -22,6 +22,8 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Coroutine, Generator, Iterable
 
+from workflows.engine.virtual_time import metered
+
 
 class Cancelled(BaseException):
     """Thrown into a coroutine whose task was cancelled (a timeout, a failed sibling branch)."""
@@ -145,6 +147,41 @@ class TimerFuture(Future):
     def cancel_timer(self) -> None:
         self.cancelled = True
 
+    def fire(self) -> None:
+        self.set_result(None)
+
+
+class DelayedOutcome(TimerFuture):
+    """A blocking call's outcome, delivered when the virtual time it slept has passed.
+
+    While one is pending the clock may move even if a task token is outstanding: a handler that
+    is "busy" for 60 s lets 60 s pass for everyone, as wall time would.
+    """
+
+    __slots__ = ("_value", "_error")
+
+    def __init__(self, loop: Scheduler, when: float, value: Any, error: BaseException | None) -> None:
+        super().__init__(loop, when)
+        self._value, self._error = value, error
+        loop._delayed += 1
+
+    def _settle(self) -> None:
+        self._loop._delayed -= 1
+
+    def cancel_timer(self) -> None:
+        if not self.cancelled and not self._done:
+            self._settle()
+        super().cancel_timer()
+
+    def fire(self) -> None:
+        if self._done:
+            return
+        self._settle()
+        if self._error is not None:
+            self.set_exception(self._error)
+        else:
+            self.set_result(self._value)
+
 
 class Scheduler:
     def __init__(self, clock: str = "virtual") -> None:
@@ -158,6 +195,7 @@ class Scheduler:
         self._seq = itertools.count()
         self._now = time.time()
         self._external = 0  # outstanding waits on outside input (task tokens, activities)
+        self._delayed = 0  # pending DelayedOutcomes (handlers that slept virtual time)
         self._running_thread: int | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
@@ -193,13 +231,29 @@ class Scheduler:
         return future
 
     def blocking(self, fn: Callable[[], Any]) -> Future:
-        future = Future()
+        """Run `fn` (boto3 call, Lambda handler) without blocking the loop's other executions.
+
+        Virtual clock: inline, with `virtual_sleep` calls metered; the outcome arrives after the
+        virtual seconds the call slept, so a task timeout can win the race.
+        """
         if self.virtual or self._pool is None:
-            try:
-                future.set_result(fn())
-            except Exception as error:  # noqa: BLE001 - delivered to the awaiting state
+            value, error = None, None
+            with metered() as meter:
+                try:
+                    value = fn()
+                except Exception as exc:  # noqa: BLE001 - delivered to the awaiting state
+                    error = exc
+            if meter.charged > 0 and self.virtual:
+                delayed = DelayedOutcome(self, self._now + meter.charged, value, error)
+                heapq.heappush(self._timers, (delayed.when, next(self._seq), delayed))
+                return delayed
+            future = Future()
+            if error is None:
+                future.set_result(value)
+            else:
                 future.set_exception(error)
             return future
+        future = Future()
 
         def run() -> None:
             try:
@@ -239,7 +293,7 @@ class Scheduler:
         while timers and timers[0][0] <= now:
             _, _, timer = heapq.heappop(timers)
             if not timer.cancelled:
-                timer.set_result(None)
+                timer.fire()
                 fired = True
         return fired
 
@@ -256,7 +310,7 @@ class Scheduler:
                     if until is not None and until():
                         return
                     self._drop_cancelled_timers()
-                    if self._timers and (self._external == 0 or ignore_external):
+                    if self._timers and (self._external == 0 or ignore_external or self._delayed):
                         when = self._timers[0][0]
                         if when > self._now:
                             self._now = when

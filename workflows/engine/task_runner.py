@@ -27,6 +27,10 @@ from workflows.engine.scheduler import Cancelled, first_of
 
 
 class TaskTimedOut(StatesError):
+    """TimeoutSeconds/HeartbeatSeconds expired: no cause in history, `"Cause": ""` when caught."""
+
+    catch_cause = ""
+
     def __init__(self) -> None:
         super().__init__(names.TIMEOUT, None)
 

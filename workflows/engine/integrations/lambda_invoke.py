@@ -17,6 +17,7 @@ import uuid
 from typing import Any, Callable
 
 from workflows.engine.errors import StatesError
+from workflows.engine.virtual_time import current_meter, virtual_sleep
 from workflows.engine.integrations.resources import REQUEST_RESPONSE, WAIT_FOR_TASK_TOKEN, ResourceRef
 
 Handler = Callable[[Any, Any], Any]
@@ -31,7 +32,12 @@ def function_name(name_or_arn: str) -> str:
 
 
 class LambdaContext:
-    """The `context` argument handlers receive (the attributes Powertools and users read)."""
+    """The `context` argument handlers receive (the attributes Powertools and users read).
+
+    `sleep(seconds)` is `workflows.engine.virtual_sleep`: under the virtual clock the seconds are
+    charged to the invoking task (and count against its TimeoutSeconds) without wall time, and
+    `get_remaining_time_in_millis` counts them as spent.
+    """
 
     def __init__(self, name: str, arn: str, request_id: str, timeout_s: int) -> None:
         self.function_name = name
@@ -42,9 +48,15 @@ class LambdaContext:
         self.log_group_name = f"/aws/lambda/{name}"
         self.log_stream_name = f"local/{request_id}"
         self._deadline = time.monotonic() + timeout_s
+        self._meter = current_meter()
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+        slept = self._meter.charged if self._meter is not None else 0.0
+        return max(0, int((self._deadline - time.monotonic() - slept) * 1000))
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        virtual_sleep(seconds)
 
 
 class LambdaFunctions:

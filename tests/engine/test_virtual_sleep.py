@@ -1,0 +1,137 @@
+"""`virtual_sleep`: an in-process handler's sleep is virtual time charged to its task."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from workflows.engine import StepFunctions, virtual_sleep
+from workflows.engine.virtual_time import current_meter, metered
+
+from .conftest import create, output, run
+
+FN = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+
+def slow(seconds: float):
+    def handler(event, context):
+        virtual_sleep(seconds)
+        return event
+
+    return handler
+
+
+def _events(sfn: StepFunctions, execution: str) -> list[dict]:
+    return sfn.get_execution_history(executionArn=execution)["events"]
+
+
+def test_plain_lambda_sleeping_past_timeout_times_out_without_wall_time(sfn):
+    sfn.register_lambda("slow", slow(60))
+    arn = create(sfn, {"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": FN + "slow", "TimeoutSeconds": 5, "End": True}}})
+    started_wall = time.monotonic()
+    execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    assert time.monotonic() - started_wall < 5
+    described = sfn.describe_execution(executionArn=execution)
+    assert described["status"] == "FAILED" and described["error"] == "States.Timeout"
+    assert "cause" not in described
+    events = _events(sfn, execution)
+    assert [e["type"] for e in events] == ["ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled",
+                                           "LambdaFunctionStarted", "LambdaFunctionTimedOut", "ExecutionFailed"]
+    assert events[4]["lambdaFunctionTimedOutEventDetails"] == {"error": "States.Timeout"}
+    # The task timed out after 5 virtual seconds, not after the handler's 60.
+    assert (events[4]["timestamp"] - events[3]["timestamp"]).total_seconds() == pytest.approx(5, abs=0.01)
+
+
+def test_optimized_invoke_timeout_is_caught_with_empty_cause(sfn):
+    sfn.register_lambda("slow", slow(60))
+    described = run(sfn, {"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSeconds": 5,
+              "Parameters": {"FunctionName": "slow", "Payload": {}},
+              "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "Handled"}], "End": True},
+        "Handled": {"Type": "Pass", "End": True}}})
+    assert described["status"] == "SUCCEEDED"
+    assert output(described) == {"Error": "States.Timeout", "Cause": ""}
+    types = [e["type"] for e in _events(sfn, described["executionArn"])]
+    assert "TaskTimedOut" in types and "TaskSucceeded" not in types
+
+
+def test_sleep_within_timeout_succeeds_and_moves_the_virtual_clock(sfn):
+    sfn.register_lambda("slow", slow(3))
+    arn = create(sfn, {"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": FN + "slow", "TimeoutSeconds": 5, "End": True}}})
+    execution = sfn.start_execution(stateMachineArn=arn, input='{"a": 1}')["executionArn"]
+    described = sfn.describe_execution(executionArn=execution)
+    assert described["status"] == "SUCCEEDED" and output(described) == {"a": 1}
+    events = _events(sfn, execution)
+    succeeded = next(e for e in events if e["type"] == "LambdaFunctionSucceeded")
+    started = next(e for e in events if e["type"] == "LambdaFunctionStarted")
+    assert (succeeded["timestamp"] - started["timestamp"]).total_seconds() == pytest.approx(3, abs=0.01)
+
+
+def test_context_sleep_and_remaining_time_count_virtual_seconds(sfn):
+    seen: list[int] = []
+
+    def handler(event, context):
+        before = context.get_remaining_time_in_millis()
+        context.sleep(2)
+        seen.append(before - context.get_remaining_time_in_millis())
+        return {}
+
+    sfn.register_lambda("ctx", handler)
+    described = run(sfn, {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": FN + "ctx", "End": True}}})
+    assert described["status"] == "SUCCEEDED"
+    assert 2000 <= seen[0] < 2500
+
+
+def test_handler_sleep_lets_an_outstanding_callback_time_out(sfn):
+    """A busy handler lets time pass for every execution, as wall time would."""
+    waiting = create(sfn, {"StartAt": "W", "States": {"W": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken", "TimeoutSeconds": 10,
+        "Parameters": {"FunctionName": "park", "Payload": {"t.$": "$$.Task.Token"}}, "End": True}}}, name="cb")
+    sfn.register_lambda("park", lambda event, context: {})
+    sfn.register_lambda("slow", slow(30))
+    parked = sfn.start_execution(stateMachineArn=waiting, input="{}")["executionArn"]
+    assert sfn.describe_execution(executionArn=parked)["status"] == "RUNNING"
+    busy = run(sfn, {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": FN + "slow", "End": True}}},
+               name="busy")
+    assert busy["status"] == "SUCCEEDED"
+    assert sfn.describe_execution(executionArn=parked)["status"] == "FAILED"
+
+
+def test_outside_the_engine_virtual_sleep_really_sleeps():
+    assert current_meter() is None
+    started = time.monotonic()
+    virtual_sleep(0.02)
+    assert time.monotonic() - started >= 0.015
+
+
+def test_meters_nest_and_restore():
+    with metered() as outer:
+        virtual_sleep(1)
+        with metered() as inner:
+            virtual_sleep(5)
+        virtual_sleep(2)
+    assert (outer.charged, inner.charged) == (3, 5)
+    assert current_meter() is None
+
+
+@pytest.mark.parametrize("bad", [-1, "5", True])
+def test_bad_durations_are_rejected(bad):
+    with pytest.raises((TypeError, ValueError), match="virtual_sleep"):
+        virtual_sleep(bad)
+
+
+def test_real_clock_handler_sleep_is_wall_time():
+    sfn = StepFunctions(region_name="us-east-1", account_id="123456789012", clock="real")
+    sfn.register_lambda("slow", slow(0.05))
+    arn = create(sfn, {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": FN + "slow", "End": True}}})
+    started = time.monotonic()
+    execution = sfn.start_execution(stateMachineArn=arn, input='{"x": 1}')["executionArn"]
+    while sfn.describe_execution(executionArn=execution)["status"] == "RUNNING":
+        assert time.monotonic() - started < 10
+        time.sleep(0.01)
+    assert time.monotonic() - started >= 0.04
+    described = sfn.describe_execution(executionArn=execution)
+    assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"x": 1}
