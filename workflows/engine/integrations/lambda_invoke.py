@@ -103,14 +103,21 @@ class LambdaFunctions:
             error.error = "Runtime.MarshalError"
             raise error from None
 
+    def _not_found(self, name_or_arn: str) -> str:
+        """AWS's message for a missing function: the full ARN, `:$LATEST` when unqualified."""
+        arn = name_or_arn
+        if not arn.startswith("arn:"):
+            qualifier = arn.split(":")[-1] if arn.count(":") in (1, 3) else None  # fn:q, acct:function:fn:q
+            arn = self.arn(function_name(arn)) + (f":{qualifier}" if qualifier else "")
+        if arn.count(":") == 6:
+            arn += ":$LATEST"
+        return f"Function not found: {arn}"
+
     def _invoke_remote(self, name_or_arn: str, payload: Any, clients: Any) -> Any:
         if not clients.remote_allowed("lambda"):
-            arn = name_or_arn if name_or_arn.startswith("arn:") else self.arn(name_or_arn)
-            if arn.count(":") == 6:
-                arn += ":$LATEST"
             raise StatesError("Lambda.ResourceNotFoundException",
-                              f"Function not found: {arn} (Service: AWSLambda; Status Code: 404; Error Code: "
-                              f"ResourceNotFoundException; Request ID: {uuid.uuid4()}; Proxy: null)")
+                              f"{self._not_found(name_or_arn)} (Service: AWSLambda; Status Code: 404; Error "
+                              f"Code: ResourceNotFoundException; Request ID: {uuid.uuid4()}; Proxy: null)")
         client = clients.get("lambda")
         try:
             response = client.invoke(FunctionName=name_or_arn, Payload=json.dumps(payload).encode())
@@ -122,9 +129,11 @@ class LambdaFunctions:
                 raise StatesError(f"Lambda.{code}", str(exc)) from None
             status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400)
             request_id = response.get("ResponseMetadata", {}).get("RequestId") or str(uuid.uuid4())
-            raise StatesError(f"Lambda.{code}", f"{error.get('Message', '')} (Service: AWSLambda; Status Code: "
-                                                f"{status}; Error Code: {code}; Request ID: {request_id}; "
-                                                f"Proxy: null)") from None
+            message = error.get("Message", "")
+            if code == "ResourceNotFoundException" and message.startswith("Function not found"):
+                message = self._not_found(name_or_arn)  # AWS names the qualified ARN (moto does not)
+            raise StatesError(f"Lambda.{code}", f"{message} (Service: AWSLambda; Status Code: {status}; "
+                                                f"Error Code: {code}; Request ID: {request_id}; Proxy: null)") from None
         body = response["Payload"].read().decode() or "null"
         if response.get("FunctionError"):
             try:
