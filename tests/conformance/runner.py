@@ -204,7 +204,8 @@ def _run(case: dict[str, Any], observed: Observed, client_factory: Callable[[str
     start: dict[str, Any] = {"stateMachineArn": created["stateMachineArn"], "input": payload}
     if context.get("executionName"):
         start["name"] = concrete_name(context["executionName"].strip("<>"))
-    if case["state_machine_type"] == "EXPRESS" and case["history"] is None:
+    if any("StartSyncExecution" in note for note in case.get("notes") or ()):
+        # Async Express cases go through start_execution: $$.Execution differs (RedriveCount).
         response = sfn.start_sync_execution(**start)
         observed.status = response.get("status")
         observed.output = response.get("output")
