@@ -181,6 +181,16 @@ def test_context_object_fields(sfn):
     assert ctx["StateMachine"]["Name"] == "machine"
 
 
+def test_express_context_has_redrive_count_only_when_started_async(sfn):
+    """AWS (recorded the same day): async Express $$.Execution has RedriveCount, StartSyncExecution not."""
+    arn = create(sfn, {"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"e.$": "$$.Execution"},
+                                                         "End": True}}}, name="ex", type_="EXPRESS")
+    synced = json.loads(sfn.start_sync_execution(stateMachineArn=arn, input="{}")["output"])["e"]
+    started = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    described = output(sfn.describe_execution(executionArn=started))["e"]
+    assert "RedriveCount" not in synced and described["RedriveCount"] == 0
+
+
 def test_state_level_query_language_override(sfn):
     described = run(sfn, {"StartAt": "A", "States": {
         "A": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states.input.v + 1 %}", "End": True}}},
