@@ -71,7 +71,14 @@ def id_claims(**overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in claims.items() if v is not DROP}
 
 
-DROP = object()
+class _Drop:
+    """Marker for "leave this claim out"; a stable repr keeps test ids identical across xdist workers."""
+
+    def __repr__(self) -> str:
+        return "DROP"
+
+
+DROP = _Drop()
 
 
 def sign_token(
