@@ -148,12 +148,25 @@ class Engine:
 
     # ---- tasks -------------------------------------------------------------------------------
     def mocked_result(self, execution: Execution, state: Any, params: Any) -> Any:
+        """The mock hook's outcome for this Task, or None to run the real integration.
+
+        A mock that does not fit its integration (the harness's MockValidationError) or a test case
+        the file lacks fails the execution with States.Runtime naming the state and the problem,
+        instead of surfacing as an anonymous internal error.
+        """
         if self.mocker is None or not execution.test_case:
             return None
-        return self.mocker.mocked_result(
-            state_machine_name=execution.machine.name, test_case=execution.test_case,
-            state_name=state.name, execution_arn=execution.arn, resource=state.resource_text,
-            parameters=params)
+        try:
+            return self.mocker.mocked_result(
+                state_machine_name=execution.machine.name, test_case=execution.test_case,
+                state_name=state.name, execution_arn=execution.arn, resource=state.resource_text,
+                parameters=params)
+        except StatesError:
+            raise
+        except Exception as error:  # noqa: BLE001 - the mock config is wrong, not the engine
+            raise StatesError("States.Runtime", f"The mocked response for state '{state.name}' (test case "
+                                                f"'{execution.test_case}') is invalid: "
+                                                f"{type(error).__name__}: {error}") from None
 
     async def run_integration(self, ref: ResourceRef, params: Any, frame: Frame, state: Any,
                               token: str | None, events: Any) -> Any:

@@ -109,6 +109,7 @@ class StepFunctions:
             program = parse_definition(definition)
         except DefinitionError as error:
             raise api_error("InvalidDefinition", str(error), "CreateStateMachine") from None
+        self._check_mocks(name, definition)
         with self._lock:
             arn = self._engine.machine_arn(name)
             existing = self._engine.machines.get(arn)
@@ -121,6 +122,13 @@ class StepFunctions:
             self._engine.machines[arn] = record
             return {"stateMachineArn": arn, "creationDate": to_datetime(record.created)}
 
+    def _check_mocks(self, name: str, definition: str) -> None:
+        """With a mock config loaded, its test cases for this machine must fit the definition now
+        (the harness's MockValidationError names state, response and field), not mid-run."""
+        check = getattr(self._engine.mocker, "check_definition", None)
+        if check is not None:
+            check(name, definition)
+
     def update_state_machine(self, *, stateMachineArn: str, definition: str | None = None,
                              roleArn: str | None = None, **_: Any) -> dict[str, Any]:
         with self._lock:
@@ -130,6 +138,7 @@ class StepFunctions:
                     machine.program = parse_definition(definition)
                 except DefinitionError as error:
                     raise api_error("InvalidDefinition", str(error), "UpdateStateMachine") from None
+                self._check_mocks(machine.name, definition)
                 machine.definition_text = definition
             if roleArn is not None:
                 machine.role_arn = roleArn
