@@ -5,12 +5,20 @@ getItem against moto's in-process DynamoDB). moto runs its engine only with
 `config={"stepfunctions": {"execute_state_machine": True}}` (otherwise executions never run); its
 executions run on background threads, so it is measured as start N executions, then poll
 DescribeExecution until all stopped. Ours returns with executions finished (virtual clock).
+Each side is measured in BENCH_ROUNDS interleaved rounds and the ratio of the medians is reported,
+so a load spike on the shared machine cannot decide the result alone.
+
+Where the DynamoDB time goes (cProfile, 300 executions): ~89% is inside botocore + moto's DynamoDB
+(request building, SigV4 signing, moto's dispatch and serialization). Two raw boto3 calls
+(put_item + get_item) against moto cost as much as one whole engine execution of DDB5, so the
+engine's own share is in the noise and the ratio is bounded by moto's per-call cost (~12-13x).
 Last line: {"pass_vs_moto": X, "dynamodb_vs_moto": Y}.
 """
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import sys
 import time
 
@@ -110,13 +118,17 @@ def _engine_rate(definition: dict, n: int) -> float:
 def main() -> None:
     n_moto = int(os.environ.get("BENCH_MOTO_N", "40"))
     n_engine = int(os.environ.get("BENCH_ENGINE_N", "400"))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
     ratios = {}
     for label, definition in (("pass", PASS5), ("dynamodb", DDB5)):
-        print(f"{label}: 5-state machine")
-        ours = _engine_rate(definition, n_engine)
-        moto = _moto_rate(definition, n_moto)
-        ratio = ours / moto
-        print(f"  engine {ours:.1f}/s vs moto {moto:.1f}/s -> {ratio:.1f}x")
+        print(f"{label}: 5-state machine, {rounds} interleaved rounds")
+        ours, moto = [], []
+        for _ in range(rounds):  # alternate so load spikes on the shared machine hit both sides
+            ours.append(_engine_rate(definition, n_engine))
+            moto.append(_moto_rate(definition, n_moto))
+        ours_rate, moto_rate = statistics.median(ours), statistics.median(moto)
+        ratio = ours_rate / moto_rate
+        print(f"  median engine {ours_rate:.1f}/s vs moto {moto_rate:.1f}/s -> {ratio:.1f}x")
         ratios[f"{label}_vs_moto"] = round(ratio, 1)
     print(json.dumps(ratios))
 
