@@ -30,9 +30,6 @@ KNOWN = [
      "harness: the recorded input holds the snapshot value 'topic-arn', replaced here by a real topic ARN"),
     ("local_mocking/test_base_scenarios.py::TestBaseScenarios::test_sqs_send_message",
      "harness: the recorded input holds the snapshot value 'sqs-queue-url', replaced here by a real queue URL"),
-    ("with_retry_extended_input", "corpus: recorded Oct 2023, before AWS added $$.Execution.RedriveCount (Nov 2023); the engine follows current AWS"),
-    ("test_fixed_timeout", "engine: the handler sleeps 60 s past TimeoutSeconds; in-process handlers run inline under the virtual clock, so the engine cannot see their duration"),
-    ("test_invoke_timeout", "engine: the handler sleeps 60 s past TimeoutSeconds; in-process handlers run inline under the virtual clock, so the engine cannot see their duration"),
 ]
 
 

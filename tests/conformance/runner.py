@@ -97,6 +97,15 @@ class _NoWaitTime:
         virtual_sleep(seconds)
 
 
+def recorded_on(case: dict[str, Any]) -> datetime.date | None:
+    """The day AWS recorded this case ("24-10-2023, 17:18:16"): the engine emulates AWS as of then."""
+    text = (case.get("source") or {}).get("recorded_date") or ""
+    try:
+        return datetime.datetime.strptime(text.split(",")[0].strip(), "%d-%m-%Y").date()
+    except ValueError:
+        return None
+
+
 def _load_handler(spec: dict[str, Any]) -> Callable[[Any, Any], Any]:
     module_name = spec["handler"].split(".")[0]
     module = types.ModuleType(module_name)
@@ -188,7 +197,7 @@ def _run(case: dict[str, Any], observed: Observed, client_factory: Callable[[str
         if token == "<timestamp>":
             timestamps["timestamp"] = runtime_timestamp(description, datetime.datetime.now(datetime.timezone.utc))
     sfn = StepFunctions(region_name=REGION, account_id=context.get("accountId", ACCOUNT),
-                        client_factory=client_factory)
+                        client_factory=client_factory, aws_behaviour_as_of=recorded_on(case))
     for spec in case.get("lambda_code") or []:
         handler = _load_handler(spec)
         for alias in {spec["function_name"], spec["function_arn"]}:

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from workflows.engine import fanout  # noqa: F401 - registers Map/Parallel handlers
 from workflows.engine import task_runner  # noqa: F401 - registers the Task handler
+from workflows.engine.aws_behaviour import AwsBehaviour
 from workflows.engine.api_errors import api_error
 from workflows.engine.errors import StatesError
 from workflows.engine.integrations import (
@@ -49,6 +50,7 @@ class Engine:
                  client_factory: Callable[[str], Any] | None = None, mocker: Any = None,
                  seed: int | None = None) -> None:
         self.region, self.account_id = region, account_id
+        self.behaviour = AwsBehaviour()  # the AWS era to emulate; the facade may set an older one
         self.partition = "aws-cn" if region.startswith("cn-") else (
             "aws-us-gov" if region.startswith("us-gov-") else "aws")
         self.scheduler = Scheduler(clock)

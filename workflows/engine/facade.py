@@ -16,6 +16,7 @@ import re
 import threading
 from typing import Any, Callable
 
+from workflows.engine.aws_behaviour import AwsBehaviour
 from workflows.engine.api_errors import Exceptions, api_error
 from workflows.engine.engine import Engine
 from workflows.engine.errors import StatesError
@@ -65,10 +66,12 @@ def _load_mocker(mock_config: Any) -> Any:
 class StepFunctions:
     def __init__(self, region_name: str = "us-east-1", account_id: str = "123456789012",
                  mock_config: Any = None, clock: str = "virtual",
-                 client_factory: Callable[[str], Any] | None = None, seed: int | None = None) -> None:
+                 client_factory: Callable[[str], Any] | None = None, seed: int | None = None,
+                 aws_behaviour_as_of: Any = None) -> None:
         self.region_name = region_name
         self.account_id = account_id
         self._engine = Engine(region_name, account_id, clock, client_factory, _load_mocker(mock_config), seed)
+        self._engine.behaviour = AwsBehaviour.as_of(aws_behaviour_as_of)  # None: current AWS
         self._lock = self._engine.scheduler.lock
         self.exceptions = Exceptions()
 

@@ -320,11 +320,8 @@ async def _distributed(state: m.MapState, values: list, frame: Frame, limit: int
     map_run_arn = (f"arn:{engine.partition}:states:{engine.region}:{engine.account_id}:mapRun:"
                    f"{machine.name}/{label}{run_id}:{uuid.UUID(int=engine.rng.getrandbits(128))}")
     run_started = frame.emit("MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": map_run_arn})
-    # On AWS the map run's completion races the parent's MapStateExited, so that event's
-    # previousEventId is either MapRunSucceeded or MapRunStarted. The recorded corpus shows
-    # MapRunSucceeded when the Map is the execution's first state and MapRunStarted otherwise in
-    # 43 of 49 executions; we reproduce that majority.
-    first_state = frame.execution.events[run_started - 4]["type"] == "ExecutionStarted" if run_started > 3 else True
+    # MapStateExited chains to MapRunStarted on current AWS, to MapRunSucceeded before late 2024
+    # (see aws_behaviour); MapStateSucceeded always follows MapRunSucceeded.
     processor = state.processor
     assert processor is not None
 
@@ -347,7 +344,7 @@ async def _distributed(state: m.MapState, values: list, frame: Frame, limit: int
         raise error from None
     frame.emit("MapRunSucceeded")
     frame.emit("MapStateSucceeded", chain=False)
-    if not first_state:
+    if engine.behaviour.map_exit_after_run_started:
         frame.last_id = run_started
     execution.map_runs.append({"mapRunArn": map_run_arn, "stateName": state.name})
     return results

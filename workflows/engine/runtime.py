@@ -85,7 +85,7 @@ class Execution:
         self.root_variables: dict[str, Any] = {}
         execution_ctx: dict[str, Any] = {"Id": arn, "Input": input_value, "Name": name,
                                          "RoleArn": machine.role_arn, "StartTime": iso_millis(start)}
-        if not sync:
+        if not sync and engine.behaviour.redrive_count:
             execution_ctx["RedriveCount"] = 0
         self.context_execution = execution_ctx
         self.context_machine = {"Id": machine.arn, "Name": machine.name}
