@@ -270,3 +270,17 @@ def test_forgot_password_for_an_unknown_user_migrates_with_reset_required(stack:
     assert user["UserStatus"] == "RESET_REQUIRED"
     stack["idp"].forgot_password(ClientId=stack["client"], Username="forgot@example.com")
     assert len(stack["migrate"].events) == 1  # the user exists now
+
+
+def test_triggers_follow_moto_account_id(stack: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto files resources under $MOTO_ACCOUNT_ID when set; the adapter must look there too."""
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "111111111111")
+    idp = stack["idp"]
+    pool = idp.create_user_pool(PoolName="other-account", LambdaConfig={
+        "PreTokenGenerationConfig": {"LambdaVersion": "V2_0", "LambdaArn": stack["lambdas"].arn("pre")}})["UserPool"]
+    client_id = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="c")["UserPoolClient"]["ClientId"]
+    idp.admin_create_user(UserPoolId=pool["Id"], Username="2001", MessageAction="SUPPRESS")
+    idp.admin_set_user_password(UserPoolId=pool["Id"], Username="2001", Password=PASSWORD, Permanent=True)
+    idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                      AuthParameters={"USERNAME": "2001", "PASSWORD": PASSWORD})
+    assert stack["pre"].events[-1]["userPoolId"] == pool["Id"]

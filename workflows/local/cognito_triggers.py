@@ -25,7 +25,7 @@ from moto.cognitoidp.models import cognitoidp_backends
 
 from . import pretoken
 from .lambdas import LambdaRegistry
-from .moto_services import ACCOUNT_ID, MotoServices, ServiceResponse, _status_line
+from .moto_services import MotoServices, ServiceResponse, _status_line
 
 logger = logging.getLogger(__name__)
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
@@ -138,7 +138,7 @@ class CognitoTriggers:
         except pretoken.InvalidLambdaResponse as error:
             raise TriggerError("InvalidLambdaResponseException", f"Invalid lambda response: {error}") from None
         with self.moto.locked():
-            pool = cognitoidp_backends[ACCOUNT_ID][self.region_name].user_pools[pool_id]
+            pool = cognitoidp_backends[self.moto.account_id][self.region_name].user_pools[pool_id]
             id_token = pretoken.sign(new_id, pool.json_web_key)
             access_token = pretoken.sign(new_access, pool.json_web_key)
             # moto looks tokens up by their text (GetUser, GlobalSignOut): register the new ones.
@@ -246,7 +246,7 @@ class CognitoTriggers:
 
     def _pool_for_client(self, client_id: str) -> str | None:
         with self.moto.locked():
-            for pool in cognitoidp_backends[ACCOUNT_ID][self.region_name].user_pools.values():
+            for pool in cognitoidp_backends[self.moto.account_id][self.region_name].user_pools.values():
                 if client_id in pool.clients:
                     return str(pool.id)
         return None
@@ -256,7 +256,7 @@ class CognitoTriggers:
         if "@" not in name:
             return name
         with self.moto.locked():
-            pool = cognitoidp_backends[ACCOUNT_ID][self.region_name].user_pools[pool_id]
+            pool = cognitoidp_backends[self.moto.account_id][self.region_name].user_pools[pool_id]
             if "email" not in (pool.extended_config.get("AliasAttributes") or []):
                 return name
             for user in pool.users.values():

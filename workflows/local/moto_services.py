@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -67,12 +68,17 @@ class MotoServices:
 
     def __init__(self, region_name: str = "us-east-1") -> None:
         self.region_name = region_name
+        self._lock = threading.Lock()
         self._app = DomainDispatcherApplication(create_backend_app)
         # moto's dispatcher re-lists its backend modules on disk for every request; the JSON
         # services we serve name themselves in X-Amz-Target, so their apps are looked up directly.
         self._service_apps = {prefix: create_backend_app(service)  # type: ignore[arg-type]
                               for service, prefix in TARGET_PREFIXES.items()}
-        self._lock = threading.Lock()
+
+    @property
+    def account_id(self) -> str:
+        """The account moto files requests under: $MOTO_ACCOUNT_ID wins (moto reads it per request)."""
+        return os.environ.get("MOTO_ACCOUNT_ID") or DEFAULT_ACCOUNT_ID
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         response = self.dispatch(environ)

@@ -69,7 +69,8 @@ class LocalStack:
         try:
             self._set_env(CREDENTIALS, only_missing=True)
             self._set_env({"AWS_ENDPOINT_URL": self.url, "AWS_REGION": self.region_name,
-                           "AWS_DEFAULT_REGION": self.region_name})
+                           "AWS_DEFAULT_REGION": self.region_name,
+                           "MOTO_ACCOUNT_ID": self.account_id})  # moto's resources in the engine's account
             self._create_tables()
             self._create_user_pool()
             self._set_env(self.lambda_environment())
