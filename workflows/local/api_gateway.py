@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable
 
 from . import vtl
 from .lambdas import LambdaRegistry
-from .moto_services import _status_line
+from .moto_services import status_line
 
 Integration = Callable[[str, bytes], "tuple[int, dict[str, Any]]"]
 
@@ -106,7 +106,7 @@ class ApiGateway:
         status, payload, request_id = self.handle(method, path, headers, body, query,
                                                   source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"))
         data = payload.encode()
-        start_response(_status_line(status), [("Content-Type", "application/json"),
+        start_response(status_line(status), [("Content-Type", "application/json"),
                                               ("Content-Length", str(len(data))),
                                               ("x-amzn-RequestId", request_id)])
         return [data]

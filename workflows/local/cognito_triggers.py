@@ -25,7 +25,7 @@ from moto.cognitoidp.models import cognitoidp_backends
 
 from . import pretoken
 from .lambdas import LambdaRegistry
-from .moto_services import MotoServices, ServiceResponse, _status_line
+from .moto_services import MotoServices, ServiceResponse, status_line
 
 logger = logging.getLogger(__name__)
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
@@ -67,7 +67,7 @@ class CognitoTriggers:
             response = _error(error.code, str(error))
         except ValueError as error:
             response = _error("InvalidParameterException", f"request body is not JSON: {error}")
-        start_response(_status_line(response.status), response.headers)
+        start_response(status_line(response.status), response.headers)
         return [response.body]
 
     # -- dispatch ---------------------------------------------------------------------------------

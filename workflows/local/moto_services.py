@@ -82,7 +82,7 @@ class MotoServices:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         response = self.dispatch(environ)
-        start_response(_status_line(response.status), response.headers)
+        start_response(status_line(response.status), response.headers)
         return [response.body]
 
     def dispatch(self, environ: dict[str, Any]) -> ServiceResponse:
@@ -154,7 +154,7 @@ def json_request_environ(*, target: str, body: bytes, signing_name: str | None,
     return environ
 
 
-def _status_line(status: int) -> str:
+def status_line(status: int) -> str:
     from http import HTTPStatus
 
     try:

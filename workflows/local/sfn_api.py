@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 from typing import Any, Iterable
 
-from .moto_services import _status_line
+from .moto_services import status_line
 
 logger = logging.getLogger(__name__)
 TARGET_PREFIX = "AWSStepFunctions."
@@ -61,7 +61,7 @@ class StepFunctionsApi:
         body = environ["wsgi.input"].read(length) if length else b""
         status, payload = self.handle(target[len(TARGET_PREFIX):], body)
         data = json.dumps(payload).encode()
-        start_response(_status_line(status), [("Content-Type", CONTENT_TYPE),
+        start_response(status_line(status), [("Content-Type", CONTENT_TYPE),
                                               ("Content-Length", str(len(data)))])
         return [data]
 
