@@ -5,7 +5,14 @@
 - authorizer cold process CPU (import + init + first call)       / bare ``python -c pass``
 - token customizer cold process CPU (import + init + one GetItem) / bare ``python -c pass``
 Python peers in the same run (reported, not ratioed): PyJWT and joserfc verifying the same token.
-CPU of cold processes is read with ``resource.getrusage(RUSAGE_CHILDREN)`` around each child.
+
+Measuring on a shared, noisy machine: Node runs as one long-lived process that times a batch of
+verifies each time it is asked, so Node and Python batches alternate (the same token, the same
+batch size, a monotonic nanosecond clock on both sides); a few batches of each are run first and
+thrown away (Node's JIT, Python's caches). Each warm ratio is the median of the per-pair ratios
+(a pair = one Node batch and the Python batch right after it, so both see the same machine load).
+CPU of cold processes is read with ``resource.getrusage(RUSAGE_CHILDREN)`` around each child; the
+bare interpreter and the two cold starts are run in turn and each is the median of its runs.
 The last printed line is one JSON object of ratios.
 """
 
@@ -33,28 +40,53 @@ POOL_ID = "us-east-1_BenchPool"
 CLIENT_ID = "bench-client"
 KID = "bench-kid"
 METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:api/prod/POST/users"
-ROUNDS = 3
-TRIALS = 9
+BATCH = 2000  # verifies per timed batch, the same for Node and Python
+WARMUP_PAIRS = 3
+PAIRS = 15
+COLD_RUNS = 11
 
 NODE_SCRIPT = r"""
+// Long-lived peer: each stdin line "N" times N verifies of the token and prints ns per verify.
 const crypto = require('crypto');
 const fs = require('fs');
-const [pemPath, token, n] = [process.argv[2], process.argv[3], parseInt(process.argv[4])];
+const readline = require('readline');
+const [pemPath, token] = [process.argv[2], process.argv[3]];
 const key = crypto.createPublicKey(fs.readFileSync(pemPath));
 const dot = token.lastIndexOf('.');
 const data = Buffer.from(token.slice(0, dot));
 const sig = Buffer.from(token.slice(dot + 1), 'base64url');
-const results = [];
-for (let round = 0; round < parseInt(process.argv[5]); round++) {
+readline.createInterface({ input: process.stdin }).on('line', (line) => {
+  const n = parseInt(line);
   let ok = true;
   const start = process.hrtime.bigint();
   for (let i = 0; i < n; i++) ok = crypto.verify('RSA-SHA256', data, key, sig) && ok;
   const end = process.hrtime.bigint();
   if (!ok) throw new Error('node failed to verify the token');
-  results.push(Number(end - start) / n);
-}
-console.log(JSON.stringify({ns_per_verify: results}));
+  process.stdout.write(String(Number(end - start) / n) + '\n');
+});
 """
+
+
+class NodePeer:
+    """``crypto.verify`` in a Node process kept alive between batches."""
+
+    def __init__(self, script: Path, pem: Path, token: str) -> None:
+        self.process = subprocess.Popen(["node", str(script), str(pem), token], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True, bufsize=1)
+
+    def batch_ns(self, n: int) -> float:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"{n}\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("node peer exited")
+        return float(line)
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=10)
 
 
 def b64url(data: bytes) -> str:
@@ -79,26 +111,24 @@ def make_token(key: rsa.RSAPrivateKey) -> str:
     return f"{head}.{body}.{b64url(sig)}"
 
 
-def per_call_ns(fn: Callable[[], Any], n: int) -> float:
-    """Best round of ``ROUNDS`` (least disturbed by the other processes sharing the machine)."""
-    best = float("inf")
-    for _ in range(ROUNDS):
-        start = time.perf_counter_ns()
-        for _ in range(n):
-            fn()
-        best = min(best, (time.perf_counter_ns() - start) / n)
-    return best
+def batch_ns(fn: Callable[[], Any], n: int) -> float:
+    """ns per call over one batch of ``n`` calls."""
+    start = time.perf_counter_ns()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter_ns() - start) / n
 
 
-def child_cpu_seconds(argv: list[str], env: dict[str, str], runs: int) -> float:
-    """Median CPU (user + sys) of ``runs`` fresh processes."""
-    samples = []
+def cold_cpu_seconds(commands: dict[str, tuple[list[str], dict[str, str]]], runs: int) -> dict[str, float]:
+    """Median CPU (user + sys) of ``runs`` fresh processes per command, the commands taken in turn."""
+    samples: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        samples.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
-    return statistics.median(samples)
+        for name, (argv, env) in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            samples[name].append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 COLD_AUTHORIZER = """
@@ -162,7 +192,7 @@ def main() -> None:
     auth_env = {**base_env, "AWS_REGION": "us-east-1", "USER_POOL_ID": POOL_ID, "CLIENT_IDS": CLIENT_ID,
                 "TOKEN_USE": "access", "JWKS_PATH": str(work / "jwks.json")}
 
-    # --- warm verifies: node and python rounds interleaved, best of each (the machine is shared) -------
+    # --- warm verifies: Node and Python batches interleaved, medians (the machine is shared) ---------------
     from lambdas.authorizer.handler import Authorizer
 
     event = {"type": "TOKEN", "authorizationToken": f"Bearer {token}", "methodArn": METHOD_ARN}
@@ -178,45 +208,56 @@ def main() -> None:
     pyjwt_key = pyjwt.PyJWK(jwk).key
     issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{POOL_ID}"
     jose_key = RSAKey.import_key(jwk)
-    best: dict[str, float] = {}
-
-    def keep(name: str, value: float) -> None:
-        best[name] = min(best.get(name, float("inf")), value)
-
-    for _ in range(TRIALS):
-        node = json.loads(subprocess.run(
-            ["node", str(work / "verify.js"), str(work / "key.pem"), token, "2000", str(ROUNDS)],
-            check=True, capture_output=True, text=True).stdout)
-        keep("node", min(node["ns_per_verify"]))
-        keep("warm", per_call_ns(lambda: uncached(event), 2000))
-        keep("verify_only", per_call_ns(lambda: uncached.verifier.verify(token), 2000))
-        keep("hit", per_call_ns(lambda: cached(event), 20000))
-        keep("pyjwt", per_call_ns(lambda: pyjwt.decode(token, pyjwt_key, algorithms=["RS256"], issuer=issuer), 1000))
-        keep("joserfc", per_call_ns(lambda: jose_jwt.decode(token, jose_key, algorithms=["RS256"]), 1000))
-    node_ns, warm_ns, verify_only_ns, hit_ns = best["node"], best["warm"], best["verify_only"], best["hit"]
-    pyjwt_ns, jose_ns = best["pyjwt"], best["joserfc"]
+    subjects: dict[str, Callable[[], Any]] = {
+        "warm": lambda: uncached(event),
+        "verify_only": lambda: uncached.verifier.verify(token),
+        "hit": lambda: cached(event),
+        "pyjwt": lambda: pyjwt.decode(token, pyjwt_key, algorithms=["RS256"], issuer=issuer),
+        "joserfc": lambda: jose_jwt.decode(token, jose_key, algorithms=["RS256"]),
+    }
+    node = NodePeer(work / "verify.js", work / "key.pem", token)
+    samples: dict[str, list[float]] = {name: [] for name in ["node", *subjects]}
+    ratios: dict[str, list[float]] = {"warm": [], "hit": []}
+    try:
+        for pair in range(WARMUP_PAIRS + PAIRS):
+            node_ns = node.batch_ns(BATCH)
+            measured = {name: batch_ns(fn, BATCH) for name, fn in subjects.items()}
+            if pair < WARMUP_PAIRS:
+                continue
+            samples["node"].append(node_ns)
+            for name, value in measured.items():
+                samples[name].append(value)
+            ratios["warm"].append(measured["warm"] / node_ns)
+            ratios["hit"].append(measured["hit"] / node_ns)
+    finally:
+        node.close()
+    median = {name: statistics.median(values) for name, values in samples.items()}
+    node_ns, warm_ns, verify_only_ns, hit_ns = median["node"], median["warm"], median["verify_only"], median["hit"]
+    pyjwt_ns, jose_ns = median["pyjwt"], median["joserfc"]
+    warm_ratio, hit_ratio = statistics.median(ratios["warm"]), statistics.median(ratios["hit"])
+    spread = f"{min(ratios['warm']):.2f}..{max(ratios['warm']):.2f}"
 
     # --- cold processes ------------------------------------------------------------------------------------
     python = sys.executable
-    runs = 9
-    bare = child_cpu_seconds([python, "-c", "pass"], base_env, runs)
-    cold_auth = child_cpu_seconds(
-        [python, "-c", COLD_AUTHORIZER],
-        {**auth_env, "BENCH_REPO": str(REPO), "BENCH_TOKEN": token, "BENCH_ARN": METHOD_ARN}, runs,
-    )
     server, endpoint = start_dynamodb()
     try:
-        cold_custom = child_cpu_seconds(
-            [python, "-c", COLD_CUSTOMIZER],
-            {**base_env, "BENCH_REPO": str(REPO), "TABLE_NAME": "users", "AWS_REGION": "us-east-1",
-             "AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-             "GROUP_SCOPES": '{"Registrar": ["users/write"]}'}, runs,
-        )
+        cold = cold_cpu_seconds({
+            "bare": ([python, "-c", "pass"], base_env),
+            "authorizer": ([python, "-c", COLD_AUTHORIZER],
+                           {**auth_env, "BENCH_REPO": str(REPO), "BENCH_TOKEN": token, "BENCH_ARN": METHOD_ARN}),
+            "customizer": ([python, "-c", COLD_CUSTOMIZER],
+                           {**base_env, "BENCH_REPO": str(REPO), "TABLE_NAME": "users", "AWS_REGION": "us-east-1",
+                            "AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AWS_ACCESS_KEY_ID": "bench",
+                            "AWS_SECRET_ACCESS_KEY": "bench", "GROUP_SCOPES": '{"Registrar": ["users/write"]}'}),
+        }, COLD_RUNS)
     finally:
         server.stop()
+    bare, cold_auth, cold_custom = cold["bare"], cold["authorizer"], cold["customizer"]
 
+    print(f"{PAIRS} interleaved pairs of {BATCH}-call batches after {WARMUP_PAIRS} warm-up pairs; medians:")
     print(f"node crypto.verify (RS256, same token)      {node_ns / 1000:8.1f} us")
-    print(f"authorizer warm call, cache off             {warm_ns / 1000:8.1f} us   (verifier only {verify_only_ns / 1000:.1f} us)")
+    print(f"authorizer warm call, cache off             {warm_ns / 1000:8.1f} us   (verifier only {verify_only_ns / 1000:.1f} us;"
+          f" per-pair ratio {spread})")
     print(f"authorizer cache hit call                   {hit_ns / 1000:8.1f} us")
     print(f"PyJWT decode (peer)                         {pyjwt_ns / 1000:8.1f} us")
     print(f"joserfc decode (peer)                       {jose_ns / 1000:8.1f} us")
@@ -224,8 +265,8 @@ def main() -> None:
     print(f"authorizer cold process, CPU                {cold_auth * 1000:8.1f} ms")
     print(f"token customizer cold process, CPU          {cold_custom * 1000:8.1f} ms")
     print(json.dumps({
-        "authorizer_warm_vs_node": round(warm_ns / node_ns, 3),
-        "authorizer_cache_hit_vs_node": round(hit_ns / node_ns, 3),
+        "authorizer_warm_vs_node": round(warm_ratio, 3),
+        "authorizer_cache_hit_vs_node": round(hit_ratio, 3),
         "authorizer_cold_vs_python": round(cold_auth / bare, 3),
         "token_customizer_cold_vs_python": round(cold_custom / bare, 3),
     }))

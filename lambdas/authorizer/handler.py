@@ -43,6 +43,7 @@ logger.setLevel(logging.INFO)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ANONYMOUS = "anonymous"
+_NO_GROUPS: list[str] = []  # read only
 
 
 def _csv(value: str) -> frozenset[str]:
@@ -93,19 +94,21 @@ class Authorizer:
 
     def identity(self, claims: dict[str, Any]) -> tuple[str, GrantSet, dict[str, Any]]:
         """principalId, grants and flat scalar context; cached with the verified token."""
-        groups = claims.get("cognito:groups", [])
-        username = claims.get("username") or claims.get("cognito:username") or ""
-        user_id = claims.get("userId", username)
-        tenant = claims.get("tenantId", claims.get("custom:tenant_id", ""))
+        get = claims.get
+        groups = get("cognito:groups") or _NO_GROUPS  # the verifier checked: absent or a list of strings
+        username = get("username") or get("cognito:username") or ""
+        user_id = get("userId", username)
+        tenant = get("tenantId", get("custom:tenant_id", ""))
+        sub = get("sub")
         context: dict[str, Any] = {
-            "userId": str(user_id),
-            "username": str(username),
-            "sub": str(claims.get("sub", "")),
-            "tenantId": str(tenant) if isinstance(tenant, (str, int)) and not isinstance(tenant, bool) else "",
+            "userId": user_id if type(user_id) is str else str(user_id),
+            "username": username if type(username) is str else str(username),
+            "sub": sub,
+            "tenantId": tenant if type(tenant) is str else str(tenant) if type(tenant) is int else "",
             "groups": ",".join(groups),
-            "tokenUse": str(claims.get("token_use", "")),
+            "tokenUse": get("token_use"),
         }
-        return str(claims["sub"]), self.roles.grants_for(groups), context
+        return sub, self.roles.grants_for(groups), context
 
     def __call__(self, event: Any) -> dict[str, Any]:
         if not isinstance(event, dict):
@@ -113,7 +116,12 @@ class Authorizer:
         is_http_v2 = event.get("version") == "2.0"
         method_arn = event.get("methodArn") or event.get("routeArn") or ""
         try:
-            principal, grants, context = self.verifier.verify(_token_from(event))
+            raw = event.get("authorizationToken") if event.get("type") == "TOKEN" else _request_token(event)
+            if type(raw) is not str:
+                raise InvalidToken("no bearer token in the request")
+            if raw[:7].lower() == "bearer ":
+                raw = raw[7:]
+            principal, grants, context = self.verifier.verify(raw.strip())
             if is_http_v2 and self.http_api_response == "simple":
                 method, path = _route_of(event)
                 allowed = any(g.matches(method, path) for g in grants)
@@ -128,25 +136,19 @@ class Authorizer:
         return deny_policy(ANONYMOUS, method_arn if isinstance(method_arn, str) else "")
 
 
-def _token_from(event: dict[str, Any]) -> Any:
-    if event.get("type") == "TOKEN":
-        raw = event.get("authorizationToken")
-    else:
-        raw = None
-        headers = event.get("headers") or {}
-        if isinstance(headers, dict):
-            for name, value in headers.items():
-                if isinstance(name, str) and name.lower() == "authorization":
-                    raw = value
-                    break
-        if raw is None and event.get("version") == "2.0":
-            sources = event.get("identitySource") or []
-            raw = sources[0] if isinstance(sources, list) and sources else None
-    if not isinstance(raw, str):
-        raise InvalidToken("no bearer token in the request")
-    if raw[:7].lower() == "bearer ":
-        raw = raw[7:]
-    return raw.strip()
+def _request_token(event: dict[str, Any]) -> Any:
+    """The Authorization header of a REQUEST event (any case), else HTTP API's first identity source."""
+    raw = None
+    headers = event.get("headers") or {}
+    if isinstance(headers, dict):
+        for name, value in headers.items():
+            if isinstance(name, str) and name.lower() == "authorization":
+                raw = value
+                break
+    if raw is None and event.get("version") == "2.0":
+        sources = event.get("identitySource") or []
+        raw = sources[0] if isinstance(sources, list) and sources else None
+    return raw
 
 
 def _route_of(event: dict[str, Any]) -> tuple[str, str]:

@@ -164,11 +164,13 @@ def api_prefix(method_arn: str) -> str:
 class GrantSet:
     """The grants of one combination of groups, with its policy documents built once per API stage."""
 
-    __slots__ = ("grants", "_documents")
+    __slots__ = ("grants", "_documents", "_by_method_arn")
 
     def __init__(self, grants: tuple[Grant, ...]) -> None:
         self.grants = grants
         self._documents: dict[str, dict[str, Any]] = {}
+        # method ARN -> its stage's document: the warm path is then one dict lookup per request
+        self._by_method_arn: dict[str, dict[str, Any]] = {}
 
     def __iter__(self) -> Iterator[Grant]:
         return iter(self.grants)
@@ -192,13 +194,20 @@ class GrantSet:
         return document
 
 
+    def document_for(self, method_arn: str) -> dict[str, Any]:
+        """The document of ``method_arn``'s API stage (ValueError if it is not an execute-api ARN)."""
+        document = self._by_method_arn.get(method_arn)
+        if document is None:
+            document = self.document(api_prefix(method_arn))
+            if len(self._by_method_arn) < 256:
+                self._by_method_arn[method_arn] = document
+        return document
+
+
 def allow_policy(principal_id: str, grants: GrantSet, method_arn: str, context: dict[str, Any]) -> dict[str, Any]:
     if not grants.grants:
         return deny_policy(principal_id, method_arn, context)
-    head, _, rest = method_arn.partition("/")
-    second = rest.partition("/")[0]
-    prefix = f"{head}/{second}" if second and head.startswith("arn:") and ":execute-api:" in head else api_prefix(method_arn)
-    return {"principalId": principal_id, "policyDocument": grants.document(prefix), "context": context}
+    return {"principalId": principal_id, "policyDocument": grants.document_for(method_arn), "context": context}
 
 
 def deny_policy(principal_id: str, method_arn: str, context: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -88,7 +88,7 @@ class KeySet:
         fetched_now: bool = False,
     ) -> None:
         """``fetched_now``: the keys were just fetched, so the cooldown starts now."""
-        self._sized: dict[str, tuple[RSAPublicKey, int]] = {}
+        self.by_kid: dict[str, tuple[RSAPublicKey, int]] = {}  # read only; replaced whole on refresh
         self._set_keys(keys)
         self._fetch = fetch
         self._cooldown = cooldown_seconds
@@ -101,18 +101,20 @@ class KeySet:
         return None if found is None else found[0]
 
     def get_with_size(self, kid: str) -> tuple[RSAPublicKey, int] | None:
-        """(key, signature length in bytes); an unknown kid may trigger one rate-limited refresh."""
-        found = self._sized.get(kid)
+        """(key, signature length in bytes); an unknown kid may trigger one rate-limited refresh.
+
+        The hot path reads ``by_kid`` first and calls this only for a kid it does not know."""
+        found = self.by_kid.get(kid)
         if found is None and self._refresh_allowed():
             self._refresh()
-            found = self._sized.get(kid)
+            found = self.by_kid.get(kid)
         return found
 
     def _set_keys(self, keys: dict[str, RSAPublicKey]) -> None:
-        self._sized = {kid: (key, (key.key_size + 7) // 8) for kid, key in keys.items()}
+        self.by_kid = {kid: (key, (key.key_size + 7) // 8) for kid, key in keys.items()}
 
     def kids(self) -> list[str]:
-        return sorted(self._sized)
+        return sorted(self.by_kid)
 
     def _refresh_allowed(self) -> bool:
         if self._fetch is None:
@@ -125,7 +127,7 @@ class KeySet:
         try:
             fresh = parse_jwks(self._fetch())
         except Exception as error:  # network, HTTP, JSON, key errors: keep serving the old keys
-            logger.warning("JWKS refresh failed, keeping %d known keys: %s", len(self._sized), error)
+            logger.warning("JWKS refresh failed, keeping %d known keys: %s", len(self.by_kid), error)
             return
         if fresh:
             self._set_keys(fresh)
