@@ -21,7 +21,6 @@ from binascii import a2b_base64 as _a2b_base64
 from hmac import compare_digest as _compare_digest
 from json.scanner import make_scanner as _make_json_scanner
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from cryptography.exceptions import InvalidSignature
@@ -90,34 +89,42 @@ class InvalidToken(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True)
 class VerifierConfig:
-    user_pool_id: str
-    region: str
-    client_ids: frozenset[str]
-    token_use: str = "access"  # access | id | any
-    leeway_seconds: int = 30
-    required_scopes: frozenset[str] = frozenset()
-    max_token_age_seconds: int = 24 * 3600  # Cognito tokens live at most one day
-    issuers: frozenset[str] = field(init=False)
+    """The checks' parameters, validated once. A plain class: ``dataclasses`` (with ``inspect`` and
+    ``ast``) would add milliseconds to every cold start."""
 
-    def __post_init__(self) -> None:
-        if self.token_use not in ("access", "id", "any"):
-            raise ValueError(f"TOKEN_USE must be access, id or any, got {self.token_use!r}")
-        if not self.user_pool_id:
+    __slots__ = ("user_pool_id", "region", "client_ids", "token_use", "leeway_seconds", "required_scopes",
+                 "max_token_age_seconds", "issuers")
+
+    def __init__(
+        self,
+        user_pool_id: str,
+        region: str,
+        client_ids: frozenset[str],
+        token_use: str = "access",  # access | id | any
+        leeway_seconds: int = 30,
+        required_scopes: frozenset[str] = frozenset(),
+        max_token_age_seconds: int = 24 * 3600,  # Cognito tokens live at most one day
+    ) -> None:
+        if token_use not in ("access", "id", "any"):
+            raise ValueError(f"TOKEN_USE must be access, id or any, got {token_use!r}")
+        if not user_pool_id:
             raise ValueError("USER_POOL_ID is empty")
-        if not self.client_ids:
+        if not client_ids:
             raise ValueError("CLIENT_IDS is empty")
-        region = pool_region(self.user_pool_id) or self.region
-        object.__setattr__(
-            self,
-            "issuers",
-            frozenset(
-                {
-                    f"https://cognito-idp.{region}.amazonaws.com/{self.user_pool_id}",
-                    f"https://issuer-cognito-idp.{region}.amazonaws.com/{self.user_pool_id}",
-                }
-            ),
+        self.user_pool_id = user_pool_id
+        self.region = region
+        self.client_ids = frozenset(client_ids)
+        self.token_use = token_use
+        self.leeway_seconds = leeway_seconds
+        self.required_scopes = frozenset(required_scopes)
+        self.max_token_age_seconds = max_token_age_seconds
+        region = pool_region(user_pool_id) or region
+        self.issuers = frozenset(
+            {
+                f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}",
+                f"https://issuer-cognito-idp.{region}.amazonaws.com/{user_pool_id}",
+            }
         )
 
 

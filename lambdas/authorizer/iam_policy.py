@@ -21,7 +21,7 @@ the current request.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections import namedtuple
 from typing import Any, Iterable, Iterator
 
 _HTTP_METHODS = frozenset({"*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"})
@@ -31,10 +31,11 @@ class RoleModelError(ValueError):
     """The role model file is malformed (message names the field and value)."""
 
 
-@dataclass(frozen=True)
-class Grant:
-    method: str  # "*" for any method
-    path: str  # "/users/*" (path parameters already widened to "*")
+class Grant(namedtuple("Grant", ("method", "path"))):
+    """``method``: "*" for any method; ``path``: "/users/*" (path parameters already widened to "*").
+    An immutable, hashable pair (a namedtuple: ``dataclasses`` would slow every cold start)."""
+
+    __slots__ = ()
 
     def resource(self, api_prefix: str) -> str:
         """``arn:...:api/stage`` + ``/METHOD/path`` in execute-api ARN syntax."""
