@@ -56,6 +56,12 @@ def execution_name(user_pool_id: str, user_name: str) -> str:
     return f"profile-{readable}-{digest}"
 
 
+def normalize_email(value: Any) -> str:
+    """The key form of an email (``EMAIL#<lower-cased email>``): create_profile rejects upper case
+    because JSONPath cannot lower-case, so every email handed to it is lower-cased here."""
+    return value.strip().lower() if isinstance(value, str) else ""
+
+
 def profile_input(event: dict[str, Any]) -> dict[str, Any]:
     """The create_profile workflow's input: who the user is and what Cognito knows about them."""
     attributes = event.get("request", {}).get("userAttributes", {}) or {}
@@ -63,7 +69,7 @@ def profile_input(event: dict[str, Any]) -> dict[str, Any]:
         "userPoolId": event["userPoolId"],
         "userName": event["userName"],
         "userId": event["userName"],
-        "email": attributes.get("email", ""),
+        "email": normalize_email(attributes.get("email")),
         "displayName": attributes.get("name") or attributes.get("custom:display_name", ""),
         "tenantId": attributes.get("custom:tenant_id", ""),
         "sub": attributes.get("sub", ""),

@@ -93,9 +93,21 @@ def legacy_store() -> LegacyStore:
     return _store
 
 
+def normalize_email(value: str) -> str:
+    """The key form of an email: ``MIGRATION#``/``EMAIL#`` keys and the legacy store's ``username``
+    are lower-cased, and the workflows (JSONPath cannot lower-case) reject upper case."""
+    return value.strip().lower()
+
+
 def user_attributes(user: LegacyUser) -> dict[str, str]:
-    """Cognito attributes for the new user; non-standard ones carry the ``custom:`` prefix."""
-    attributes = {"email": user.email, "email_verified": "true", "custom:legacy_user_id": user.legacy_user_id}
+    """Cognito attributes for the new user; non-standard ones carry the ``custom:`` prefix.
+
+    The email is lower-cased: create_profile reads it from Cognito events and rejects upper case."""
+    attributes = {
+        "email": normalize_email(user.email),
+        "email_verified": "true",
+        "custom:legacy_user_id": user.legacy_user_id,
+    }
     if user.tenant_id:
         attributes["custom:tenant_id"] = user.tenant_id
     if user.display_name:
@@ -110,7 +122,8 @@ def complete_migration(user: LegacyUser, migrated_via: str) -> str:
     any callback that does not arrive.
     """
     table = os.environ.get("TABLE_NAME", "")
-    email = user.email.strip().lower()
+    # migrate_user keys the pending item by its ``username`` (the legacy store's key; default: email)
+    email = normalize_email(user.username or user.email)
     try:
         item = _client("dynamodb").get_item(
             TableName=table,
@@ -127,7 +140,7 @@ def complete_migration(user: LegacyUser, migrated_via: str) -> str:
     if status != "PENDING":
         logger.info("migration of %s is %s already: not completing it again", email, status)
         return "already-" + status.lower()
-    output = {"legacyUserId": user.legacy_user_id, "email": user.email, "migratedVia": migrated_via}
+    output = {"legacyUserId": user.legacy_user_id, "email": normalize_email(user.email), "migratedVia": migrated_via}
     try:
         _client("stepfunctions").send_task_success(taskToken=item["taskToken"]["S"], output=json.dumps(output))
     except Exception as error:  # noqa: BLE001 - classified below, never blocks the sign-in

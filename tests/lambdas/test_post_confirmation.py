@@ -58,6 +58,37 @@ def test_confirm_sign_up_starts_named_execution_and_returns_event(sfn: Stubber) 
     assert module.handler(event, None) == EVENT
 
 
+class RecordingStepFunctions:
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def start_execution(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(kwargs)
+        return {"executionArn": f"{ARN}:{kwargs['name']}", "startDate": "2024-01-01T00:00:00Z"}
+
+
+@pytest.mark.parametrize("email", ["Ada@Example.COM", "  ADA@EXAMPLE.COM\t", "ada@example.com"])
+def test_workflow_input_email_is_lower_cased(monkeypatch: pytest.MonkeyPatch, email: str) -> None:
+    """create_profile rejects any upper-case letter in the email (JSONPath cannot lower-case it)."""
+    client = RecordingStepFunctions()
+    monkeypatch.setenv("PROFILE_STATE_MACHINE_ARN", ARN)
+    module.set_client_factory(lambda service: client)
+    try:
+        event = copy.deepcopy(EVENT)
+        event["request"]["userAttributes"]["email"] = email
+        module.handler(event, None)
+    finally:
+        module.set_client_factory(None)
+    (call,) = client.calls
+    assert json.loads(call["input"])["email"] == "ada@example.com"
+
+
+def test_profile_input_without_an_email_attribute_is_empty_not_an_error() -> None:
+    event = copy.deepcopy(EVENT)
+    del event["request"]["userAttributes"]["email"]
+    assert module.profile_input(event)["email"] == ""
+
+
 def test_already_existing_execution_is_success(sfn: Stubber) -> None:
     sfn.add_client_error("start_execution", "ExecutionAlreadyExists", "exists", 400,
                          expected_params={"stateMachineArn": ARN, "name": ANY, "input": ANY})

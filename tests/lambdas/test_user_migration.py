@@ -74,11 +74,11 @@ def pending(ddb: Any, status: str = "PENDING") -> None:
 
 def test_authentication_migrates_and_completes_the_waiting_execution(stack: dict[str, Any]) -> None:
     pending(stack["ddb"])
-    output = json.dumps({"legacyUserId": "L-42", "email": "Ada@Example.com", "migratedVia": "sign-in"})
+    output = json.dumps({"legacyUserId": "L-42", "email": "ada@example.com", "migratedVia": "sign-in"})
     stack["sfn"].add_response("send_task_success", {}, {"taskToken": TOKEN, "output": output})
     event = module.handler(copy.deepcopy(AUTH_EVENT), None)
     assert event["response"]["userAttributes"] == {
-        "email": "Ada@Example.com", "email_verified": "true", "custom:legacy_user_id": "L-42",
+        "email": "ada@example.com", "email_verified": "true", "custom:legacy_user_id": "L-42",
         "custom:tenant_id": "acme", "name": "Ada Lovelace",
     }
     assert event["response"]["finalUserStatus"] == "CONFIRMED"
@@ -99,7 +99,7 @@ def test_unknown_user_is_refused(stack: dict[str, Any]) -> None:
 
 def test_forgot_password_migrates_with_reset_required(stack: dict[str, Any]) -> None:
     pending(stack["ddb"])
-    output = json.dumps({"legacyUserId": "L-42", "email": "Ada@Example.com", "migratedVia": "forgot-password"})
+    output = json.dumps({"legacyUserId": "L-42", "email": "ada@example.com", "migratedVia": "forgot-password"})
     stack["sfn"].add_response("send_task_success", {}, {"taskToken": TOKEN, "output": output})
     response = module.handler(copy.deepcopy(FORGOT_EVENT))["response"]
     assert response["finalUserStatus"] == "RESET_REQUIRED"
@@ -119,6 +119,33 @@ def test_late_callback_is_logged_and_sign_in_proceeds(stack: dict[str, Any], cod
 
 def test_no_pending_migration_means_no_callback(stack: dict[str, Any]) -> None:
     assert module.handler(copy.deepcopy(AUTH_EVENT))["response"]["finalUserStatus"] == "CONFIRMED"
+
+
+def test_mixed_case_sign_in_name_and_legacy_email_use_lower_cased_keys(stack: dict[str, Any]) -> None:
+    """Typed as ' GRACE@Example.COM ', stored with a mixed-case email: the legacy key, the MIGRATION#
+    key, the callback's email and the Cognito email attribute are all the lower-cased email."""
+    put_legacy_user(stack["legacy"], email="Grace.Hopper@Example.COM", password="pw-Grace-1", legacy_user_id="L-7",
+                    iterations=1000)
+    stack["ddb"].put_item(TableName="users", Item={
+        "pk": {"S": "MIGRATION#grace.hopper@example.com"}, "sk": {"S": "MIGRATION"}, "legacyUserId": {"S": "L-7"},
+        "email": {"S": "grace.hopper@example.com"}, "taskToken": {"S": TOKEN + "-7"}, "status": {"S": "PENDING"},
+    })
+    output = json.dumps({"legacyUserId": "L-7", "email": "grace.hopper@example.com", "migratedVia": "sign-in"})
+    stack["sfn"].add_response("send_task_success", {}, {"taskToken": TOKEN + "-7", "output": output})
+    event = {**copy.deepcopy(AUTH_EVENT), "userName": " GRACE.HOPPER@Example.COM ", "request": {"password": "pw-Grace-1"}}
+    response = module.handler(event)["response"]
+    assert response["userAttributes"]["email"] == "grace.hopper@example.com"
+    assert response["finalUserStatus"] == "CONFIRMED"
+
+
+def test_pending_migration_is_keyed_by_the_legacy_username(stack: dict[str, Any]) -> None:
+    """migrate_user keys MIGRATION# by its ``username`` (the legacy store's key), which wins over the email."""
+    stack["ddb"].put_item(TableName="users", Item={
+        "pk": {"S": "MIGRATION#legacy-login@example.com"}, "sk": {"S": "MIGRATION"}, "taskToken": {"S": TOKEN},
+        "status": {"S": "MIGRATED"},
+    })
+    user = LegacyUser("Legacy-Login@Example.com", "L-9", "Other.Address@Example.com")
+    assert module.complete_migration(user, "sign-in") == "already-migrated"
 
 
 def test_already_migrated_is_not_completed_twice(stack: dict[str, Any]) -> None:
