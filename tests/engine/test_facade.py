@@ -136,3 +136,16 @@ def test_test_state_is_delegated_lazily(sfn, monkeypatch):
     module.test_state = lambda client, **kwargs: {"status": "SUCCEEDED", "got": kwargs}
     monkeypatch.setitem(sys.modules, "workflows.testing.test_state", module)
     assert sfn.test_state(definition="{}")["got"] == {"definition": "{}"}
+
+
+def test_errors_name_the_operation_like_boto3(sfn):
+    """boto3 says "when calling the StartExecution operation"; so must we, for logs to read the same."""
+    arn = create(sfn, {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, name="ops")
+    sfn.start_execution(stateMachineArn=arn, name="once", input="{}")
+    with pytest.raises(sfn.exceptions.ExecutionAlreadyExists) as raised:
+        sfn.start_execution(stateMachineArn=arn, name="once", input='{"other": 1}')
+    assert raised.value.operation_name == "StartExecution"
+    assert "when calling the StartExecution operation" in str(raised.value)
+    with pytest.raises(sfn.exceptions.InvalidToken) as raised:
+        sfn.send_task_success(taskToken="garbage", output="{}")
+    assert raised.value.operation_name == "SendTaskSuccess"

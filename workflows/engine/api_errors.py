@@ -2,6 +2,9 @@
 `except botocore.exceptions.ClientError` both work exactly as with a boto3 client."""
 from __future__ import annotations
 
+import functools
+from typing import Any, Callable
+
 from botocore.exceptions import ClientError
 
 CODES = (
@@ -43,3 +46,22 @@ class Exceptions:
 
 def api_error(code: str, message: str, operation: str = "") -> SfnClientError:
     return ERRORS[code](message, operation)
+
+
+def api_operation(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Name the operation in errors the way boto3 does ("when calling the StartExecution operation").
+
+    Errors are raised deep in the engine, which does not know which API call it serves; the facade
+    method does, so it re-raises the same error class with its operation name."""
+    operation = "".join(part.title() for part in method.__name__.split("_"))
+
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except SfnClientError as error:
+            if error.operation_name != "StepFunctions":
+                raise
+            raise type(error)(error.response["Error"]["Message"], operation) from error
+
+    return call

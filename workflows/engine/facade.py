@@ -17,7 +17,7 @@ import threading
 from typing import Any, Callable
 
 from workflows.engine.aws_behaviour import AwsBehaviour
-from workflows.engine.api_errors import Exceptions, api_error
+from workflows.engine.api_errors import Exceptions, api_error, api_operation
 from workflows.engine.engine import Engine
 from workflows.engine.errors import StatesError
 from workflows.engine.parser import DefinitionError, parse_definition
@@ -388,3 +388,13 @@ class StepFunctions:
         from workflows.testing.test_state import test_state  # lazy: harness-owned
 
         return test_state(self, **kwargs)
+
+
+_API_METHODS = (
+    "create_state_machine", "update_state_machine", "describe_state_machine", "list_state_machines",
+    "delete_state_machine", "start_execution", "start_sync_execution", "describe_execution",
+    "get_execution_history", "list_executions", "stop_execution", "send_task_success",
+    "send_task_failure", "send_task_heartbeat", "create_activity", "delete_activity", "get_activity_task",
+)
+for _name in _API_METHODS:
+    setattr(StepFunctions, _name, api_operation(getattr(StepFunctions, _name)))
