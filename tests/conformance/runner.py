@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from workflows.engine import virtual_sleep
+from workflows.testing.helpers import history
 
 REGION = "us-east-1"
 PARTITION = "aws"
@@ -154,17 +155,6 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
-    while True:
-        page = sfn.get_execution_history(**kwargs)
-        events.extend(page["events"])
-        if not page.get("nextToken"):
-            return events
-        kwargs["nextToken"] = page["nextToken"]
-
-
 def run_case(case: dict[str, Any], client_factory: Callable[[str], Any] | None = None,
              replacements: dict[str, str] | None = None) -> Observed:
     """`replacements` swaps whole concrete strings for provisioned values (a real queue URL)."""
@@ -228,4 +218,4 @@ def _run(case: dict[str, Any], observed: Observed, client_factory: Callable[[str
     observed.error = described.get("error")
     observed.cause = described.get("cause")
     if case["history"] is not None:
-        observed.history = _history(sfn, started["executionArn"])
+        observed.history = history(sfn, started["executionArn"])

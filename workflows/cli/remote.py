@@ -102,15 +102,9 @@ def run(url: str | None, name: str, input_arg: str, execution_name: str | None, 
 
 
 def history(url: str | None, execution_arn: str) -> list[dict[str, Any]]:
-    sfn = client(url)
-    events: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
-    while True:
-        page = sfn.get_execution_history(**kwargs)
-        events.extend(page["events"])
-        if not page.get("nextToken"):
-            return events
-        kwargs["nextToken"] = page["nextToken"]
+    from workflows.testing.helpers import history as paged_history
+
+    return paged_history(client(url), execution_arn)
 
 
 def executions(url: str | None, name: str | None, status: str | None, limit: int) -> list[dict[str, Any]]:

@@ -37,6 +37,8 @@ def wait_for_execution(sfn: Any, execution_arn: str, *, timeout: float = 60.0,
 
 
 def history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
+    """Every event of the execution, following nextToken (the one pager the harness, the
+    conformance runner and the CLI share; AWS caps a page at 1000 events)."""
     events: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
     while True:
