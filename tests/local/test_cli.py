@@ -40,11 +40,22 @@ def test_validate_names_state_and_field(capsys, tmp_path: Path) -> None:
     (["up", "--port", "70000"], "--port 70000 is not a port number"),
     (["test", "/no/such/mocks.json"], "mock config '/no/such/mocks.json' not found"),
     (["demo", "--users", "1"], "--users 1: the demo needs at least 2 users"),
+    (["advance", "5x"], "'5x' is not a duration"),
+    (["advance", "60", "--endpoint", "aws"], "AWS runs on real time"),
+    (["advance", "60", "--endpoint", "http://127.0.0.1:9"], "no local stack answers at http://127.0.0.1:9"),
 ])
 def test_bad_input_is_one_clear_line_and_non_zero(capsys, argv: list[str], message: str) -> None:
     code, _, err = run(capsys, *argv)
     assert code == 1
     assert err.count("\n") == 1 and message in err
+
+
+@pytest.mark.parametrize("text, seconds", [("90", 90), ("1.5", 1.5), ("90s", 90), ("15m", 900), ("2h", 7200),
+                                           ("180d", 15_552_000), (" 0 ", 0)])
+def test_advance_durations(text: str, seconds: float) -> None:
+    from workflows.cli.clock import parse_seconds
+
+    assert parse_seconds(text) == seconds
 
 
 def test_no_running_stack_is_reported_plainly(capsys) -> None:

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any, Callable
@@ -43,11 +44,11 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "c
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture(scope="module")
-def server():
+def start_up(*args: str) -> Any:
+    """`workflows up --json` on a free port; yields its printed outputs once it serves."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
-    proc = subprocess.Popen([sys.executable, "-m", "workflows.cli", "up", "--port", str(port), "--json"],
+    proc = subprocess.Popen([sys.executable, "-m", "workflows.cli", "up", "--port", str(port), "--json", *args],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines = []
     try:
@@ -64,6 +65,16 @@ def server():
         if proc.poll() is None:
             proc.kill()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server():
+    yield from start_up()
+
+
+@pytest.fixture(scope="module")
+def virtual_server():
+    yield from start_up("--clock", "virtual")
 
 
 def aws(server: dict[str, Any], service: str) -> Any:
@@ -165,6 +176,57 @@ def test_cli_remote_commands(server: dict[str, Any]) -> None:
     assert json.loads(json.loads(express.stdout)["execution"]["output"])["statusCode"] == 201
     unknown = run_cli(server, "run", "nope")
     assert unknown.returncode == 1 and "unknown state machine 'nope'" in unknown.stderr
+
+
+def test_advance_reaches_a_migration_deadline_on_the_virtual_clock(virtual_server: dict[str, Any]) -> None:
+    info, sfn, ddb = virtual_server["info"], aws(virtual_server, "stepfunctions"), aws(virtual_server, "dynamodb")
+    assert info["clock"] == "virtual"
+    arn = sfn.start_execution(stateMachineArn=info["stateMachines"]["migrate_user"], name="late",
+                              input=json.dumps({"legacyUserId": "L-late", "email": "late@legacy.example",
+                                                "timeoutSeconds": 3600}))["executionArn"]
+    record = lambda: ddb.get_item(TableName=info["usersTable"], ConsistentRead=True, Key={  # noqa: E731
+        "pk": {"S": "MIGRATION#late@legacy.example"}, "sk": {"S": "MIGRATION"}}).get("Item")
+    wait_for(lambda: record() and record()["status"]["S"] == "PENDING", what="pending migration")
+
+    early = run_cli(virtual_server, "advance", "3599", "--json")  # one second short: still waiting
+    assert early.returncode == 0, early.stderr
+    assert json.loads(early.stdout) == {"clock": "virtual", "advancedSeconds": 3599.0, "totalAdvancedSeconds": 3599.0}
+    assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
+    assert record()["status"]["S"] == "PENDING"
+
+    later = run_cli(virtual_server, "advance", "2s")
+    assert later.returncode == 0, later.stderr
+    assert "virtual clock advanced 2s" in later.stdout
+    assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
+    path = [e["stateEnteredEventDetails"]["name"] for e in sfn.get_execution_history(executionArn=arn,
+            maxResults=1000)["events"] if "stateEnteredEventDetails" in e]
+    assert path[-5:] == ["ClaimFallback", "AllocateUserId", "InviteUser", "RecordFallback", "FellBack"], path
+    assert record()["status"]["S"] == "FALLBACK"
+    invited = aws(virtual_server, "cognito-idp").list_users(UserPoolId=info["userPoolId"],
+                                                           Filter='email = "late@legacy.example"')["Users"]
+    assert len(invited) == 1
+
+
+def test_advance_is_refused_on_the_real_clock(server: dict[str, Any]) -> None:
+    refused = run_cli(server, "advance", "60")
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1
+    assert "the stack runs on the real clock" in refused.stderr
+    raw = urllib.request.Request(f"{server['url']}/_local/clock/advance", data=b'{"seconds": 1}', method="POST")
+    with pytest.raises(urllib.error.HTTPError) as answered:
+        urllib.request.urlopen(raw, timeout=5)
+    assert answered.value.code == 409
+
+
+def test_advance_rejects_bad_requests(virtual_server: dict[str, Any]) -> None:
+    url = f"{virtual_server['url']}/_local/clock/advance"
+    for body, message in ((b'{"seconds": -1}', "'seconds' must be a number >= 0, got -1"),
+                          (b'{"seconds": "1d"}', "'seconds' must be a number >= 0, got \"1d\""),
+                          (b'nope', "request body is not JSON")):
+        with pytest.raises(urllib.error.HTTPError) as answered:
+            urllib.request.urlopen(urllib.request.Request(url, data=body, method="POST"), timeout=5)
+        assert answered.value.code == 400 and message in json.loads(answered.value.read())["message"]
+    bad = run_cli(virtual_server, "advance", "tomorrow")
+    assert bad.returncode == 1 and "'tomorrow' is not a duration" in bad.stderr
 
 
 def test_ctrl_c_stops_cleanly(server: dict[str, Any]) -> None:

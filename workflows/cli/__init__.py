@@ -1,22 +1,25 @@
 """The `workflows` command.
 
-  workflows up [--port 4599]             serve the local stack (Step Functions API, AWS services, the API routes)
+  workflows up [--port 4599] [--clock real|virtual]  serve the local stack (Step Functions API, AWS services, the API routes)
   workflows demo                         the whole lifecycle on an in-process stack (what `make demo` runs)
   workflows run NAME --input JSON|@file  start an execution on a running stack and show its path
   workflows executions [--state-machine NAME] [--status S]
   workflows history EXECUTION_ARN
   workflows send-task-success TOKEN [--output JSON|@file]
   workflows send-task-failure TOKEN [--error E] [--cause C]
+  workflows advance SECONDS              move the virtual clock of `workflows up --clock virtual` (90, 15m, 180d)
   workflows validate FILE...             offline definition checks (the engine's validation)
   workflows test MOCKCONFIG [--case NAME]  replay Step Functions Local mock test cases on the engine
 
 `workflows up` serves everything on ONE loopback port: the Step Functions API (AWS JSON 1.0, as
 Step Functions Local), DynamoDB/Cognito/SQS (moto, thread-safe, with the Cognito triggers wired to
 lambdas/), and the API Gateway routes of api/routes.json under the stage path /local (e.g.
-POST http://127.0.0.1:4599/local/users). It runs the engine on the real clock; `workflows demo`
-runs the same stack in-process on a virtual clock, so it reaches a one-day migration deadline at once.
+POST http://127.0.0.1:4599/local/users). It runs the engine on the real clock by default; with
+--clock virtual, time only moves with `workflows advance` (a local-only endpoint,
+POST /_local/clock/advance), so a 180-day migration deadline is reached at once. `workflows demo`
+runs the same stack in-process on the virtual clock.
 
-Commands that need a running stack (run, executions, history, send-task-*) talk to `workflows up`
+Commands that need a running stack (run, executions, history, send-task-*, advance) talk to `workflows up`
 over HTTP: --endpoint URL, else $WORKFLOWS_ENDPOINT, else http://127.0.0.1:4599 (`--endpoint aws`
 uses AWS itself with your credentials). Every command takes --json for machine-readable output.
 Bad input prints one line naming what was wrong and exits non-zero.
@@ -71,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     failure.add_argument("token")
     failure.add_argument("--error")
     failure.add_argument("--cause")
+
+    advance = sub.add_parser("advance", parents=[common, remote],
+                             help="move the virtual clock of `workflows up --clock virtual`")
+    advance.add_argument("seconds", metavar="SECONDS", help="seconds, or a number with s/m/h/d (e.g. 180d)")
 
     validate = sub.add_parser("validate", parents=[common], help="check state machine definitions offline")
     validate.add_argument("files", nargs="+", metavar="FILE")

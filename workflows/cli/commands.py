@@ -129,6 +129,18 @@ def _done(args: argparse.Namespace, message: str) -> int:
     return 0
 
 
+def cmd_advance(args: argparse.Namespace) -> int:
+    from . import clock
+
+    seconds = clock.parse_seconds(args.seconds)
+    result = clock.advance(remote.endpoint(args.endpoint), seconds)
+    if args.json:
+        output.emit_json(result)
+    else:
+        output.console.print(clock.describe(result))
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from .validate import validate_files
 

@@ -1,16 +1,17 @@
 """One loopback port for everything: route each request to Step Functions, Cognito, the API or moto.
 
 AWS clients say which service they want in the X-Amz-Target header (JSON protocols) or in the
-SigV4 credential scope; API Gateway requests come under the stage path (`/local/...`). Anything
-else is moto's (DynamoDB, SQS, EventBridge, Cognito's JWKS at `/<pool>/.well-known/jwks.json`).
+SigV4 credential scope; API Gateway requests come under the stage path (`/local/...`); the
+stack's own control endpoints (health, the virtual clock) under `/_local/`, a prefix no AWS API
+uses (see control.py). Anything else is moto's (DynamoDB, SQS, EventBridge, Cognito's JWKS at `/<pool>/.well-known/jwks.json`).
 One port keeps `AWS_ENDPOINT_URL` a single value for every SDK and Lambda in the stack.
 """
 from __future__ import annotations
 
-import json
 from typing import Any, Callable, Iterable
 
 from .cognito_triggers import TARGET_PREFIX as COGNITO_TARGET
+from .control import PREFIX as CONTROL_PREFIX
 from .sfn_api import TARGET_PREFIX as SFN_TARGET
 
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
@@ -20,10 +21,10 @@ class Router:
     """WSGI dispatcher over the stack's apps."""
 
     def __init__(self, *, stepfunctions: WsgiApp, cognito: WsgiApp, api: WsgiApp, api_prefix: str,
-                 aws: WsgiApp, info: Callable[[], dict[str, Any]]) -> None:
+                 aws: WsgiApp, control: WsgiApp) -> None:
         self.stepfunctions, self.cognito, self.api, self.aws = stepfunctions, cognito, api, aws
         self.api_prefix = api_prefix.rstrip("/")
-        self.info = info
+        self.control = control
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -34,8 +35,6 @@ class Router:
             return self.cognito(environ, start_response)
         if path == self.api_prefix or path.startswith(self.api_prefix + "/"):
             return self.api(environ, start_response)
-        if path == "/_local/health" and not target:
-            body = json.dumps(self.info()).encode()
-            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-            return [body]
+        if path.startswith(CONTROL_PREFIX) and not target:
+            return self.control(environ, start_response)
         return self.aws(environ, start_response)

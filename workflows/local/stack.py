@@ -8,7 +8,8 @@ api/routes.json in front of them. The Lambda handlers from lambdas/ run in-proce
 environment variables docs/contracts.md lists, pointed at this stack through AWS_ENDPOINT_URL.
 
 Clock: "virtual" (demo, tests: waits, retries and deadlines are instant; `advance()` moves time) or
-"real" (`workflows up`). The process environment is changed while the stack runs (the in-process
+"real" (`workflows up`; `workflows up --clock virtual` is moved over HTTP, POST /_local/clock/advance,
+see control.py). The process environment is changed while the stack runs (the in-process
 Lambdas read it, as on AWS) and restored by `close()`.
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from .api_gateway import ApiGateway
 from .cognito_triggers import CognitoTriggers
+from .control import ControlApi
 from .lambdas import LambdaRegistry
 from .moto_services import ACCOUNT_ID, MotoServices
 from .router import Router
@@ -82,7 +84,8 @@ class LocalStack:
                                                 "ExecutionArnPrefix": self.execution_arn_prefix},
                                   stage=self.stage, region_name=self.region_name, account_id=self.account_id)
             self._router = Router(stepfunctions=sfn_api, cognito=CognitoTriggers(self.moto, self.lambdas),
-                                  api=self.api, api_prefix=self.api.prefix, aws=self.moto, info=self.outputs)
+                                  api=self.api, api_prefix=self.api.prefix, aws=self.moto,
+                                  control=ControlApi(info=self.outputs, clock=self.clock, advance=self.advance))
         except BaseException:
             self.close()
             raise
