@@ -14,32 +14,16 @@ from typing import Any
 
 from workflows.engine import errors as names
 from workflows.engine import model as m
-from workflows.engine.dataflow import (
-    assignments, input_path, jsonata_output, jsonata_value, output_path, parameters, result_path,
-    result_selector,
-)
+from workflows.engine.dataflow import input_path, jsonata_value, parameters
 from workflows.engine.errors import StatesError
 from workflows.engine.expressions import EvaluationError, jsonpath_get
 from workflows.engine.interpreter import (
-    HANDLERS, exit_state, jsonata_states, record_evaluation_failure, run_program, state_error, transition,
+    HANDLERS, finish_with_result, jsonata_states, record_evaluation_failure, run_program, state_error,
 )
 from workflows.engine.item_reader import read_items
 from workflows.engine.retry import with_recovery
 from workflows.engine.runtime import Execution, Frame, dumps
 from workflows.engine.scheduler import Cancelled, Future
-
-
-def _finish_result(state: m.RetryingState, raw: Any, result: Any, frame: Frame, ctx: dict):
-    if state.jsonata:
-        states = jsonata_states(raw, ctx, result=result)
-        assigned = assignments(state.assign, True, result, frame, ctx, states)
-        output = jsonata_output(state.output, result, frame, states)
-    else:
-        selected = result_selector(state, result, frame, ctx)
-        assigned = assignments(state.assign, False, selected, frame, ctx, None)
-        output = output_path(state, result_path(state.result_path, raw, selected), frame, ctx)
-    exit_state(frame, state, output, assigned)
-    return transition(state), output
 
 
 async def _gather(frame: Frame, coros: list, limit: int, tolerated: Any = None) -> list[Any]:
@@ -115,7 +99,7 @@ async def run_parallel(state: m.ParallelState, raw: Any, frame: Frame, entered_i
             raise
         frame.last_id = max(c.last_id for c in children)
         frame.emit("ParallelStateSucceeded", chain=False)
-        return _finish_result(state, raw, result, frame, ctx)
+        return finish_with_result(state, raw, result, frame, ctx)
 
     return await with_recovery(state, raw, frame, entered_id, entered_at, attempt,
                                on_fail=lambda error: _closing_failure(frame, "ParallelStateFailed", error))
@@ -269,7 +253,7 @@ async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, en
             from workflows.engine.item_reader import write_results
 
             result = write_results(state, result, frame)
-        return _finish_result(state, raw, result, frame, ctx)
+        return finish_with_result(state, raw, result, frame, ctx)
 
     return await with_recovery(state, raw, frame, entered_id, entered_at, attempt,
                                on_fail=lambda error: _closing_failure(frame, "MapStateFailed", error))

@@ -14,6 +14,7 @@ from workflows.engine import errors as names
 from workflows.engine import model as m
 from workflows.engine.dataflow import (
     assignments, input_path, jsonata_output, jsonata_value, output_path, parameters, result_path,
+    result_selector,
 )
 from workflows.engine.errors import StatesError
 from workflows.engine.expressions import EvaluationError, evaluate_intrinsic, jsonpath_get, looks_like_intrinsic
@@ -94,6 +95,23 @@ def exit_state(frame: Frame, state: m.State, output: Any, assigned: dict[str, An
 
 def transition(state: m.State) -> str | None:
     return None if state.end else state.next
+
+
+def finish_with_result(state: m.RetryingState, raw: Any, result: Any, frame: Frame,
+                       ctx: dict) -> tuple[str | None, Any]:
+    """Exit a Task/Map/Parallel with its `result`: the same result processing for all three
+    (JSONata Assign/Output over $states.result, or ResultSelector -> Assign -> ResultPath ->
+    OutputPath), so a fix to the order applies to every state that produces a result."""
+    if state.jsonata:
+        states = jsonata_states(raw, ctx, result=result)
+        assigned = assignments(state.assign, True, result, frame, ctx, states)
+        output = jsonata_output(state.output, result, frame, states)
+    else:
+        selected = result_selector(state, result, frame, ctx)
+        assigned = assignments(state.assign, False, selected, frame, ctx, None)
+        output = output_path(state, result_path(state.result_path, raw, selected), frame, ctx)
+    exit_state(frame, state, output, assigned)
+    return transition(state), output
 
 
 def jsonata_states(raw: Any, ctx: dict, **extra: Any) -> dict[str, Any]:

@@ -13,14 +13,11 @@ from typing import Any
 
 from workflows.engine import errors as names
 from workflows.engine import model as m
-from workflows.engine.dataflow import (
-    assignments, input_path, jsonata_output, jsonata_value, output_path, parameters, result_path,
-    result_selector,
-)
+from workflows.engine.dataflow import input_path, jsonata_value, parameters
 from workflows.engine.errors import StatesError
 from workflows.engine.expressions import EvaluationError, jsonpath_get
 from workflows.engine.integrations import WAIT_FOR_TASK_TOKEN, ResourceRef
-from workflows.engine.interpreter import DATA_LIMIT_BYTES, HANDLERS, exit_state, jsonata_states, transition
+from workflows.engine.interpreter import DATA_LIMIT_BYTES, HANDLERS, finish_with_result, jsonata_states
 from workflows.engine.retry import with_recovery
 from workflows.engine.runtime import NOT_TRUNCATED, Frame, dumps
 from workflows.engine.scheduler import Cancelled, first_of
@@ -55,16 +52,7 @@ async def run_task(state: m.TaskState, raw: Any, frame: Frame, entered_id: int, 
                              state.heartbeat_seconds_path, raw, frame, ctx)
         credentials = _credentials(state, raw, frame, ctx)
         result = await invoke(state, ref, params, frame, timeout, heartbeat, token, credentials)
-        if state.jsonata:
-            states["result"] = result
-            assigned = assignments(state.assign, True, result, frame, ctx, states)
-            output = jsonata_output(state.output, result, frame, states)
-        else:
-            selected = result_selector(state, result, frame, ctx)
-            assigned = assignments(state.assign, False, selected, frame, ctx, None)
-            output = output_path(state, result_path(state.result_path, raw, selected), frame, ctx)
-        exit_state(frame, state, output, assigned)
-        return transition(state), output
+        return finish_with_result(state, raw, result, frame, ctx)
 
     return await with_recovery(state, raw, frame, entered_id, entered_at, attempt)
 
