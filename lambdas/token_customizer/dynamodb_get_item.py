@@ -7,6 +7,11 @@ compare the ``Authorization`` header byte for byte), and honours the same config
 ``AWS_ENDPOINT_URL_DYNAMODB`` / ``AWS_ENDPOINT_URL`` (unless ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``),
 ``AWS_REGION`` / ``AWS_DEFAULT_REGION``, and the ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` /
 ``AWS_SESSION_TOKEN`` credentials the Lambda runtime puts in the environment.
+
+Time budget: a socket timeout bounds each operation, not the whole read (DNS resolution has no
+timeout at all, and a server that drips bytes resets the timer on every one), so the exchange runs
+on a worker thread and ``get_item`` waits for it at most ``timeout_seconds`` in total. An exchange
+that misses the deadline is abandoned with its connection (its own socket timeouts end it).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import hmac
 import http.client
 import json
 import os
+import threading
 from collections import namedtuple
 from typing import Any, Mapping
 from urllib.parse import quote, urlsplit
@@ -203,35 +209,71 @@ class GetItemClient:
         )
 
     def get_item(self, table: str, key: Mapping[str, Any], consistent: bool = False) -> dict[str, Any] | None:
-        """The item as plain Python values, or None when it does not exist."""
+        """The item as plain Python values, or None when it does not exist; DynamoDBError on any
+        failure, ``RequestTimeout`` when the whole exchange takes longer than ``timeout_seconds``."""
         body = self.request_body(table, key, consistent)
         headers = self.signed(body)
-        path = urlsplit(self.endpoint).path or "/"
-        for attempt in (1, 2):
-            reused = self._connection is not None
-            connection = self._connection or self._connect()
-            try:
-                connection.request("POST", path, body=body, headers=headers)
-                response = connection.getresponse()
-                payload = response.read()
-                status = response.status
-                self._connection = connection
-                break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
-                connection.close()
-                self._connection = None
-                if not reused or attempt == 2:  # only a stale keep-alive connection earns one retry
-                    raise DynamoDBError("ConnectionError", str(error)) from None
-            except (TimeoutError, OSError, http.client.HTTPException) as error:
-                connection.close()
-                self._connection = None
-                raise DynamoDBError("RequestTimeout" if isinstance(error, TimeoutError) else "ConnectionError", str(error)) from None
-        if status != 200:
-            try:
-                detail = json.loads(payload)
-            except ValueError:
-                detail = {}
-            code = str(detail.get("__type", f"HTTP{status}")).rpartition("#")[2]
-            raise DynamoDBError(code, str(detail.get("message", detail.get("Message", payload[:200]))))
-        item = json.loads(payload).get("Item")
-        return None if item is None else {name: deserialize(value) for name, value in item.items()}
+        connection, self._connection = self._connection, None  # owned by the exchange while it runs
+        outcome: dict[str, Any] = {}
+        worker = threading.Thread(target=self._exchange, args=(connection, body, headers, outcome), daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive() or not outcome:
+            raise DynamoDBError("RequestTimeout", f"no complete answer within {self.timeout:.3f} s")
+        if "error" in outcome:
+            raise outcome["error"]
+        self._connection = outcome["connection"]
+        return _parse_response(outcome["status"], outcome["payload"])
+
+    def _exchange(
+        self, connection: http.client.HTTPConnection | None, body: bytes, headers: dict[str, str], outcome: dict[str, Any]
+    ) -> None:
+        """One request (one retry on a stale keep-alive connection); the result goes into ``outcome``."""
+        try:
+            path = urlsplit(self.endpoint).path or "/"
+            for attempt in (1, 2):
+                reused = connection is not None
+                if connection is None:
+                    connection = self._connect()
+                try:
+                    connection.request("POST", path, body=body, headers=headers)
+                    response = connection.getresponse()
+                    payload = response.read()
+                    outcome.update(connection=connection, status=response.status, payload=payload)
+                    return
+                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
+                    connection.close()
+                    connection = None
+                    if not reused or attempt == 2:  # only a stale keep-alive connection earns one retry
+                        raise DynamoDBError("ConnectionError", str(error)) from None
+                except (TimeoutError, OSError, http.client.HTTPException) as error:
+                    connection.close()
+                    code = "RequestTimeout" if isinstance(error, TimeoutError) else "ConnectionError"
+                    raise DynamoDBError(code, str(error)) from None
+        except DynamoDBError as error:
+            outcome["error"] = error
+        except Exception as error:  # noqa: BLE001 - anything else is a failed read too, never a crash
+            outcome["error"] = DynamoDBError("ConnectionError", f"{type(error).__name__}: {error}")
+
+
+def _parse_response(status: int, payload: bytes) -> dict[str, Any] | None:
+    """DynamoDB's JSON answer -> the item; a malformed answer is a DynamoDBError, not a crash."""
+    try:
+        document = json.loads(payload)
+    except ValueError:
+        document = None
+    if status != 200:
+        detail = document if isinstance(document, dict) else {}
+        code = str(detail.get("__type", f"HTTP{status}")).rpartition("#")[2]
+        raise DynamoDBError(code, str(detail.get("message", detail.get("Message", payload[:200]))))
+    if not isinstance(document, dict):
+        raise DynamoDBError("SerializationException", f"GetItem answer is not a JSON object: {payload[:200]!r}")
+    item = document.get("Item")
+    if item is None:
+        return None
+    try:
+        return {name: deserialize(value) for name, value in item.items()}
+    except DynamoDBError:
+        raise
+    except (AttributeError, TypeError, ValueError) as error:
+        raise DynamoDBError("SerializationException", f"malformed item in the GetItem answer: {error}") from None

@@ -127,6 +127,8 @@ class TokenCustomizer:
             problem = None if profile is not None else "no profile item"
         except DynamoDBError as error:
             profile, problem = None, f"profile read failed ({error.code}: {error.message})"
+        except Exception as error:  # noqa: BLE001 - any read failure is subject to the policy, never a crash
+            profile, problem = None, f"profile read failed ({type(error).__name__}: {error})"
         if problem is None:
             return profile
         if self.policy == "closed":

@@ -368,3 +368,132 @@ def test_module_handler_uses_environment(moto_endpoint: str, users_table: str, m
         assert out["response"]["claimsOverrideDetails"]["claimsToAddOrOverride"]["tenantId"] == "acme"
     finally:
         module.reset()
+
+
+class ScriptedEndpoint:
+    """A raw HTTP endpoint answering every request with ``answer`` (optionally one byte per ``drip`` s)."""
+
+    def __init__(self, answer: bytes, drip: float = 0.0) -> None:
+        self.answer, self.drip = answer, drip
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.listener.settimeout(0.05)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += conn.recv(65536)
+                head, _, rest = data.partition(b"\r\n\r\n")
+                length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+                while len(rest) < length:
+                    rest += conn.recv(65536)
+                if not self.drip:
+                    conn.sendall(self.answer)
+                    continue
+                for index in range(len(self.answer)):
+                    if self.stop.wait(self.drip):
+                        break
+                    conn.sendall(self.answer[index : index + 1])
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.listener.close()
+
+
+def _http_answer(body: bytes, status: str = "200 OK") -> bytes:
+    return (f"HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+PROFILE_ANSWER = _http_answer(json.dumps({"Item": {"userId": {"N": "1001"}, "tenantId": {"S": "acme"}}}).encode())
+
+
+def test_scripted_endpoint_control_a_prompt_answer_is_read() -> None:
+    endpoint = ScriptedEndpoint(PROFILE_ANSWER)
+    try:
+        client = GetItemClient(_env(endpoint.url, "users"), timeout_seconds=2)
+        assert client.get_item("users", {"pk": {"S": "USER#1001"}}) == {"userId": 1001, "tenantId": "acme"}
+    finally:
+        endpoint.close()
+
+
+def test_dripping_answer_is_cut_at_the_total_deadline(caplog: Any) -> None:
+    """Each byte arrives well inside the socket timeout, so only a total deadline stops the read
+    (the whole answer would take ~100 x 50 ms, far past the budget): the policy decides instead."""
+    endpoint = ScriptedEndpoint(PROFILE_ANSWER, drip=0.05)
+    try:
+        env = _env(endpoint.url, "users", PROFILE_READ_TIMEOUT_MS="400", MISSING_PROFILE_POLICY="open")
+        details = TokenCustomizer(env)(copy.deepcopy(V2_EVENT))["response"]["claimsAndScopeOverrideDetails"]
+        assert details["accessTokenGeneration"]["claimsToAddOrOverride"] == {}
+        assert "RequestTimeout" in caplog.text
+    finally:
+        endpoint.close()
+
+
+def test_stalled_dns_resolution_is_cut_at_the_total_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """getaddrinfo has no timeout; a resolver that hangs must not hold the sign-in past the budget."""
+    real = socket.getaddrinfo
+    release = threading.Event()
+
+    def stalled(*args: Any, **kwargs: Any) -> Any:
+        release.wait(5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", stalled)
+    try:
+        client = GetItemClient(_env("http://localhost:9", "users"), timeout_seconds=0.2)
+        with pytest.raises(DynamoDBError) as raised:
+            client.get_item("users", {"pk": {"S": "USER#1001"}})
+        assert raised.value.code == "RequestTimeout"
+    finally:
+        release.set()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        _http_answer(b"not json"),
+        _http_answer(b"[1, 2]"),
+        _http_answer(json.dumps({"Item": {"userId": {"N": 1001}}}).encode()),
+        _http_answer(json.dumps({"Item": {"userId": {"X": "1", "Y": "2"}}}).encode()),
+        _http_answer(json.dumps({"Item": ["userId"]}).encode()),
+        _http_answer(b"<html>bad gateway</html>", "502 Bad Gateway"),
+    ],
+    ids=["not-json", "array", "number-not-string", "two-types", "item-not-object", "html-502"],
+)
+@pytest.mark.parametrize("policy", ["open", "closed"])
+def test_malformed_answers_follow_the_policy_never_crash(answer: bytes, policy: str) -> None:
+    endpoint = ScriptedEndpoint(answer)
+    try:
+        customizer = TokenCustomizer(_env(endpoint.url, "users", MISSING_PROFILE_POLICY=policy))
+        if policy == "closed":
+            with pytest.raises(ProfileUnavailable, match="profile read failed"):
+                customizer(copy.deepcopy(V2_EVENT))
+        else:
+            details = customizer(copy.deepcopy(V2_EVENT))["response"]["claimsAndScopeOverrideDetails"]
+            assert details["idTokenGeneration"]["claimsToAddOrOverride"] == {}
+    finally:
+        endpoint.close()
+
+
+def test_unexpected_reader_error_follows_the_policy(caplog: Any) -> None:
+    def broken(user: str) -> dict[str, Any]:
+        raise KeyError("surprise")
+
+    details = TokenCustomizer({"MISSING_PROFILE_POLICY": "open"}, read_profile=broken)(copy.deepcopy(V2_EVENT))
+    assert details["response"]["claimsAndScopeOverrideDetails"]["idTokenGeneration"]["claimsToAddOrOverride"] == {}
+    assert "KeyError" in caplog.text
+    with pytest.raises(ProfileUnavailable, match="KeyError"):
+        TokenCustomizer({"MISSING_PROFILE_POLICY": "closed"}, read_profile=broken)(copy.deepcopy(V2_EVENT))
