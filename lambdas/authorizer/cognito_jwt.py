@@ -252,8 +252,10 @@ class CognitoVerifier:
         """The kid of an acceptable header. Every pool signs with a handful of kids, so the few
         distinct header segments are remembered (keyed by their exact bytes) after one full check."""
         header = _json_object(_b64url_decode(header_b64, "header"), "header")
-        if header.get("alg") != "RS256":
-            raise InvalidToken(f"alg must be RS256, got {header.get('alg')!r}"[:120])
+        alg = header.get("alg")
+        if alg != "RS256":  # named by type unless a short string: repr of a deeply nested value can recurse
+            shown = repr(alg[:40]) if type(alg) is str else type(alg).__name__
+            raise InvalidToken(f"alg must be RS256, got {shown}")
         if "crit" in header:
             raise InvalidToken("header has unsupported crit parameters")
         kid = header.get("kid")

@@ -31,11 +31,11 @@ from typing import Any
 
 try:
     from .cognito_jwt import CognitoVerifier, InvalidToken, VerifierConfig, pool_region
-    from .iam_policy import GrantSet, RoleModel, allow_policy, deny_policy
+    from .iam_policy import GrantSet, NotAnApiArn, RoleModel, allow_policy, deny_policy
     from .jwks_keys import KeySet, fetch_jwks_document, parse_jwks
 except ImportError:  # deployed: the folder is the code root
     from cognito_jwt import CognitoVerifier, InvalidToken, VerifierConfig, pool_region  # type: ignore[no-redef]
-    from iam_policy import GrantSet, RoleModel, allow_policy, deny_policy  # type: ignore[no-redef]
+    from iam_policy import GrantSet, NotAnApiArn, RoleModel, allow_policy, deny_policy  # type: ignore[no-redef]
     from jwks_keys import KeySet, fetch_jwks_document, parse_jwks  # type: ignore[no-redef]
 
 logger = logging.getLogger(__name__)
@@ -129,6 +129,8 @@ class Authorizer:
             return allow_policy(principal, grants, method_arn, dict(context))
         except InvalidToken as error:
             logger.info("deny: %s", error.reason)
+        except NotAnApiArn as error:  # API Gateway always sends one; anything else is denied, not a 500
+            logger.info("deny: %s", error)
         except Exception:  # never let a malformed event become a 500: deny and keep the trace in logs
             logger.exception("deny: unexpected error while authorizing")
         if is_http_v2 and self.http_api_response == "simple":
@@ -152,13 +154,20 @@ def _request_token(event: dict[str, Any]) -> Any:
 
 
 def _route_of(event: dict[str, Any]) -> tuple[str, str]:
-    route_key = event.get("routeKey") or ""
+    """(method, path) of an HTTP API request: ``requestContext.http.method`` and ``rawPath``, else the
+    parts of ``routeKey``; a missing or mistyped field is a deny (InvalidToken), never a crash."""
+    request_context = event.get("requestContext")
+    http = request_context.get("http") if isinstance(request_context, dict) else None
+    if not isinstance(http, dict):
+        http = {}
+    method, path = http.get("method"), event.get("rawPath")
+    route_key = event.get("routeKey")
     if isinstance(route_key, str) and " " in route_key:
-        method, path = route_key.split(" ", 1)
-        http = (event.get("requestContext") or {}).get("http") or {}
-        return (http.get("method") or method), (event.get("rawPath") or path)
-    http = (event.get("requestContext") or {}).get("http") or {}
-    return str(http.get("method", "")), str(event.get("rawPath", ""))
+        key_method, key_path = route_key.split(" ", 1)
+        method, path = method or key_method, path or key_path
+    if not (isinstance(method, str) and method and isinstance(path, str) and path):
+        raise InvalidToken("HTTP API event without a usable route (requestContext.http.method, rawPath, routeKey)")
+    return method, path
 
 
 _authorizer: Authorizer | None = None

@@ -31,6 +31,10 @@ class RoleModelError(ValueError):
     """The role model file is malformed (message names the field and value)."""
 
 
+class NotAnApiArn(ValueError):
+    """The event's methodArn/routeArn is not an execute-api ARN (the request is denied)."""
+
+
 class Grant(namedtuple("Grant", ("method", "path"))):
     """``method``: "*" for any method; ``path``: "/users/*" (path parameters already widened to "*").
     An immutable, hashable pair (a namedtuple: ``dataclasses`` would slow every cold start)."""
@@ -154,9 +158,11 @@ class RoleModel:
 
 def api_prefix(method_arn: str) -> str:
     """``arn:aws:execute-api:r:acct:apiId/stage/GET/a/b`` -> ``arn:aws:execute-api:r:acct:apiId/stage``."""
+    if type(method_arn) is not str:
+        raise NotAnApiArn(f"methodArn must be a string, got {type(method_arn).__name__}")
     arn_head, _, resource = method_arn.partition(":execute-api:")
     if not arn_head.startswith("arn:") or not resource:
-        raise ValueError(f"not an execute-api ARN: {method_arn[:200]!r}")
+        raise NotAnApiArn(f"not an execute-api ARN: {method_arn[:200]!r}")
     region_account_api, *rest = resource.split("/")
     stage = rest[0] if rest and rest[0] else "*"
     return f"{arn_head}:execute-api:{region_account_api}/{stage}"
@@ -196,8 +202,8 @@ class GrantSet:
 
 
     def document_for(self, method_arn: str) -> dict[str, Any]:
-        """The document of ``method_arn``'s API stage (ValueError if it is not an execute-api ARN)."""
-        document = self._by_method_arn.get(method_arn)
+        """The document of ``method_arn``'s API stage (NotAnApiArn if it is not an execute-api ARN)."""
+        document = self._by_method_arn.get(method_arn) if type(method_arn) is str else None
         if document is None:
             document = self.document(api_prefix(method_arn))
             if len(self._by_method_arn) < 256:
