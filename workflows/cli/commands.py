@@ -142,7 +142,9 @@ def cmd_advance(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import validate_files
+    from rich.markup import escape
+
+    from .validate import describe, validate_files
 
     results = validate_files(args.files)
     if args.json:
@@ -150,10 +152,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         for result in results:
             if result["valid"]:
-                output.console.print(f"[green]valid[/]    {result['file']}")
+                output.console.print(f"[green]valid[/]    {result['file']}", highlight=False)
             for problem in result["problems"]:
-                output.console.print(f"[red]invalid[/]  {result['file']}: {problem['code']}: "
-                                     f"{problem['message']} at {problem['location']}", highlight=False, soft_wrap=True)
+                output.console.print(f"[red]invalid[/]  {escape(describe(problem))}", highlight=False,
+                                     soft_wrap=True)
     return 0 if all(r["valid"] for r in results) else 1
 
 
