@@ -169,7 +169,8 @@ class TaskMocker:
             elif schema is not None:
                 strict = self.validation == result_shapes.STRICT
                 for v in result_shapes.validate(schema, outcome.value, self.validation,
-                                                reject_unknown=strict):
+                                                reject_unknown=strict,
+                                                timestamps=result_shapes.INTEGRATION):
                     yield (f"{where}: Return field '{v.path}' {v.problem}; expected {v.expected} "
                            f"(output shape {schema.shape.name} of {schema.operation})")
 

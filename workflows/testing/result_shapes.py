@@ -13,6 +13,17 @@ names, that `lambda:invoke` returns the function's payload as JSON, and what `.s
 Messages reproduce AWS's texts ("Field 'X' must be a string", "Required field 'X' is missing").
 `reject_unknown` is an addition AWS lacks (AWS ignores fields that are not in the model): mock
 config files use it in strict mode so a misspelled field is caught.
+
+Timestamps have two rules, chosen by the caller (`timestamps=`):
+- API_MODEL (TestState): AWS checks a mock against the API model, where a timestamp is a string; it
+  rejects a number even for `states:startExecution` ("Field 'StartDate' must be a string", recorded
+  in teststate.jsonl).
+- INTEGRATION (MockConfigFile): a mock stands in for what the integration really hands the state.
+  Optimized integrations serialise with the Java SDK v1, which writes a date as epoch milliseconds
+  (a number: `StartDate`/`StopDate` of startExecution and its .sync/.sync:2 results, which the corpus
+  masks with a dedicated "start-date" placeholder, while aws-sdk:sfn:startExecution's SDK v2 ISO
+  string is masked as "date"). So an integer is accepted there; a string stays accepted too, since
+  it is the model's own form and what a TestState mock must use.
 """
 from __future__ import annotations
 
@@ -33,6 +44,8 @@ from workflows.engine.integrations.resources import (
 
 STRICT, PRESENT, NONE = "STRICT", "PRESENT", "NONE"
 MODES = (STRICT, PRESENT, NONE)
+# Whose rule a timestamp member follows (see the module docstring).
+API_MODEL, INTEGRATION = "api-model", "integration"
 
 # Optimized integration service name in the resource ARN -> botocore service name.
 OPTIMIZED_SERVICES = {
@@ -77,6 +90,7 @@ class ResultSchema:
     shape: Any  # botocore StructureShape
     any_json: frozenset[str] = frozenset()
     extra_fields: frozenset[str] = frozenset()
+    epoch_millis: bool = False  # the integration returns timestamps as epoch-millisecond numbers
 
     def field_names(self) -> list[str]:
         return sorted({pascal(n) for n in self.shape.members} | self.extra_fields)
@@ -156,32 +170,40 @@ def schema_for(resource: str) -> ResultSchema | None:
         op = operation_model("stepfunctions", "DescribeExecution")
         any_json = frozenset({"Output", "Input"}) if ref.pattern == SYNC2 else frozenset()
         return ResultSchema("states:startExecution." + ref.pattern, op.output_shape, any_json,
-                            SDK_METADATA_FIELDS)
+                            SDK_METADATA_FIELDS, epoch_millis=True)
     if ref.pattern:
         return None  # other .sync results are service "describe" documents: not modelled here
     op = operation_model(botocore_name, ref.action)
     if op is None or op.output_shape is None:
         return None
     any_json = frozenset({"Payload"}) if ref.service == "lambda" and op.name == "Invoke" else frozenset()
-    return ResultSchema(f"{ref.service}:{op.name}", op.output_shape, any_json, SDK_METADATA_FIELDS)
+    return ResultSchema(f"{ref.service}:{op.name}", op.output_shape, any_json, SDK_METADATA_FIELDS,
+                        epoch_millis=True)
 
 
-def validate(schema: ResultSchema, value: Any, mode: str, *, reject_unknown: bool = False) -> list[Violation]:
-    """All violations of `value` against `schema` under `mode` (NONE -> always [])."""
+def validate(schema: ResultSchema, value: Any, mode: str, *, reject_unknown: bool = False,
+             timestamps: str = API_MODEL) -> list[Violation]:
+    """All violations of `value` against `schema` under `mode` (NONE -> always []).
+
+    `timestamps` is API_MODEL for TestState and INTEGRATION for mock config files."""
     if mode not in MODES:
         raise ValueError(f"fieldValidationMode '{mode}' is not one of {', '.join(MODES)}")
+    if timestamps not in (API_MODEL, INTEGRATION):
+        raise ValueError(f"timestamps '{timestamps}' is not one of {API_MODEL}, {INTEGRATION}")
     if mode == NONE:
         return []
-    walker = _Walker(mode == STRICT, reject_unknown)
+    walker = _Walker(mode == STRICT, reject_unknown,
+                     epoch_millis=timestamps == INTEGRATION and schema.epoch_millis)
     if not isinstance(value, dict):
         return [Violation("$", "$", "must be an object", f"a {schema.shape.name} object")]
     return list(walker.structure(schema.shape, value, "", schema.any_json, schema.extra_fields))
 
 
 class _Walker:
-    def __init__(self, required: bool, reject_unknown: bool) -> None:
+    def __init__(self, required: bool, reject_unknown: bool, *, epoch_millis: bool = False) -> None:
         self.required = required
         self.reject_unknown = reject_unknown
+        self.epoch_millis = epoch_millis
 
     def structure(self, shape: Any, value: dict, path: str, any_json: frozenset[str] = frozenset(),
                   extra: frozenset[str] = frozenset()) -> Iterator[Violation]:
@@ -225,6 +247,10 @@ class _Walker:
                 return
             for key, item in value.items():
                 yield from self.value(shape.value, item, f"{path}.{key}", field)
+        elif kind == "timestamp" and self.epoch_millis:
+            if not isinstance(value, str) and (isinstance(value, bool) or not isinstance(value, int)):
+                yield Violation(path, field, "must be epoch milliseconds or a timestamp string",
+                                "an integer (epoch milliseconds, as the integration returns it) or a string")
         elif kind in ("string", "blob", "timestamp"):
             if not isinstance(value, str):
                 yield Violation(path, field, "must be a string", f"a {kind} string")

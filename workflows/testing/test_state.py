@@ -208,7 +208,7 @@ def _check_mock(state: m.State, mock: dict | None, config: dict, request: dict) 
         schema = result_shapes.schema_for(state.resource_text)
         mode = mock.get("fieldValidationMode", result_shapes.STRICT)
         if schema is not None:
-            violations = result_shapes.validate(schema, result, mode)
+            violations = result_shapes.validate(schema, result, mode, timestamps=result_shapes.API_MODEL)
             if violations:
                 raise reject("ValidationException",
                              f"Mock result schema validation error: {violations[0].message}")
