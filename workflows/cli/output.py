@@ -6,6 +6,7 @@ import json
 from typing import Any, Iterable
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 console = Console()
@@ -92,31 +93,79 @@ def state_table(events: list[dict[str, Any]], title: str = "") -> Table:
     """History folded to one row per state visited: when, which state, what happened inside it.
 
     Easier to read than the raw event list (a Task state is five events) while keeping every
-    event type, error and cause visible.
+    event type, error and cause visible. Concurrent Map iterations and Parallel branches interleave
+    their events, so an event goes to the row its `previousEventId` chain leads to (not simply the
+    last row), and a state inside a Map iteration is labelled with the item index.
     """
     table = Table(title=title or None, header_style="bold")
     for column in ("t+", "state", "events", "details"):
         table.add_column(column, overflow="fold")
-    start = events[0]["timestamp"] if events else None
-    rows: list[list[str]] = []
-    for event in events:
-        type_ = event.get("type", "")
-        elapsed = _elapsed(start, event.get("timestamp"))
-        if "stateEnteredEventDetails" in event:
-            rows.append([elapsed, event["stateEnteredEventDetails"]["name"], type_.replace("StateEntered", ""), ""])
-        elif "stateExitedEventDetails" in event:
-            continue
-        elif type_.startswith("Execution"):
-            rows.append([elapsed, "", f"[{'green' if type_ == 'ExecutionSucceeded' else 'red' if 'Fail' in type_ or 'Timed' in type_ or 'Abort' in type_ else 'bold'}]{type_}[/]",
-                         _details(event)])
-        elif rows:
-            rows[-1][2] += f" > {type_}"
-            detail = _details(event)
-            if detail and ("error" in str(event).lower() or not rows[-1][3]):
-                rows[-1][3] = detail
-    for row in rows:
-        table.add_row(*row)
+    for row in fold_states(events):
+        table.add_row(row["elapsed"], escape(row["label"]), " > ".join(row["events"]), escape(row["details"]))
     return table
+
+
+def fold_states(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """[{elapsed, label, state, events: [event types], details}] in the order states were entered."""
+    start = events[0]["timestamp"] if events else None
+    rows: list[dict[str, Any]] = []
+    row_of: dict[int, int] = {}  # event id -> row index
+    items_of: dict[int, tuple[int, ...]] = {}  # event id -> Map item indexes (outermost first)
+    for event in events:
+        event_id, previous, type_ = event.get("id", 0), event.get("previousEventId", 0), event.get("type", "")
+        items = items_of.get(previous, ())
+        if type_ == "MapIterationStarted":
+            items = items + (int(event["mapIterationStartedEventDetails"].get("index", 0)),)
+            items_of[event_id] = items
+            if previous in row_of:
+                row_of[event_id] = row_of[previous]
+            continue
+        if "stateEnteredEventDetails" in event:
+            name = event["stateEnteredEventDetails"]["name"]
+            label = name + (f" [item {'/'.join(map(str, items))}]" if items else "")
+            rows.append({"elapsed": _elapsed(start, event.get("timestamp")), "label": label, "state": name,
+                         "kind": type_.replace("StateEntered", ""), "events": [type_.replace("StateEntered", "")],
+                         "details": "", "open": True, "items": items})
+            row_of[event_id], items_of[event_id] = len(rows) - 1, items
+            continue
+        if type_.startswith("Execution"):
+            style = ("green" if type_ == "ExecutionSucceeded" else
+                     "red" if "Fail" in type_ or "Timed" in type_ or "Abort" in type_ else "bold")
+            rows.append({"elapsed": _elapsed(start, event.get("timestamp")), "label": "", "state": "",
+                         "kind": "Execution", "events": [f"[{style}]{type_}[/]"], "details": _details(event),
+                         "open": False, "items": ()})
+            row_of[event_id] = len(rows) - 1
+            continue
+        index = _owner_row(rows, event, row_of.get(previous))
+        if index is None:
+            continue
+        row = rows[index]
+        row_of[event_id], items_of[event_id] = index, row["items"]
+        if "stateExitedEventDetails" in event:
+            row["open"] = False
+            continue
+        row["events"].append(type_)
+        detail = _details(event)
+        if detail and ("error" in str(event).lower() or not row["details"]):
+            row["details"] = detail
+    return rows
+
+
+def _owner_row(rows: list[dict[str, Any]], event: dict[str, Any], chained: int | None) -> int | None:
+    """The row an event belongs to: the state it exits, the Map/Parallel it reports on, else its chain."""
+    type_ = event.get("type", "")
+    if "stateExitedEventDetails" in event:
+        name = event["stateExitedEventDetails"].get("name")
+        if chained is not None and rows[chained]["state"] == name and rows[chained]["open"]:
+            return chained
+        return next((i for i in range(len(rows) - 1, -1, -1) if rows[i]["state"] == name and rows[i]["open"]), chained)
+    for kind in ("Map", "Parallel"):
+        if type_.startswith(kind + "State") or (kind == "Map" and type_.startswith("MapRun")):
+            return next((i for i in range(len(rows) - 1, -1, -1) if rows[i]["kind"] == kind and rows[i]["open"]),
+                        chained)
+    if chained is not None:
+        return chained
+    return len(rows) - 1 if rows else None
 
 
 def _elapsed(start: Any, when: Any) -> str:
