@@ -11,10 +11,14 @@ from __future__ import annotations
 import contextlib
 import os
 from typing import Any, Callable, Iterator
+from unittest import mock
 
 from .runner import REGION
 
 _CLIENTS: dict[str, Any] = {}
+# The recorded account (every ARN in the corpus uses it) and credentials boto3 needs to sign.
+CASE_ENVIRONMENT = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                    "MOTO_ACCOUNT_ID": "111111111111"}
 S3_OBJECTS = {"binary": "binary data", "bytearray": "byte array data", "empty_binary": "",
               "empty_str": "", "str": "text data"}
 
@@ -25,10 +29,10 @@ def moto_client_factory(case: dict[str, Any]) -> Iterator[tuple[Callable[[str], 
     from moto import mock_aws
     import boto3
 
-    for key, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                       ("MOTO_ACCOUNT_ID", "111111111111")):
-        os.environ.setdefault(key, value)
-    with mock_aws():
+    # The case's account and fake credentials hold for this case only: unittest.mock restores the
+    # environment on exit, so later tests in the process (the local stack follows
+    # $MOTO_ACCOUNT_ID) see what they would have seen without the corpus.
+    with mock.patch.dict(os.environ, CASE_ENVIRONMENT), mock_aws():
         def factory(service_name: str) -> Any:
             # Clients outlive one mock_aws() (moto intercepts requests, not clients): creating a
             # boto3 client costs ~150 ms, so the suite creates each one once.

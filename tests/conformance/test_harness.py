@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import datetime
+import os
+
+import pytest
 
 from .runner import _load_handler, concretize, runtime_timestamp
+from .services import moto_client_factory
 
 
 def test_concretize_replaces_snapshot_placeholders_with_valid_values() -> None:
@@ -26,3 +30,14 @@ def test_corpus_handler_code_loads_as_a_module_with_its_environment() -> None:
     handler = _load_handler({"handler": "handler.handler", "source_path": "h.py", "environment": {"GREETING": "hi"},
                              "code": "import os\ndef handler(event, context):\n    return os.environ['GREETING'] + event\n"})
     assert handler("!", None) == "hi!"
+
+
+def test_a_service_case_restores_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The local stack follows $MOTO_ACCOUNT_ID: a case's account must not outlive the case.
+    monkeypatch.delenv("MOTO_ACCOUNT_ID", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "callers-key")
+    before = dict(os.environ)
+    with moto_client_factory({"id": "x::test_send_message", "needs": ["sqs"]}) as (_, replacements):
+        assert os.environ["MOTO_ACCOUNT_ID"] == "111111111111"
+        assert "/111111111111/conformance-queue" in replacements["sqs_queue_url"]
+    assert dict(os.environ) == before
