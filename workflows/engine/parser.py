@@ -3,70 +3,22 @@
 Validation collects every problem as a `Diagnostic` (code, message, location) so `workflows
 validate` can list them all; `parse_definition` raises `DefinitionError` whose text is AWS's
 InvalidDefinition style: "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: ... at
-/States/X/Field'". Choice rules are compiled here by the expressions package.
+/States/X/Field'". Choice rules are compiled here by the expressions package. The structural rules
+(fields, paths, transitions, reachability) live in `definition_checks`; this module builds.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from workflows.engine import model as m
+from workflows.engine.definition_checks import (
+    BLOCK_FIELDS, CATCHER_FIELDS, RETRIER_FIELDS, STATE_TYPES, TOP_FIELDS, DefinitionChecks, DefinitionError,
+    Diagnostic,
+)
 from workflows.engine.integrations.resources import ResourceError, parse_resource
 
-STATE_TYPES = ("Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map")
-_COMMON = {"Type", "Comment", "QueryLanguage"}
-_TRANSITION = {"Next", "End"}
-_IO = {"InputPath", "OutputPath"}
-_ASSIGN_OUT = {"Assign", "Output"}
-_ERR = {"Retry", "Catch", "ResultSelector", "ResultPath", "Parameters", "Arguments"}
-_FIELDS: dict[str, set[str]] = {
-    "Pass": _COMMON | _TRANSITION | _IO | _ASSIGN_OUT | {"Parameters", "Result", "ResultPath"},
-    "Task": _COMMON | _TRANSITION | _IO | _ASSIGN_OUT | _ERR | {
-        "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds",
-        "HeartbeatSecondsPath", "Credentials"},
-    "Choice": _COMMON | _IO | _ASSIGN_OUT | {"Choices", "Default"},
-    "Wait": _COMMON | _TRANSITION | _IO | _ASSIGN_OUT | {
-        "Seconds", "SecondsPath", "Timestamp", "TimestampPath"},
-    "Succeed": _COMMON | _IO | {"Output"},
-    "Fail": _COMMON | {"Error", "ErrorPath", "Cause", "CausePath"},
-    "Parallel": _COMMON | _TRANSITION | _IO | _ASSIGN_OUT | _ERR | {"Branches"},
-    "Map": _COMMON | _TRANSITION | _IO | _ASSIGN_OUT | _ERR | {
-        "ItemProcessor", "Iterator", "ItemsPath", "Items", "ItemSelector", "ItemReader",
-        "ItemBatcher", "ResultWriter", "MaxConcurrency", "MaxConcurrencyPath",
-        "ToleratedFailureCount", "ToleratedFailureCountPath", "ToleratedFailurePercentage",
-        "ToleratedFailurePercentagePath", "Label"},
-}
-_JSONPATH_ONLY = {"InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "ItemsPath",
-                  "SecondsPath", "TimestampPath", "ErrorPath", "CausePath", "TimeoutSecondsPath",
-                  "HeartbeatSecondsPath", "MaxConcurrencyPath", "ToleratedFailureCountPath",
-                  "ToleratedFailurePercentagePath", "Result"}
-_JSONATA_ONLY = {"Arguments", "Output", "Items"}
-_PATH_FIELDS = ("InputPath", "OutputPath", "ItemsPath", "SecondsPath", "TimestampPath", "ErrorPath",
-                "CausePath", "TimeoutSecondsPath", "HeartbeatSecondsPath", "MaxConcurrencyPath",
-                "ToleratedFailureCountPath", "ToleratedFailurePercentagePath")
-_RETRIER_FIELDS = {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds",
-                   "JitterStrategy", "Comment"}
-_CATCHER_FIELDS = {"ErrorEquals", "Next", "ResultPath", "Assign", "Output", "Comment"}
-_TOP_FIELDS = {"StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage"}
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    code: str  # SCHEMA_VALIDATION_FAILED, MISSING_TRANSITION_TARGET, UNREACHABLE_STATE, ...
-    message: str
-    location: str  # "/States/X/Field"
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.message} at {self.location}"
-
-
-class DefinitionError(ValueError):
-    def __init__(self, diagnostics: list[Diagnostic]) -> None:
-        self.diagnostics = diagnostics
-        super().__init__(
-            "Invalid State Machine Definition: '" + ", ".join(str(d) for d in diagnostics) + "'"
-        )
+__all__ = ["Diagnostic", "DefinitionError", "STATE_TYPES", "parse_definition", "validate_definition"]
 
 
 def validate_definition(text: str | dict) -> list[Diagnostic]:
@@ -82,13 +34,10 @@ def parse_definition(text: str | dict) -> m.Program:
     return _Parser(text).parse()
 
 
-class _Parser:
+class _Parser(DefinitionChecks):
     def __init__(self, text: str | dict) -> None:
+        super().__init__()
         self.text = text
-        self.diags: list[Diagnostic] = []
-
-    def fail(self, code: str, message: str, location: str) -> None:
-        self.diags.append(Diagnostic(code, message, location or "/"))
 
     def parse(self) -> m.Program:
         doc = self.text
@@ -105,9 +54,7 @@ class _Parser:
                       "The field 'QueryLanguage' should have one of these values: [JSONPath, JSONata]",
                       "/QueryLanguage")
             ql = m.JSONPATH
-        for key in doc:
-            if key not in _TOP_FIELDS:
-                self.fail("SCHEMA_VALIDATION_FAILED", f"Field '{key}' is not supported", "")
+        self.check_known_fields(doc, TOP_FIELDS, "")
         timeout = doc.get("TimeoutSeconds")
         if timeout is not None and (not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 0):
             self.fail("SCHEMA_VALIDATION_FAILED", "Expected value of type: Integer", "/TimeoutSeconds")
@@ -124,9 +71,7 @@ class _Parser:
             self.fail("SCHEMA_VALIDATION_FAILED", "Expected an object", loc)
             return m.Program("", {}, ql)
         if not top:
-            for key in doc:
-                if key not in ("StartAt", "States", "Comment", "ProcessorConfig", "QueryLanguage"):
-                    self.fail("SCHEMA_VALIDATION_FAILED", f"Field '{key}' is not supported", loc)
+            self.check_known_fields(doc, BLOCK_FIELDS, loc)
         start = doc.get("StartAt")
         states_doc = doc.get("States")
         if not isinstance(start, str):
@@ -145,41 +90,6 @@ class _Parser:
         if isinstance(start, str) and start in states:
             self.check_reachable(start, states, loc)
         return m.Program(start or "", states, ql)
-
-    def check_transitions(self, states: dict[str, m.State], loc: str) -> None:
-        for state in states.values():
-            targets: list[tuple[str, str]] = []
-            if state.next is not None:
-                targets.append((state.next, "Next"))
-            if isinstance(state, m.ChoiceState):
-                targets += [(b.next, "Choices") for b in state.choices]
-                if state.default is not None:
-                    targets.append((state.default, "Default"))
-            if isinstance(state, m.RetryingState):
-                targets += [(c.next, "Catch") for c in state.catch]
-            for target, field in targets:
-                if target not in states:
-                    self.fail("MISSING_TRANSITION_TARGET", f"Missing 'Next' target: {target}",
-                              f"{loc}/States/{state.name}/{field}")
-
-    def check_reachable(self, start: str, states: dict[str, m.State], loc: str) -> None:
-        seen, todo = {start}, [start]
-        while todo:
-            state = states.get(todo.pop())
-            if state is None:
-                continue
-            nexts = [state.next] if state.next else []
-            if isinstance(state, m.ChoiceState):
-                nexts += [b.next for b in state.choices] + ([state.default] if state.default else [])
-            if isinstance(state, m.RetryingState):
-                nexts += [c.next for c in state.catch]
-            for name in nexts:
-                if name in states and name not in seen:
-                    seen.add(name)
-                    todo.append(name)
-        for name in states:
-            if name not in seen:
-                self.fail("UNREACHABLE_STATE", f"State \"{name}\" is not reachable.", f"{loc}/States/{name}")
 
     # ---- states ---------------------------------------------------------------------------
     def state(self, name: str, body: Any, loc: str, parent_ql: str) -> m.State | None:
@@ -204,28 +114,7 @@ class _Parser:
             self.fail("SCHEMA_VALIDATION_FAILED",
                       "The QueryLanguage 'JSONPath' of a state cannot be used when the state machine "
                       "uses 'JSONata'", f"{loc}/QueryLanguage")
-        allowed = _FIELDS[kind]
-        for key in body:
-            if key not in allowed:
-                self.fail("SCHEMA_VALIDATION_FAILED", f"Field '{key}' is not supported", loc)
-            elif ql == m.JSONATA and key in _JSONPATH_ONLY:
-                self.fail("SCHEMA_VALIDATION_FAILED",
-                          f"The field '{key}' is not supported for the QueryLanguage JSONata", f"{loc}/{key}")
-            elif ql == m.JSONPATH and key in _JSONATA_ONLY:
-                self.fail("SCHEMA_VALIDATION_FAILED",
-                          f"The field '{key}' is not supported for the QueryLanguage JSONPath", f"{loc}/{key}")
-        if ql == m.JSONPATH:
-            for key in _PATH_FIELDS:
-                value = body.get(key)
-                if isinstance(value, str):
-                    if key in ("ErrorPath", "CausePath") and value.lstrip().startswith("States."):
-                        continue  # Fail accepts an intrinsic function here
-                    self.check_path(value, f"{loc}/{key}")
-            rp = body.get("ResultPath")
-            if isinstance(rp, str):
-                self.check_path(rp, f"{loc}/ResultPath", reference=True)
-        else:
-            self.check_jsonata_tree(body, loc)
+        self.check_state_fields(body, loc, kind, ql)
         common = dict(name=name, type=kind, query_language=ql, raw=body,
                       input_path=body.get("InputPath", m.UNSET), output_path=body.get("OutputPath", m.UNSET),
                       assign=body.get("Assign", m.UNSET), output=body.get("Output", m.UNSET))
@@ -245,38 +134,6 @@ class _Parser:
             nxt = None
         common["next"], common["end"] = nxt, end is True
 
-    def check_path(self, path: str, loc: str, reference: bool = False) -> None:
-        from workflows.engine import expressions
-
-        validator = getattr(expressions, "validate_reference_path" if reference else "validate_path", None)
-        if validator is None:
-            return
-        try:
-            validator(path)
-        except (ValueError, Exception) as error:  # noqa: BLE001 - reported, not raised
-            field = loc.rsplit("/", 1)[-1]
-            self.fail("SCHEMA_VALIDATION_FAILED",
-                      f"The value for the field '{field}' must be a valid JSONPath ({error})", loc)
-
-    def check_jsonata_tree(self, value: Any, loc: str) -> None:
-        if isinstance(value, str):
-            if value.startswith("{%") and value.endswith("%}"):
-                try:
-                    import jsonata
-
-                    jsonata.Jsonata(value[2:-2])
-                except Exception as error:  # noqa: BLE001 - reported, not raised
-                    self.fail("SCHEMA_VALIDATION_FAILED",
-                              f"The JSONata expression '{value[2:-2].strip()}' is invalid ({error})", loc)
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                if key in ("ItemProcessor", "Iterator", "Branches"):
-                    continue
-                self.check_jsonata_tree(item, f"{loc}/{key}")
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                self.check_jsonata_tree(item, f"{loc}[{i}]")
-
     def retry_catch(self, body: dict, loc: str, ql: str) -> tuple[list[m.Retrier], list[m.Catcher]]:
         retriers: list[m.Retrier] = []
         for i, doc in enumerate(body.get("Retry") or []):
@@ -284,9 +141,7 @@ class _Parser:
             if not isinstance(doc, dict):
                 self.fail("SCHEMA_VALIDATION_FAILED", "Expected an object", here)
                 continue
-            for key in doc:
-                if key not in _RETRIER_FIELDS:
-                    self.fail("SCHEMA_VALIDATION_FAILED", f"Field '{key}' is not supported", here)
+            self.check_known_fields(doc, RETRIER_FIELDS, here)
             errors = self.error_equals(doc, here, i, len(body.get("Retry")), "Retry")
             jitter = doc.get("JitterStrategy", "NONE")
             if jitter not in ("FULL", "NONE"):
@@ -302,9 +157,7 @@ class _Parser:
             if not isinstance(doc, dict):
                 self.fail("SCHEMA_VALIDATION_FAILED", "Expected an object", here)
                 continue
-            for key in doc:
-                if key not in _CATCHER_FIELDS:
-                    self.fail("SCHEMA_VALIDATION_FAILED", f"Field '{key}' is not supported", here)
+            self.check_known_fields(doc, CATCHER_FIELDS, here)
             errors = self.error_equals(doc, here, i, len(body.get("Catch")), "Catch")
             if not isinstance(doc.get("Next"), str):
                 self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [Next]", here)
@@ -313,17 +166,6 @@ class _Parser:
             catchers.append(m.Catcher(errors, doc.get("Next", ""), doc.get("ResultPath", m.UNSET),
                                       doc.get("Assign", m.UNSET), doc.get("Output", m.UNSET)))
         return retriers, catchers
-
-    def error_equals(self, doc: dict, here: str, index: int, count: int, kind: str) -> list[str]:
-        errors = doc.get("ErrorEquals")
-        if not isinstance(errors, list) or not errors:
-            self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [ErrorEquals]", here)
-            return []
-        if "States.ALL" in errors and (len(errors) > 1 or index != count - 1):
-            self.fail("SCHEMA_VALIDATION_FAILED",
-                      f"States.ALL must appear alone and in the last {kind[0].lower() + kind[1:]}er",
-                      f"{here}/ErrorEquals")
-        return errors
 
     # ---- per type -------------------------------------------------------------------------
     def build_pass(self, body: dict, loc: str, common: dict) -> m.State:
