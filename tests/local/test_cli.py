@@ -118,3 +118,6 @@ def test_demo_runs_every_step_and_passes(capsys) -> None:
     assert "MarkMigrated" in paths["migrate_user L-100"]  # completed by the sign-in's callback
     assert "InviteUser" in paths["migrate_user L-200"]  # reached its deadline on the virtual clock
     assert report["claims"]["access"]["userId"] == report["claims"]["id"]["userId"]
+    names = {c["check"] for c in report["checks"]}
+    assert {"operator: GET /executions/demo-1 -> 200 with its own run", "user: GET /executions/demo-1 -> 404, allowed",
+            "virtual clock +179 days: still waiting", "+180 days, no sign-in: deadline -> invitation fallback"} <= names

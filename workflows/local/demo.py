@@ -2,9 +2,14 @@
 
 Everything goes through the interfaces a client uses on AWS: HTTP calls to the API routes (with the
 authorizer in front and the VTL templates), Cognito's API for sign-in (triggers run as on AWS), the
-Step Functions API for executions. The stack runs on the virtual clock so the migration deadline
-(a day) is reached with `advance()` instead of waiting; everything else is real. The exit status is
-0 only if every check passed.
+Step Functions API for executions. The stack runs on the virtual clock, so the migration deadline -
+the workflow's own default, 180 days - is reached with `advance()` instead of waiting; everything
+else is real. The exit status is 0 only if every check passed.
+
+The first Admin cannot be created through POST /users (that route needs an Admin or Registrar), so
+the demo bootstraps the operator the way a deployment would: one signup execution started directly
+on the Step Functions API (`workflows run signup --input ...`), giving the operator a numeric user id
+and a profile like every other user.
 """
 from __future__ import annotations
 
@@ -24,11 +29,13 @@ from rich.table import Table
 
 from .stack import LocalStack
 
-OPERATOR = ("operator", "Operator-Pass-1!")
+OPERATOR = ("ops@example.com", "Operator-Pass-1!")
 USER_PASSWORD = "Demo-Pass-123!"
 LEGACY = [("L-100", "grace@legacy.example", "Grace Hopper", "Cobol-Rocks-1!"),
           ("L-200", "linus@legacy.example", "Linus T", "Kernel-Rocks-1!")]
-MIGRATION_DEADLINE_SECONDS = 86_400
+DAY = 86_400
+DEFAULT_DEADLINE_SECONDS = 180 * DAY  # migrate_batch / migrate_user default (asl/: timeoutSeconds 15552000)
+BATCH_ID = "demo-1"
 
 
 @dataclass
@@ -79,22 +86,33 @@ class Demo:
         self.sfn = stack.client("stepfunctions")
         self.ddb = stack.client("dynamodb")
         self.operator_token = ""
+        self.operator_id = ""
         self.created: list[dict[str, Any]] = []
+        self.user_id = ""
+        self.user_token = ""
 
     def sign_in(self, username: str, password: str) -> dict[str, Any]:
         return self.idp.initiate_auth(ClientId=self.stack.client_id, AuthFlow="USER_PASSWORD_AUTH",
                                       AuthParameters={"USERNAME": username, "PASSWORD": password})["AuthenticationResult"]
 
     def bootstrap_operator(self) -> None:
-        name, password = OPERATOR
-        pool = self.stack.user_pool_id
-        self.idp.admin_create_user(UserPoolId=pool, Username=name, MessageAction="SUPPRESS",
-                                   UserAttributes=[{"Name": "email", "Value": "ops@example.com"},
-                                                   {"Name": "email_verified", "Value": "true"}])
-        self.idp.admin_set_user_password(UserPoolId=pool, Username=name, Password=password, Permanent=True)
-        self.idp.admin_add_user_to_group(UserPoolId=pool, Username=name, GroupName="Admin")
-        self.operator_token = self.sign_in(name, password)["AccessToken"]
-        self.report.check("operator (Admin) signed in", bool(self.operator_token))
+        email, password = OPERATOR
+        result = self.sfn.start_sync_execution(
+            stateMachineArn=self.stack.state_machines["signup"], name="bootstrap-operator",
+            input=json.dumps({"email": email, "displayName": "Operator", "tenantId": "acme",
+                              "groups": ["Admin"], "emailVerified": True}))
+        output = json.loads(result.get("output") or "{}")
+        body = output.get("body")
+        body = json.loads(body) if isinstance(body, str) else body or {}
+        self.operator_id = str(body.get("userId", ""))
+        self.idp.admin_set_user_password(UserPoolId=self.stack.user_pool_id, Username=self.operator_id,
+                                         Password=password, Permanent=True)
+        tokens = self.sign_in(email, password)
+        self.operator_token = tokens["AccessToken"]
+        groups = claims_of(self.operator_token).get("cognito:groups", [])
+        self.report.check("operator bootstrapped by a signup execution (POST /users needs an Admin), signs in",
+                          output.get("statusCode") == 201 and "Admin" in groups,
+                          f"user {self.operator_id}, groups {groups}")
 
     def concurrent_signups(self, on_done: Callable[[], None]) -> None:
         def signup(i: int) -> tuple[int, Any]:
@@ -139,54 +157,73 @@ class Demo:
                           access_claims.get("userId") == first["userId"]
                           and "users/read" in str(access_claims.get("scope", "")).split(),
                           f"scope={access_claims.get('scope')}")
+        self.user_id = username
         return str(tokens["AccessToken"])
 
-    def authorization(self, user_token: str) -> None:
-        url = self.stack.api_url
-        expectations = [
-            ("user (User)", "GET /executions/anything", user_token, ("GET", "/executions/anything", None), 404),
-            ("user (User)", "POST /users", user_token, ("POST", "/users", {"email": "x@example.com"}), 403),
-            ("anonymous", "POST /users", None, ("POST", "/users", {"email": "x@example.com"}), 401),
-            ("user (User)", "POST /migrations", user_token, ("POST", "/migrations", {"batchId": "b"}), 403),
-        ]
-        for who, label, token, (method, path, body), expected in expectations:
-            status, _ = api_call(url, method, path, token, body)
-            self.report.calls.append((who, label, expected, status))
-            verdict = "allowed (nothing there)" if expected == 404 else "denied"
-            self.report.check(f"{who}: {label} -> {expected} {verdict}", status == expected, f"got {status}")
-
-    def migrations(self) -> None:
+    def start_migrations(self) -> None:
         for legacy_id, email, name, password in LEGACY:
             self.stack.put_legacy_user(email=email, password=password, legacy_user_id=legacy_id,
                                        display_name=name, tenant_id="legacy")
-        batch = {"batchId": "demo-1", "timeoutSeconds": MIGRATION_DEADLINE_SECONDS,
+        batch = {"batchId": BATCH_ID,  # no timeoutSeconds: the workflow's default deadline (180 days)
                  "users": [{"legacyUserId": legacy_id, "email": email} for legacy_id, email, _, _ in LEGACY]}
         status, body = api_call(self.stack.api_url, "POST", "/migrations", self.operator_token, batch)
         self.report.calls.append(("operator (Admin)", "POST /migrations", 202, status))
         self.report.check("operator: POST /migrations -> 202 allowed", status == 202, json.dumps(body)[:100])
         if status == 202:
-            self.report.executions.append(("migrate_batch demo-1", body["executionArn"]))
-        status, body = api_call(self.stack.api_url, "GET", "/executions/demo-1", self.operator_token)
-        self.report.check("operator: GET /executions/demo-1 -> 200 (own run)", status == 200,
-                          str(body.get("status") if isinstance(body, dict) else body)[:60])
-        arn = lambda legacy_id: f"{self.stack.execution_arn_prefix('migrate_user')}migrate-{legacy_id}"  # noqa: E731
+            self.report.executions.append((f"migrate_batch {BATCH_ID}", body["executionArn"]))
         for legacy_id, *_ in LEGACY:
-            self.report.executions.append((f"migrate_user {legacy_id}", arn(legacy_id)))
-        waiting = [self.sfn.describe_execution(executionArn=arn(i))["status"] for i, *_ in LEGACY]
-        self.report.check("two migrations wait for their callback", waiting == ["RUNNING", "RUNNING"], str(waiting))
+            self.report.executions.append((f"migrate_user {legacy_id}", self._migration_arn(legacy_id)))
+        waiting = [self._status(self._migration_arn(i)) for i, *_ in LEGACY]
+        deadlines = [self._item(email).get("deadline", {}).get("S", "") for _, email, _, _ in LEGACY]
+        self.report.check("two migrations wait for their callback; deadline = the default 180 days",
+                          waiting == ["RUNNING", "RUNNING"] and all(d.endswith(f"/PT{DEFAULT_DEADLINE_SECONDS}S")
+                                                                    for d in deadlines),
+                          f"{waiting}, deadline {deadlines[0] or 'missing'}")
 
+    def authorization(self, user_token: str, user_id: str) -> None:
+        url, batch_path = self.stack.api_url, f"/executions/{BATCH_ID}"
+        status, body = api_call(url, "GET", batch_path, self.operator_token)
+        self.report.calls.append(("operator (Admin)", f"GET {batch_path}", 200, status))
+        own = isinstance(body, dict) and body.get("name") == f"{self.operator_id}-{BATCH_ID}"
+        self.report.check(f"operator: GET {batch_path} -> 200 with its own run", status == 200 and own
+                          and body.get("status") in {"RUNNING", "SUCCEEDED"},
+                          f"{body.get('name')}: {body.get('status')}" if isinstance(body, dict) else str(body)[:80])
+        status, body = api_call(url, "GET", batch_path, user_token)
+        self.report.calls.append(("user (User)", f"GET {batch_path}", 404, status))
+        self.report.check(
+            f"user: GET {batch_path} -> 404, allowed", status == 404 and isinstance(body, dict)
+            and body.get("error") == "ExecutionNotFound",
+            f"authorized (any signed-in user), then DescribeExecution of migrate_batch:{user_id}-{BATCH_ID}: "
+            "the route reads only the caller's own runs and only Admins start runs, so a User owns none "
+            f"and the operator's {BATCH_ID} stays invisible")
+        denied = [("user (User)", "POST /users", user_token, "/users", {"email": "x@example.com"}, 403),
+                  ("anonymous", "POST /users", None, "/users", {"email": "x@example.com"}, 401),
+                  ("user (User)", "POST /migrations", user_token, "/migrations", {"batchId": "b"}, 403)]
+        for who, label, token, path, request, expected in denied:
+            status, _ = api_call(url, "POST", path, token, request)
+            self.report.calls.append((who, label, expected, status))
+            self.report.check(f"{who}: {label} -> {expected} denied", status == expected, f"got {status}")
+
+    def migration_by_sign_in(self) -> None:
         _, grace, _, grace_password = LEGACY[0]
         tokens = self.sign_in(grace, grace_password)
         self.report.check("legacy user signs in: user-migration trigger -> SendTaskSuccess",
                           bool(tokens.get("AccessToken")) and self._migration(grace) == "MIGRATED"
-                          and self._status(arn("L-100")) == "SUCCEEDED", f"record {self._migration(grace)}")
+                          and self._status(self._migration_arn("L-100")) == "SUCCEEDED",
+                          f"record {self._migration(grace)}")
 
+    def migration_deadline(self) -> None:
         _, linus, _, _ = LEGACY[1]
+        arn = self._migration_arn("L-200")
         late_token = self._item(linus).get("taskToken", {}).get("S", "")
-        self.advance(MIGRATION_DEADLINE_SECONDS + 1)
+        self.advance(DEFAULT_DEADLINE_SECONDS - DAY)
+        self.report.check("virtual clock +179 days: still waiting", self._status(arn) == "RUNNING"
+                          and self._migration(linus) == "PENDING",
+                          f"{self._status(arn)}, record {self._migration(linus)}")
+        self.advance(DAY + 1)
         invited = self.idp.list_users(UserPoolId=self.stack.user_pool_id, Filter=f'email = "{linus}"')["Users"]
-        self.report.check("no sign-in before the deadline (virtual clock +1 day) -> invitation fallback",
-                          self._migration(linus) == "FALLBACK" and self._status(arn("L-200")) == "SUCCEEDED"
+        self.report.check("+180 days, no sign-in: deadline -> invitation fallback",
+                          self._migration(linus) == "FALLBACK" and self._status(arn) == "SUCCEEDED"
                           and len(invited) == 1, f"record {self._migration(linus)}, invited {len(invited)}")
         code = "accepted"
         try:
@@ -195,6 +232,9 @@ class Demo:
             code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
         self.report.check("late callback rejected, nothing changes", code in {"TaskTimedOut", "TaskDoesNotExist"}
                           and self._migration(linus) == "FALLBACK", code)
+
+    def _migration_arn(self, legacy_id: str) -> str:
+        return f"{self.stack.execution_arn_prefix('migrate_user')}migrate-{legacy_id}"
 
     def _item(self, email: str) -> dict[str, Any]:
         return self.ddb.get_item(TableName=self.stack.users_table, ConsistentRead=True,
@@ -214,8 +254,9 @@ def run_demo(users: int = 12, as_json: bool = False) -> int:
     console = Console(stderr=as_json)
     report = Report()
     logging.getLogger("lambdas").addHandler(logging.NullHandler())  # the tables tell the story
-    steps = ["start the local stack", "operator signs in", "concurrent signups", "user signs in",
-             "authorization", "migrations", "execution histories"]
+    steps = ["start the local stack", "operator bootstrapped", "concurrent signups", "user signs in",
+             "migration batch", "authorization", "migration by sign-in", "migration deadline (180 days)",
+             "execution histories"]
     started = time.perf_counter()
     histories: list[tuple[str, str, list[dict[str, Any]]]] = []
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -230,8 +271,10 @@ def run_demo(users: int = 12, as_json: bool = False) -> int:
                 (steps[1], demo.bootstrap_operator),
                 (steps[2], lambda: demo.concurrent_signups(lambda: progress.advance(signups))),
                 (steps[3], lambda: setattr(demo, "user_token", demo.user_sign_in())),
-                (steps[4], lambda: demo.authorization(demo.user_token)),
-                (steps[5], demo.migrations),
+                (steps[4], demo.start_migrations),
+                (steps[5], lambda: demo.authorization(demo.user_token, demo.user_id)),
+                (steps[6], demo.migration_by_sign_in),
+                (steps[7], demo.migration_deadline),
             ]
             signups = progress.add_task("signups", total=users, visible=False)
             progress.advance(overall)
@@ -243,7 +286,7 @@ def run_demo(users: int = 12, as_json: bool = False) -> int:
                 except Exception as error:  # a step that crashes is a failed check, and the demo goes on
                     report.check(description, False, f"{type(error).__name__}: {error}"[:200])
                 progress.advance(overall)
-            progress.update(overall, description=steps[6])
+            progress.update(overall, description=steps[-1])
             sfn = stack.client("stepfunctions")
             for label, arn in report.executions:
                 try:
