@@ -121,3 +121,34 @@ def test_demo_runs_every_step_and_passes(capsys) -> None:
     names = {c["check"] for c in report["checks"]}
     assert {"operator: GET /executions/demo-1 -> 200 with its own run", "user: GET /executions/demo-1 -> 404, allowed",
             "virtual clock +179 days: still waiting", "+180 days, no sign-in: deadline -> invitation fallback"} <= names
+
+
+def mock_config(tmp_path: Path, expected_duplicate_path: list[str]) -> str:
+    """A Step Functions Local MockConfigFile for a small machine (with the harness's x-definitions/x-expect)."""
+    put = "arn:aws:states:::dynamodb:putItem"
+    (tmp_path / "save.asl.json").write_text(json.dumps({"StartAt": "Save", "States": {
+        "Save": {"Type": "Task", "Resource": put, "Parameters": {"TableName": "t", "Item": {}},
+                 "Catch": [{"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "Next": "Duplicate"}],
+                 "Next": "Done"},
+        "Duplicate": {"Type": "Fail", "Error": "DuplicateEmail"}, "Done": {"Type": "Succeed"}}}))
+    path = tmp_path / "MockConfigFile.json"
+    path.write_text(json.dumps({
+        "StateMachines": {"save": {"TestCases": {"Happy": {"Save": "Ok"}, "Duplicate": {"Save": "Taken"}}}},
+        "MockedResponses": {"Ok": {"0": {"Return": {}}},
+                            "Taken": {"0": {"Throw": {"Error": "DynamoDB.ConditionalCheckFailedException", "Cause": "x"}}}},
+        "x-definitions": {"save": "save.asl.json"},
+        "x-expect": {"save": {"Happy": {"path": ["Save", "Done"]},
+                              "Duplicate": {"status": "FAILED", "path": expected_duplicate_path}}}}))
+    return str(path)
+
+
+def test_workflows_test_replays_a_mock_config(capsys, tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "test", "--json", mock_config(tmp_path, ["Save", "Duplicate"]))
+    results = {r["testCase"]: r for r in json.loads(out)}
+    assert code == 0 and {case: r["passed"] for case, r in results.items()} == {"Happy": True, "Duplicate": True}
+    assert results["Duplicate"]["path"] == ["Save", "Duplicate"]
+
+
+def test_workflows_test_fails_when_a_case_does_not_behave(capsys, tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "test", mock_config(tmp_path, ["Save", "Done"]))
+    assert code == 1 and "Duplicate" in out
