@@ -174,6 +174,11 @@ def test_cli_remote_commands(server: dict[str, Any]) -> None:
     express = run_cli(server, "run", "signup", "--json", "--input", json.dumps({"email": "cli.express@example.com"}))
     assert express.returncode == 0, express.stderr  # StartSyncExecution without the "sync-" host prefix
     assert json.loads(json.loads(express.stdout)["execution"]["output"])["statusCode"] == 201
+    every = run_cli(server, "executions", "--json")  # every machine of the stack; Express ones keep no list
+    assert every.returncode == 0, every.stderr
+    assert arn in {e["executionArn"] for e in json.loads(every.stdout)}
+    listed_express = run_cli(server, "executions", "--state-machine", "signup")
+    assert listed_express.returncode == 1 and "signup is an EXPRESS state machine" in listed_express.stderr
     unknown = run_cli(server, "run", "nope")
     assert unknown.returncode == 1 and "unknown state machine 'nope'" in unknown.stderr
 

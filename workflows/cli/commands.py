@@ -51,7 +51,11 @@ def _print_up(stack: Any) -> None:
         table.add_row("", f"{route.method} {stack.api_url}{route.path} -> {route.action} {route.state_machine}")
     table.add_row("user pool / app client", f"{stack.user_pool_id} / {stack.client_id}")
     table.add_row("JWKS", stack.jwks_url)
-    table.add_row("users table", stack.users_table)
+    table.add_row("users table / legacy users table", f"{stack.users_table} / {stack.legacy_table}")
+    control = f"GET {stack.url}/_local/health"
+    if stack.clock == "virtual":
+        control += f"\nPOST {stack.url}/_local/clock/advance  (`workflows advance 180d`)"
+    table.add_row("local-only control (not AWS)", control)
     for name, arn in stack.state_machines.items():
         table.add_row(f"state machine {name}", arn)
     output.console.print(table)

@@ -120,7 +120,14 @@ def executions(url: str | None, name: str | None, status: str | None, limit: int
         kwargs: dict[str, Any] = {"stateMachineArn": arn, "maxResults": min(limit, 1000)}
         if status:
             kwargs["statusFilter"] = status
-        found.extend(sfn.list_executions(**kwargs)["executions"])
+        try:
+            found.extend(sfn.list_executions(**kwargs)["executions"])
+        except Exception as error:  # Express machines keep no execution list, on AWS as here
+            if getattr(error, "response", {}).get("Error", {}).get("Code") != "StateMachineTypeNotSupported":
+                raise
+            if name:
+                raise CliError(f"{name} is an EXPRESS state machine: Step Functions lists no executions of it "
+                               "(`workflows run` prints each result)") from None
     found.sort(key=lambda e: e["startDate"], reverse=True)
     return found[:limit]
 
