@@ -1,4 +1,8 @@
-"""One Lambda function per lambdas/<name>/ folder, packaged alone, ARM64 on Python 3.13."""
+"""One Lambda function per lambdas/<name>/ folder, ARM64 on Python 3.13.
+
+The code asset is the folder plus, when cdk/requirements/<name>.txt exists, its pinned wheels for
+Lambda's platform (cdk/stacks/bundling.py).
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,14 +12,15 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from .bundling import function_code
+
 LAMBDAS_DIR = Path(__file__).resolve().parents[2] / "lambdas"
-ASSET_EXCLUDE = ["__pycache__", "*.pyc", "tests"]
 
 
 def lambda_function(scope: Construct, name: str, *, environment: dict[str, str], timeout_seconds: int,
                     memory_mb: int, retention_days: int,
                     layers: list[lambda_.ILayerVersion] | None = None) -> lambda_.Function:
-    """lambdas/<name>/handler.py as a function; the folder is the whole code asset (no shared code)."""
+    """lambdas/<name>/handler.py as a function; the folder (plus its pinned wheels) is the code asset."""
     folder = LAMBDAS_DIR / name
     if not (folder / "handler.py").is_file():
         raise FileNotFoundError(f"lambda {name!r}: {folder / 'handler.py'} does not exist")
@@ -29,7 +34,7 @@ def lambda_function(scope: Construct, name: str, *, environment: dict[str, str],
         runtime=lambda_.Runtime.PYTHON_3_13,
         architecture=lambda_.Architecture.ARM_64,
         handler="handler.handler",
-        code=lambda_.Code.from_asset(str(folder), exclude=ASSET_EXCLUDE),
+        code=function_code(folder),
         environment=environment,
         timeout=Duration.seconds(timeout_seconds),
         memory_size=memory_mb,

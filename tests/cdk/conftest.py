@@ -19,6 +19,10 @@ for _path in (str(REPO), str(Path(__file__).resolve().parent)):
 
 import cdk  # noqa: E402,F401  (jsii environment defaults, before any test module imports aws_cdk)
 
+# CDK bundles assets only for the stacks this context names (the CLI sets it to the stacks being deployed):
+# empty, so no test synth runs pip; tests/cdk/test_cdk_bundling.py checks the bundling itself.
+SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
+
 PSEUDO = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012",
           "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "UserLifecycle"}
 
@@ -43,13 +47,14 @@ def resolve(value: Any) -> Any:
 
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory):
-    """(stack, assertions.Template, template dict, cloud assembly dir) of the app, validation off."""
+    """(stack, assertions.Template, template dict, cloud assembly dir) of the app, validation and
+    bundling off."""
     from aws_cdk import assertions
 
     from cdk.app import build_app
 
     outdir = tmp_path_factory.mktemp("cdk-out")
-    app, stack = build_app(outdir=str(outdir), validation=False)
+    app, stack = build_app(context=SKIP_BUNDLING, outdir=str(outdir), validation=False)
     assembly = app.synth()
     template = json.loads((Path(assembly.directory) / f"{stack.stack_name}.template.json").read_text())
     return stack, assertions.Template.from_json(template), template, Path(assembly.directory)

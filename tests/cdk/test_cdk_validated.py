@@ -1,6 +1,6 @@
 """The ONE synth with CDK's built-in CloudFormation validation on, and cfn-lint on its template.
 
-Both run offline; W3005 (an explicit DependsOn that is also implied) is CDK's own style and ignored.
+Both run offline (bundling skipped, as in every test synth); W3005 (an explicit DependsOn that is also implied) is CDK's own style and ignored.
 """
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ import pytest
 @pytest.fixture(scope="module")
 def validated_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from cdk.app import build_app
+    from conftest import SKIP_BUNDLING
 
     outdir = tmp_path_factory.mktemp("cdk-validated")
-    app, _ = build_app(outdir=str(outdir), validation=True)
+    app, _ = build_app(context=SKIP_BUNDLING, outdir=str(outdir), validation=True)
     return Path(app.synth().directory)
 
 
