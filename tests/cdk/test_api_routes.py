@@ -145,9 +145,6 @@ def test_execution_described_with_output_and_unknown_is_404() -> None:
     assert respond(route("GET", "/executions/{executionId}"), PLACEHOLDERS, 400, missing)[0] == 404
 
 
-@pytest.mark.xfail(strict=True, reason="workflows/local/vtl.py lacks Java's String.toLowerCase(), which "
-                   "signup_request.vtl calls: the local stack passes the email through un-lowered. When "
-                   "the local emulation adds it, drop this xfail and vtl_model.java_string_methods.")
 def test_local_emulation_has_java_string_methods() -> None:
     from workflows.local import vtl
 

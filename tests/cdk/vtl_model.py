@@ -4,44 +4,17 @@ The templates are checked with workflows/local/vtl.py — the same $input/$util/
 (airspeed + Java-printing values, commons-lang escapeJavaScript) the local stack serves them with —
 so a template that passes here behaves the same on a laptop. What stays here is what the CDK tests
 need around a render: the api/README.md placeholder rule and the integration-response selection.
-
-One gap is bridged here instead of hidden: API Gateway's templates run on Java Velocity, where
-`String.toLowerCase()` exists (api/templates/signup_request.vtl calls it), and workflows/local/vtl.py
-does not add it to airspeed yet. `java_string_methods()` adds it for the duration of one render only,
-so the local stack's own behaviour in this process is left as it is, and
-test_api_routes.test_local_emulation_has_java_string_methods records the gap (strict xfail).
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterator
-
-import airspeed
+from typing import Any
 
 from workflows.local import vtl
 
 API_DIR = Path(__file__).resolve().parents[2] / "api"
-
-# Java String methods the templates call that airspeed lacks (api/README.md lists them).
-JAVA_STRING_METHODS = {"toLowerCase": lambda self: self.lower()}
-
-
-@contextlib.contextmanager
-def java_string_methods() -> Iterator[None]:
-    """Add the missing Java String methods to airspeed while rendering; restore afterwards."""
-    table = airspeed.__additional_methods__.setdefault(str, {})
-    added = [name for name in JAVA_STRING_METHODS if name not in table]
-    for name in added:
-        table[name] = JAVA_STRING_METHODS[name]
-    try:
-        yield
-    finally:
-        for name in added:
-            table.pop(name, None)
-
 
 def substitute(text: str, placeholders: dict[str, str]) -> str:
     """The rule in api/README.md: replace exactly the declared ${Name} placeholders, as text."""
@@ -56,8 +29,7 @@ def render(template: str, placeholders: dict[str, str], body: str, *, params: di
     text = substitute((API_DIR / template).read_text(encoding="utf-8"), placeholders)
     context: dict[str, Any] = {"requestId": request_id, "authorizer": dict(authorizer or {}),
                                "responseOverride": {"header": {}}}
-    with java_string_methods():
-        output = vtl.render(text, input=vtl.Input(body, path=params or {}), context=context)
+    output = vtl.render(text, input=vtl.Input(body, path=params or {}), context=context)
     return output, context
 
 

@@ -134,3 +134,12 @@ def test_util_and_java_rendering_match_api_gateway() -> None:
                       input=vtl.Input('{"ok": true, "n": [1, 2]}', path={"id": "abc"}), context=context)
     assert text == "{ok=true, n=[1, 2]} true [1, 2] abc"  # a Map prints as Java prints it, not as JSON
     assert context["responseOverride"]["status"] == 418
+
+
+def test_java_string_methods_render_as_on_api_gateway() -> None:
+    """API Gateway templates run on Java Velocity: String methods like toLowerCase() must work locally."""
+    from workflows.local import vtl
+
+    text = vtl.render('#set($e = $input.path("$.email"))$e.toLowerCase()|$e.trim().isEmpty()|$e.endsWith(".COM")',
+                      input=vtl.Input(json.dumps({"email": "A@Example.COM"})), context={})
+    assert text == "a@example.com|false|true"

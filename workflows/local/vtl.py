@@ -66,6 +66,26 @@ class JavaBoolean:
         return "true" if self.value else "false"
 
 
+# java.lang.String methods that API Gateway templates may call and airspeed does not provide
+# (api/templates/signup_request.vtl lower-cases the email). airspeed's documented extension point is
+# its per-type method table; we add to it once, at import, without replacing airspeed's own entries.
+_JAVA_STRING_METHODS = {
+    "toLowerCase": lambda self: self.lower(),
+    "toUpperCase": lambda self: self.upper(),
+    "trim": lambda self: self.strip(" \t\n\r\x0b\x0c\x00"),
+    "isEmpty": lambda self: JavaBoolean(len(self) == 0),
+    "equals": lambda self, other: JavaBoolean(self == other),
+    "equalsIgnoreCase": lambda self, other: JavaBoolean(isinstance(other, str) and self.lower() == other.lower()),
+    "endsWith": lambda self, suffix: JavaBoolean(self.endswith(suffix)),
+    "indexOf": lambda self, sub: self.find(sub),
+    "substring": lambda self, start, end=None: self[start:end],
+    "replace": lambda self, old, new: self.replace(old, new),
+    "concat": lambda self, other: self + other,
+}
+for _name, _method in _JAVA_STRING_METHODS.items():
+    airspeed.__additional_methods__.setdefault(str, {}).setdefault(_name, _method)
+
+
 def _java_str(value: Any) -> str:
     return "null" if value is None else str(value)
 
