@@ -154,13 +154,21 @@ def _request_token(event: dict[str, Any]) -> Any:
 
 
 def _route_of(event: dict[str, Any]) -> tuple[str, str]:
-    """(method, path) of an HTTP API request: ``requestContext.http.method`` and ``rawPath``, else the
-    parts of ``routeKey``; a missing or mistyped field is a deny (InvalidToken), never a crash."""
+    """(method, path) of an HTTP API request: ``requestContext.http.method`` and ``rawPath`` (without
+    the stage prefix a named stage adds), else the parts of ``routeKey``; a missing or mistyped field
+    is a deny (InvalidToken), never a crash. A custom domain's base path mapping also stays in rawPath
+    and is not stripped: put such APIs on the $default stage or use policy responses."""
     request_context = event.get("requestContext")
     http = request_context.get("http") if isinstance(request_context, dict) else None
     if not isinstance(http, dict):
         http = {}
     method, path = http.get("method"), event.get("rawPath")
+    stage = request_context.get("stage") if isinstance(request_context, dict) else None
+    if isinstance(path, str) and isinstance(stage, str) and stage and stage != "$default":
+        # On a named stage rawPath carries the stage ("/dev/users"); grants name the route's path.
+        prefix = "/" + stage
+        if path == prefix or path.startswith(prefix + "/"):
+            path = path[len(prefix):] or "/"
     route_key = event.get("routeKey")
     if isinstance(route_key, str) and " " in route_key:
         key_method, key_path = route_key.split(" ", 1)

@@ -294,6 +294,23 @@ def test_http_api_simple_response_checks_the_route(make_authorizer: Any, make_to
     assert authorizer(event("GET /executions/{executionId}", "/executions/abc"))["isAuthorized"] is True
 
 
+def test_http_api_simple_response_on_a_named_stage(make_authorizer: Any, make_token: Any) -> None:
+    """On a named stage rawPath starts with the stage ("/dev/executions/x1"); the grant is for the route."""
+    authorizer = make_authorizer()
+    token = make_token(access_claims(**{"cognito:groups": ["User"]}))
+
+    def event(method: str, raw_path: str, stage: str) -> dict[str, Any]:
+        return {"version": "2.0", "type": "REQUEST", "routeArn": METHOD_ARN, "rawPath": raw_path,
+                "identitySource": [token], "headers": {"authorization": token},
+                "requestContext": {"stage": stage, "http": {"method": method, "path": raw_path}}}
+
+    assert authorizer(event("GET", "/dev/executions/x1", "dev"))["isAuthorized"] is True
+    assert authorizer(event("POST", "/dev/users", "dev"))["isAuthorized"] is False
+    assert authorizer(event("GET", "/executions/x1", "$default"))["isAuthorized"] is True
+    # a path that merely starts with the stage's letters is not stripped
+    assert authorizer(event("GET", "/devexecutions/x1", "dev"))["isAuthorized"] is False
+
+
 def test_http_api_policy_response_when_configured(make_authorizer: Any, make_token: Any) -> None:
     event = {"version": "2.0", "type": "REQUEST", "routeArn": METHOD_ARN, "identitySource": [make_token()]}
     assert effect(make_authorizer(HTTP_API_RESPONSE="policy")(event)) == "Allow"
