@@ -7,6 +7,9 @@ Environment:
 - ``TABLE_NAME``         users table; pending migration at pk=``MIGRATION#<lower email>``, sk=``MIGRATION``.
 - ``LEGACY_HASH_ITERATIONS`` optional: PBKDF2 cost of the decoy check for unknown users (default 600000).
 - ``AWS_ENDPOINT_URL_DYNAMODB`` / ``AWS_ENDPOINT_URL_STEPFUNCTIONS`` / ``AWS_ENDPOINT_URL`` via boto3.
+Callback (SendTaskSuccess output): ``{legacyUserId, email, migratedVia, username, displayName?, tenantId?}``;
+``username`` is the event's ``userName`` - the name Cognito creates the user under, so migrate_user
+keys the profile ``USER#<username>`` where the token customizer will look for it.
 Helper for tests and the local stack: ``legacy_store.hash_password`` / ``legacy_store.put_legacy_user``.
 """
 
@@ -115,8 +118,24 @@ def user_attributes(user: LegacyUser) -> dict[str, str]:
     return attributes
 
 
-def complete_migration(user: LegacyUser, migrated_via: str) -> str:
+def callback_output(user: LegacyUser, migrated_via: str, cognito_username: str) -> dict[str, str]:
+    """What migrate_user needs to finish the user as signup would (numeric id, EMAIL# reservation,
+    profile): the profile is keyed ``USER#<cognito_username>`` (the name Cognito creates the user
+    under: the event's ``userName``, exactly as typed), with the legacy displayName and tenantId.
+    Empty legacy fields are left out so the workflow's defaults apply."""
+    output = {"legacyUserId": user.legacy_user_id, "email": normalize_email(user.email),
+              "migratedVia": migrated_via, "username": cognito_username}
+    if user.display_name:
+        output["displayName"] = user.display_name
+    if user.tenant_id:
+        output["tenantId"] = user.tenant_id
+    return output
+
+
+def complete_migration(user: LegacyUser, migrated_via: str, cognito_username: str = "") -> str:
     """SendTaskSuccess to the migrate_user execution waiting for this email. Returns what happened.
+
+    ``cognito_username``: the event's ``userName`` (default: the legacy username).
 
     Never raises: the user is already authenticated, and the workflow's deadline fallback covers
     any callback that does not arrive.
@@ -140,7 +159,7 @@ def complete_migration(user: LegacyUser, migrated_via: str) -> str:
     if status != "PENDING":
         logger.info("migration of %s is %s already: not completing it again", email, status)
         return "already-" + status.lower()
-    output = {"legacyUserId": user.legacy_user_id, "email": normalize_email(user.email), "migratedVia": migrated_via}
+    output = callback_output(user, migrated_via, cognito_username or user.username)
     try:
         _client("stepfunctions").send_task_success(taskToken=item["taskToken"]["S"], output=json.dumps(output))
     except Exception as error:  # noqa: BLE001 - classified below, never blocks the sign-in
@@ -181,7 +200,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     response["messageAction"] = "SUPPRESS"
     if source == FORGOT_PASSWORD:
         response["desiredDeliveryMediums"] = ["EMAIL"]
-    complete_migration(user, migrated_via)
+    complete_migration(user, migrated_via, user_name)
     return event
 
 

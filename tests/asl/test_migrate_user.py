@@ -144,13 +144,31 @@ def mocked(make_sfn: Any, aws: AwsFixture) -> tuple[Any, str]:
     return sfn, deploy(sfn, aws, "migrate_user")
 
 
+MIGRATED_9 = {"status": "MIGRATED", "username": "m@example.com", "userId": "9"}
+FALLBACK_9 = {"status": "FALLBACK", "username": "m@example.com", "userId": "9"}
+
+
 @pytest.mark.parametrize("case, status, expected", [
-    ("CallbackMocked", "SUCCEEDED", {"status": "MIGRATED", "username": "m@example.com", "migratedVia": "UserMigrationTrigger"}),
-    ("TimeoutFallbackMocked", "SUCCEEDED", {"status": "FALLBACK", "username": "m@example.com", "userId": "9"}),
-    ("HeartbeatFallbackMocked", "SUCCEEDED", {"status": "FALLBACK", "username": "m@example.com", "userId": "9"}),
+    ("MigratedByCallback", "SUCCEEDED", {**MIGRATED_9, "migratedVia": "UserMigrationTrigger",
+                                         "cognitoUsername": "M@Example.com"}),
+    # an operator's callback without username/displayName/tenantId: the request's values
+    ("OperatorCallbackDefaults", "SUCCEEDED", {**MIGRATED_9, "migratedVia": "unknown",
+                                               "cognitoUsername": "m@example.com"}),
+    ("MalformedCallback", "FAILED", "MigrateUser.InvalidCallback"),
+    ("CallbackAfterSettlement", "SUCCEEDED", {"status": "ALREADY_SETTLED", "username": "m@example.com"}),
+    ("CallbackEmailTaken", "SUCCEEDED", {"status": "CONFLICT", "username": "m@example.com",
+                                         "conflict": "EmailAlreadyRegistered", "migratedVia": "UserMigrationTrigger"}),
+    ("CallbackWriteFails", "FAILED", "MigrateUser.ProvisionFailed"),
+    ("DeadlineFallback", "SUCCEEDED", FALLBACK_9),
+    ("HeartbeatFallback", "SUCCEEDED", FALLBACK_9),
+    # ClaimFallback returns a userId bound by an earlier run: no allocation, UsernameExists = ours
+    ("FallbackReusesBoundId", "SUCCEEDED", {**FALLBACK_9, "userId": "5"}),
     ("FallbackAlreadyClaimed", "SUCCEEDED", {"status": "ALREADY_SETTLED", "username": "m@example.com"}),
+    ("FallbackEmailTaken", "SUCCEEDED", {"status": "CONFLICT", "username": "m@example.com",
+                                         "conflict": "EmailAlreadyRegistered", "migratedVia": "fallback"}),
     ("FallbackUserExists", "SUCCEEDED", {"status": "FALLBACK", "username": "m@example.com", "existingUser": True}),
     ("FallbackInviteFails", "FAILED", "MigrateUser.InviteFailed"),
+    ("FallbackAllocationFails", "FAILED", "MigrateUser.AllocationFailed"),
     ("AlreadyRegistered", "SUCCEEDED", {"status": "ALREADY_REGISTERED", "username": "m@example.com"}),
 ])
 def test_mock_config_cases(mocked: tuple[Any, str], aws: AwsFixture, case: str, status: str, expected: Any) -> None:

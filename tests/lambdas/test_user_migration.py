@@ -74,7 +74,8 @@ def pending(ddb: Any, status: str = "PENDING") -> None:
 
 def test_authentication_migrates_and_completes_the_waiting_execution(stack: dict[str, Any]) -> None:
     pending(stack["ddb"])
-    output = json.dumps({"legacyUserId": "L-42", "email": "ada@example.com", "migratedVia": "sign-in"})
+    output = json.dumps({"legacyUserId": "L-42", "email": "ada@example.com", "migratedVia": "sign-in",
+                         "username": "Ada@Example.com", "displayName": "Ada Lovelace", "tenantId": "acme"})
     stack["sfn"].add_response("send_task_success", {}, {"taskToken": TOKEN, "output": output})
     event = module.handler(copy.deepcopy(AUTH_EVENT), None)
     assert event["response"]["userAttributes"] == {
@@ -99,7 +100,8 @@ def test_unknown_user_is_refused(stack: dict[str, Any]) -> None:
 
 def test_forgot_password_migrates_with_reset_required(stack: dict[str, Any]) -> None:
     pending(stack["ddb"])
-    output = json.dumps({"legacyUserId": "L-42", "email": "ada@example.com", "migratedVia": "forgot-password"})
+    output = json.dumps({"legacyUserId": "L-42", "email": "ada@example.com", "migratedVia": "forgot-password",
+                         "username": "Ada@Example.com", "displayName": "Ada Lovelace", "tenantId": "acme"})
     stack["sfn"].add_response("send_task_success", {}, {"taskToken": TOKEN, "output": output})
     response = module.handler(copy.deepcopy(FORGOT_EVENT))["response"]
     assert response["finalUserStatus"] == "RESET_REQUIRED"
@@ -130,7 +132,9 @@ def test_mixed_case_sign_in_name_and_legacy_email_use_lower_cased_keys(stack: di
         "pk": {"S": "MIGRATION#grace.hopper@example.com"}, "sk": {"S": "MIGRATION"}, "legacyUserId": {"S": "L-7"},
         "email": {"S": "grace.hopper@example.com"}, "taskToken": {"S": TOKEN + "-7"}, "status": {"S": "PENDING"},
     })
-    output = json.dumps({"legacyUserId": "L-7", "email": "grace.hopper@example.com", "migratedVia": "sign-in"})
+    # no displayName/tenantId in the legacy record: left out, so the workflow's defaults apply
+    output = json.dumps({"legacyUserId": "L-7", "email": "grace.hopper@example.com", "migratedVia": "sign-in",
+                         "username": " GRACE.HOPPER@Example.COM "})
     stack["sfn"].add_response("send_task_success", {}, {"taskToken": TOKEN + "-7", "output": output})
     event = {**copy.deepcopy(AUTH_EVENT), "userName": " GRACE.HOPPER@Example.COM ", "request": {"password": "pw-Grace-1"}}
     response = module.handler(event)["response"]
