@@ -205,8 +205,15 @@ def test_advance_reaches_a_migration_deadline_on_the_virtual_clock(virtual_serve
     assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
     path = [e["stateEnteredEventDetails"]["name"] for e in sfn.get_execution_history(executionArn=arn,
             maxResults=1000)["events"] if "stateEnteredEventDetails" in e]
-    assert path[-5:] == ["ClaimFallback", "AllocateUserId", "InviteUser", "RecordFallback", "FellBack"], path
+    assert path[path.index("ClaimFallback"):] == [
+        "ClaimFallback", "FallbackProfile", "HasUserId", "AllocateUserId", "ProfileKey", "UseIdAsUsername",
+        "WriteUser", "AfterWrite", "InviteUser", "RecordFallback", "FellBack"], path
     assert record()["status"]["S"] == "FALLBACK"
+    user_id = record()["userId"]["N"]  # the invited user is complete: profile keyed by its id, email reserved
+    profile = ddb.get_item(TableName=info["usersTable"], Key={"pk": {"S": f"USER#{user_id}"}, "sk": {"S": "PROFILE"}})
+    assert profile["Item"]["email"] == {"S": "late@legacy.example"}
+    assert ddb.get_item(TableName=info["usersTable"], Key={"pk": {"S": "EMAIL#late@legacy.example"},
+                                                            "sk": {"S": "EMAIL"}})["Item"]["userId"] == {"N": user_id}
     invited = aws(virtual_server, "cognito-idp").list_users(UserPoolId=info["userPoolId"],
                                                            Filter='email = "late@legacy.example"')["Users"]
     assert len(invited) == 1

@@ -211,6 +211,16 @@ class Demo:
                           bool(tokens.get("AccessToken")) and self._migration(grace) == "MIGRATED"
                           and self._status(self._migration_arn("L-100")) == "SUCCEEDED",
                           f"record {self._migration(grace)}")
+        # complete like a signed-up user: numeric id, email reserved, profile under the name Cognito
+        # created (what she typed), so the token customizer's userId/tenantId claims reach her tokens
+        user_id = self._item(grace).get("userId", {}).get("N", "")
+        profile = self._profile(grace)
+        claims = claims_of(str(tokens.get("IdToken", "")))
+        self.report.check("migrated by sign-in: numeric userId, email reserved, profile, userId claim",
+                          user_id.isdigit() and profile.get("userId", {}).get("N") == user_id
+                          and self._email_owner(grace) == user_id and str(claims.get("userId")) == user_id
+                          and claims.get("tenantId") == "legacy",
+                          f"userId={user_id or 'missing'} claim={claims.get('userId')} tenantId={claims.get('tenantId')}")
 
     def migration_deadline(self) -> None:
         _, linus, _, _ = LEGACY[1]
@@ -225,6 +235,11 @@ class Demo:
         self.report.check("+180 days, no sign-in: deadline -> invitation fallback",
                           self._migration(linus) == "FALLBACK" and self._status(arn) == "SUCCEEDED"
                           and len(invited) == 1, f"record {self._migration(linus)}, invited {len(invited)}")
+        user_id = self._item(linus).get("userId", {}).get("N", "")
+        self.report.check("invited user is complete: Cognito username = numeric userId, profile, email reserved",
+                          user_id.isdigit() and [u["Username"] for u in invited] == [user_id]
+                          and self._profile(user_id).get("email", {}).get("S") == linus
+                          and self._email_owner(linus) == user_id, f"userId={user_id or 'missing'}")
         code = "accepted"
         try:
             self.sfn.send_task_success(taskToken=late_token, output=json.dumps({"legacyUserId": "L-200"}))
@@ -239,6 +254,14 @@ class Demo:
     def _item(self, email: str) -> dict[str, Any]:
         return self.ddb.get_item(TableName=self.stack.users_table, ConsistentRead=True,
                                  Key={"pk": {"S": f"MIGRATION#{email}"}, "sk": {"S": "MIGRATION"}}).get("Item", {})
+
+    def _profile(self, cognito_username: str) -> dict[str, Any]:
+        return self.ddb.get_item(TableName=self.stack.users_table, ConsistentRead=True, Key={
+            "pk": {"S": f"USER#{cognito_username}"}, "sk": {"S": "PROFILE"}}).get("Item", {})
+
+    def _email_owner(self, email: str) -> str:
+        return str(self.ddb.get_item(TableName=self.stack.users_table, ConsistentRead=True, Key={
+            "pk": {"S": f"EMAIL#{email}"}, "sk": {"S": "EMAIL"}}).get("Item", {}).get("userId", {}).get("N", ""))
 
     def _migration(self, email: str) -> str:
         return str(self._item(email).get("status", {}).get("S", "missing"))
