@@ -127,6 +127,31 @@ def test_migration_fallback_invites_by_email_without_suppressing() -> None:
     assert "TemporaryPassword" not in invite  # Cognito generates it; it never enters the history
 
 
+def test_migration_catches_name_timeout_before_a_catch_all() -> None:
+    for state_name, state in walk_states(machine("migrate_user")["States"]):
+        catchers = [c["ErrorEquals"] for c in state.get("Catch", [])]
+        if ["States.ALL"] in catchers:
+            assert ["States.Timeout"] in catchers[:catchers.index(["States.ALL"])], state_name
+
+
+def test_migration_allocates_with_the_one_atomic_add_and_provisions_in_one_transaction() -> None:
+    states = dict(walk_states(machine("migrate_user")["States"]))
+    counter_writers = [name for name, state in states.items()
+                       if "COUNTER#userId" in json.dumps(state.get("Parameters", {}))]
+    assert counter_writers == ["AllocateUserId"]
+    allocate = states["AllocateUserId"]["Parameters"]
+    assert allocate["UpdateExpression"] == "ADD #value :one" and allocate["ReturnValues"] == "UPDATED_NEW"
+    write = states["WriteUser"]
+    assert write["Resource"] == "arn:aws:states:::aws-sdk:dynamodb:transactWriteItems"
+    keys = [json.dumps(item) for item in write["Parameters"]["TransactItems"]]
+    assert ["EMAIL#" in k for k in keys] == [True, False, False]
+    assert ["USER#" in k and "PROFILE" in k for k in keys] == [False, True, False]
+    assert ["MIGRATION#" in k for k in keys] == [False, False, True]
+    # conditional on absence OR this id: a re-run succeeds, someone else's item cancels the transaction
+    for item in write["Parameters"]["TransactItems"][:2]:
+        assert item["Put"]["ConditionExpression"] == "attribute_not_exists(pk) OR userId = :id"
+
+
 def test_batch_names_executions_deterministically() -> None:
     start = machine("migrate_batch")["States"]["StartMigrations"]["ItemProcessor"]["States"]["StartMigration"]
     assert start["Resource"] == "arn:aws:states:::states:startExecution"
