@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import AwsFixture, deploy, entered_states, mock_file
+from .conftest import AwsFixture, deploy, entered_states, mock_file
 
 
 def run(sfn: Any, arn: str, body: dict[str, Any], name: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import ACCOUNT, AwsFixture, deploy, entered_states, mock_file
+from .conftest import ACCOUNT, AwsFixture, deploy, entered_states, mock_file
 
 SLOW_CHILD = {"StartAt": "Sleep", "TimeoutSeconds": 5,
               "States": {"Sleep": {"Type": "Wait", "Seconds": 60, "End": True}}}

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import ACCOUNT, REGION, AwsFixture, deploy, entered_states, mock_file
+from .conftest import ACCOUNT, REGION, AwsFixture, deploy, entered_states, mock_file
 
 DAYS_180 = 180 * 24 * 3600
 USER = {"legacyUserId": "legacy-1", "email": "m@example.com"}

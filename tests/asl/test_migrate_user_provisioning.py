@@ -19,7 +19,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import ACCOUNT, REGION, TABLE, AwsFixture, SerializedClient, deploy, mock_file
+from .conftest import ACCOUNT, REGION, TABLE, AwsFixture, SerializedClient, deploy, mock_file
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:

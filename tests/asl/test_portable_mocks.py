@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import PORTABLE_MOCKS_DIR, AwsFixture, deploy
+from .conftest import PORTABLE_MOCKS_DIR, AwsFixture, deploy
 
 from workflows.definitions import MACHINES
 from workflows.testing.runner import run_cases

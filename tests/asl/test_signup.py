@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from conftest import AwsFixture, deploy, entered_states, history_events, mock_file
+from .conftest import AwsFixture, deploy, entered_states, history_events, mock_file
 
 
 def signup(sfn: Any, arn: str, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, Any]]:

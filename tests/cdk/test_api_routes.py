@@ -9,7 +9,7 @@ import pytest
 
 from workflows import definitions
 
-from vtl_model import API_DIR, render, respond
+from .vtl_model import API_DIR, render, respond
 
 ROUTES = json.loads((API_DIR / "routes.json").read_text(encoding="utf-8"))
 BY_KEY = {(r["method"], r["path"]): r for r in ROUTES["routes"]}

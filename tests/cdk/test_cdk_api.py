@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import only, resolve, resources_of
-from vtl_model import API_DIR, substitute
+from .conftest import only, resolve, resources_of
+from .vtl_model import API_DIR, substitute
 
 ROUTES = json.loads((API_DIR / "routes.json").read_text(encoding="utf-8"))
 ARN = "arn:aws:states:us-east-1:123456789012"

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from aws_cdk import assertions
-from conftest import REPO, only, resolve, resources_of
+from .conftest import REPO, only, resolve, resources_of
 
 Match = assertions.Match
 

@@ -13,7 +13,7 @@ import pytest
 @pytest.fixture(scope="module")
 def validated_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from cdk.app import build_app
-    from conftest import SKIP_BUNDLING
+    from .conftest import SKIP_BUNDLING
 
     outdir = tmp_path_factory.mktemp("cdk-validated")
     app, _ = build_app(context=SKIP_BUNDLING, outdir=str(outdir), validation=True)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import only, resolve, resources_of
+from .conftest import only, resolve, resources_of
 
 from workflows import definitions
 
