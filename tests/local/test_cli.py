@@ -152,3 +152,18 @@ def test_workflows_test_replays_a_mock_config(capsys, tmp_path: Path) -> None:
 def test_workflows_test_fails_when_a_case_does_not_behave(capsys, tmp_path: Path) -> None:
     code, out, _ = run(capsys, "test", mock_config(tmp_path, ["Save", "Done"]))
     assert code == 1 and "Duplicate" in out
+
+
+def test_test_command_takes_several_mock_configs(capsys, tmp_path: Path) -> None:
+    """`workflows test tests/mocks/*.json`: every file replayed, one JSON document, worst exit code wins."""
+    good = mock_config(tmp_path, ["Save", "Duplicate"])
+    code, out, _ = run(capsys, "test", "--json", good, good)
+    records = json.loads(out)
+    assert code == 0 and len(records) == 4 and {r["mockConfig"] for r in records} == {good}
+    bad_dir = tmp_path / "bad"
+    bad_dir.mkdir()
+    bad = mock_config(bad_dir, ["Save", "Done"])
+    code, out, _ = run(capsys, "test", "--json", good, bad)
+    assert code == 1 and {r["mockConfig"] for r in json.loads(out)} == {good, bad}
+    code, out, _ = run(capsys, "test", good, bad)
+    assert code == 1 and out.count("Duplicate") >= 2

@@ -93,8 +93,9 @@ def test_unknown_case_is_a_usage_error(tmp_path):
 def test_main_json_output_is_what_the_cli_prints(tmp_path, capsys):
     from workflows.testing.runner import main
 
-    assert main(write_config(tmp_path), case="Duplicate", as_json=True, target="embedded") == 0
+    path = write_config(tmp_path)
+    assert main(path, case="Duplicate", as_json=True, target="embedded") == 0
     document = json.loads(capsys.readouterr().out)
-    assert document == [{"stateMachine": "users", "testCase": "Duplicate", "status": "FAILED",
+    assert document == [{"mockConfig": str(path), "stateMachine": "users", "testCase": "Duplicate", "status": "FAILED",
                          "error": "DuplicateEmail", "path": ["Save", "Duplicate"], "passed": True,
                          "problems": []}]

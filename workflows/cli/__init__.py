@@ -9,7 +9,7 @@
   workflows send-task-failure TOKEN [--error E] [--cause C]
   workflows advance SECONDS              move the virtual clock of `workflows up --clock virtual` (90, 15m, 180d)
   workflows validate FILE...             offline definition checks (the engine's and statelint's)
-  workflows test MOCKCONFIG [--case NAME]  replay Step Functions Local mock test cases on the engine
+  workflows test MOCKCONFIG... [--case NAME]  replay Step Functions Local mock test cases on the engine
 
 `workflows up` serves everything on ONE loopback port: the Step Functions API (AWS JSON 1.0, as
 Step Functions Local), DynamoDB/Cognito/SQS (moto, thread-safe, with the Cognito triggers wired to
@@ -82,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", parents=[common], help="check state machine definitions offline (engine + statelint)")
     validate.add_argument("files", nargs="+", metavar="FILE")
 
-    test = sub.add_parser("test", parents=[common], help="replay a Step Functions Local mock config")
-    test.add_argument("mock_config", metavar="MOCKCONFIG")
+    test = sub.add_parser("test", parents=[common], help="replay Step Functions Local mock configs")
+    test.add_argument("mock_configs", nargs="+", metavar="MOCKCONFIG")
     test.add_argument("--case", help="only this test case")
     return parser
 

@@ -169,6 +169,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     from workflows.testing import runner
 
-    if not Path(args.mock_config).is_file():
-        raise CliError(f"mock config {args.mock_config!r} not found")
-    return int(runner.main(args.mock_config, case=args.case, as_json=args.json))
+    for path in args.mock_configs:
+        if not Path(path).is_file():
+            raise CliError(f"mock config {path!r} not found")
+    return int(runner.main(args.mock_configs, case=args.case, as_json=args.json))

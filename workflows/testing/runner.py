@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from workflows.testing import clients, helpers, machines
 from workflows.testing.mock_config import MockConfigError, TaskMocker, load
@@ -53,21 +53,26 @@ def run_mock_config(path: str | Path, case: str | None = None, console: Any = No
     return 0 if all(r.passed for r in results) else 1
 
 
-def main(mock_config: str | Path, case: str | None = None, as_json: bool = False,
+def main(mock_config: str | Path | Sequence[str | Path], case: str | None = None, as_json: bool = False,
          target: str | None = None) -> int:
-    """Entry point of `workflows test`: the table (or, with `as_json`, one JSON document)."""
+    """Entry point of `workflows test`: a table per mock config file (or, with `as_json`, one JSON
+    document for all of them). Exit 0 if every case passed, 1 if one failed, 2 if a file is unusable."""
+    paths = [mock_config] if isinstance(mock_config, (str, Path)) else list(mock_config)
     chosen = clients.resolve_target(target)
     if not as_json:
-        return run_mock_config(mock_config, case, target=chosen)
-    try:
-        results = run_cases(mock_config, case, chosen)
-    except (OSError, ValueError) as error:
-        print(json.dumps({"error": str(error)}))
-        return 2
-    print(json.dumps([{"stateMachine": r.machine, "testCase": r.case, "status": r.status,
-                       "error": r.error, "path": r.path, "passed": r.passed, "problems": r.problems}
-                      for r in results], indent=2))
-    return 0 if all(r.passed for r in results) else 1
+        return max(run_mock_config(path, case, target=chosen) for path in paths)
+    records = []
+    for path in paths:
+        try:
+            results = run_cases(path, case, chosen)
+        except (OSError, ValueError) as error:
+            print(json.dumps({"error": str(error), "mockConfig": str(path)}))
+            return 2
+        records += [{"mockConfig": str(path), "stateMachine": r.machine, "testCase": r.case,
+                     "status": r.status, "error": r.error, "path": r.path, "passed": r.passed,
+                     "problems": r.problems} for r in results]
+    print(json.dumps(records, indent=2))
+    return 0 if all(r["passed"] for r in records) else 1
 
 
 def run_cases(path: str | Path, case: str | None = None, target: str = "embedded") -> list[CaseResult]:
