@@ -26,18 +26,14 @@ def endpoint(value: str | None) -> str | None:
 
 
 def client(url: str | None, region: str | None = None) -> Any:
+    """A stepfunctions client on `url` (no "sync-" host prefix there), or on AWS when `url` is None."""
+    from workflows.testing import clients
+
+    if url is not None:
+        return clients.endpoint_client("stepfunctions", url, region_name=region)
     import boto3
 
-    kwargs: dict[str, Any] = {"region_name": region or os.environ.get("AWS_REGION")
-                              or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"}
-    if url is not None:
-        from botocore.config import Config
-
-        # StartSyncExecution has the host prefix "sync-": right for AWS, wrong for a local endpoint.
-        kwargs.update(endpoint_url=url, config=Config(inject_host_prefix=False),
-                      aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
-                      aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"))
-    return boto3.client("stepfunctions", **kwargs)
+    return boto3.client("stepfunctions", region_name=region or clients.region())
 
 
 def stack_info(url: str | None) -> dict[str, Any]:

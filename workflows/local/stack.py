@@ -22,6 +22,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from workflows.testing.clients import endpoint_client, endpoint_kwargs
+
 from .api_gateway import ApiGateway
 from .cognito_triggers import CognitoTriggers
 from .control import ControlApi
@@ -161,14 +163,9 @@ class LocalStack:
     def client(self, service: str) -> Any:
         """A boto3 client for `service` pointed at this stack (cached)."""
         if service not in self._clients:
-            import boto3
-            from botocore.config import Config
-
-            self._clients[service] = boto3.client(  # no "sync-" host prefix on a loopback endpoint
-                service, endpoint_url=self.url, region_name=self.region_name,
-                config=Config(inject_host_prefix=False, retries={"mode": "standard", "max_attempts": 1}),  # ASL Retry decides
-                aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+            self._clients[service] = endpoint_client(
+                service, self.url, region_name=self.region_name, credentials=CREDENTIALS,
+                retries={"mode": "standard", "max_attempts": 1})  # ASL Retry decides
         return self._clients[service]
 
     def advance(self, seconds: float) -> None:
@@ -182,9 +179,8 @@ class LocalStack:
 
         from lambdas.user_migration.legacy_store import put_legacy_user
 
-        table = boto3.resource("dynamodb", endpoint_url=self.url, region_name=self.region_name,
-                               aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                               aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"]).Table(self.legacy_table)
+        table = boto3.resource("dynamodb", **endpoint_kwargs(self.url, region_name=self.region_name,
+                                                             credentials=CREDENTIALS)).Table(self.legacy_table)
         return put_legacy_user(table, email=email, password=password, legacy_user_id=legacy_user_id,
                                display_name=display_name, tenant_id=tenant_id, iterations=1000)
 

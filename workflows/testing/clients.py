@@ -13,7 +13,7 @@ SFN_LOCAL_ENDPOINT is set, else `embedded`.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Mapping
 
 TARGETS = ("embedded", "local", "aws")
 ENDPOINT_VAR = "SFN_LOCAL_ENDPOINT"
@@ -48,16 +48,35 @@ def sfn_client(target: str | None = None, *, mock_config: Any = None, endpoint_u
 
         return StepFunctions(region_name=region_name, account_id=os.environ.get("AWS_ACCOUNT_ID", DEFAULT_ACCOUNT),
                              mock_config=mock_config, **engine_options)
-    import boto3
-    from botocore.config import Config
-
     if chosen == "local":
         endpoint_url = endpoint_url or os.environ.get(ENDPOINT_VAR)
         if not endpoint_url:
             raise TargetError(f"target 'local' needs {ENDPOINT_VAR} (e.g. http://localhost:8083)")
-        return boto3.client(
-            "stepfunctions", region_name=region_name, endpoint_url=endpoint_url,
-            aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
-            aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
-            config=Config(inject_host_prefix=False, retries={"max_attempts": 2}))
+        return endpoint_client("stepfunctions", endpoint_url, region_name=region_name, retries={"max_attempts": 2})
+    import boto3
+
     return boto3.client("stepfunctions", region_name=region_name)
+
+
+def endpoint_kwargs(endpoint_url: str, *, region_name: str | None = None, retries: Mapping[str, Any] | None = None,
+                    credentials: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """boto3.client/resource arguments for a loopback endpoint (Step Functions Local, `workflows up`).
+
+    botocore prefixes StartSyncExecution's host with "sync-", which no localhost endpoint resolves,
+    so host-prefix injection is off. Keys: `credentials`, else the environment's, else moto's dummy
+    "testing" ones (a local endpoint checks no signature, but botocore refuses to sign without keys).
+    """
+    from botocore.config import Config
+
+    keys = credentials or {name: os.environ.get(name, "testing")
+                           for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    config = Config(inject_host_prefix=False, **({"retries": dict(retries)} if retries is not None else {}))
+    return {"endpoint_url": endpoint_url, "region_name": region_name or region(), "config": config,
+            "aws_access_key_id": keys["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": keys["AWS_SECRET_ACCESS_KEY"]}
+
+
+def endpoint_client(service: str, endpoint_url: str, **options: Any) -> Any:
+    """A boto3 client for `service` on a loopback endpoint; `options` as for `endpoint_kwargs`."""
+    import boto3
+
+    return boto3.client(service, **endpoint_kwargs(endpoint_url, **options))
