@@ -54,9 +54,11 @@ class Grant(namedtuple("Grant", ("method", "path"))):
 
 
 def _path_matches(pattern: list[str], actual: list[str]) -> bool:
+    """A trailing ``*`` stands for one or more segments, as ``.../GET/executions/*`` in the IAM policy
+    does: a grant for ``/executions/{id}`` never reaches the collection ``/executions`` itself."""
     if pattern == ["*"]:
         return True
-    if pattern and pattern[-1] == "*" and len(actual) >= len(pattern) - 1:
+    if pattern and pattern[-1] == "*" and len(actual) >= len(pattern):
         return all(p in ("*", a) for p, a in zip(pattern[:-1], actual))
     return len(pattern) == len(actual) and all(p in ("*", a) for p, a in zip(pattern, actual))
 

@@ -294,6 +294,32 @@ def test_http_api_simple_response_checks_the_route(make_authorizer: Any, make_to
     assert authorizer(event("GET /executions/{executionId}", "/executions/abc"))["isAuthorized"] is True
 
 
+def test_http_api_simple_response_path_parameter_needs_a_segment(make_authorizer: Any, make_token: Any) -> None:
+    """A grant for GET /executions/{executionId} is no grant for the collection GET /executions (the
+    REST policy's ``.../GET/executions/*`` does not match it either)."""
+    authorizer = make_authorizer()
+    token = make_token(access_claims(**{"cognito:groups": ["User"]}))
+
+    def event(path: str) -> dict[str, Any]:
+        return {"version": "2.0", "type": "REQUEST", "routeArn": METHOD_ARN, "rawPath": path,
+                "identitySource": [token], "requestContext": {"http": {"method": "GET", "path": path}}}
+
+    assert authorizer(event("/executions/x1"))["isAuthorized"] is True
+    assert authorizer(event("/executions"))["isAuthorized"] is False
+    assert authorizer(event("/executions/"))["isAuthorized"] is False
+
+
+def test_grant_trailing_wildcard_matches_one_or_more_segments() -> None:
+    from lambdas.authorizer.iam_policy import parse_grant
+
+    for text in ("GET /files/{proxy+}", "GET /files/*", "GET /files/{name}"):
+        grant = parse_grant(text, "test")
+        assert grant.matches("GET", "/files/a") and grant.matches("get", "/files/a/b"), text
+        assert not grant.matches("GET", "/files") and not grant.matches("GET", "/"), text
+        assert not grant.matches("POST", "/files/a"), text
+    assert parse_grant("* *", "test").matches("DELETE", "/")
+
+
 def test_http_api_simple_response_on_a_named_stage(make_authorizer: Any, make_token: Any) -> None:
     """On a named stage rawPath starts with the stage ("/dev/executions/x1"); the grant is for the route."""
     authorizer = make_authorizer()
