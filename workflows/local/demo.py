@@ -13,7 +13,6 @@ and a profile like every other user.
 """
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import time
@@ -27,6 +26,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .pretoken import decode_claims as claims_of
 from .stack import LocalStack
 
 OPERATOR = ("ops@example.com", "Operator-Pass-1!")
@@ -72,11 +72,6 @@ def api_call(url: str, method: str, path: str, token: str | None = None, body: A
         return status, json.loads(text)
     except ValueError:
         return status, text
-
-
-def claims_of(token: str) -> dict[str, Any]:
-    payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 class Demo:
@@ -273,6 +268,7 @@ class Demo:
 def run_demo(users: int = 12, as_json: bool = False) -> int:
     """Run the demo; print checks, claims and execution tables; 0 only if every check passed."""
     from workflows.cli import output
+    from workflows.testing.helpers import history
 
     console = Console(stderr=as_json)
     report = Report()
@@ -313,7 +309,7 @@ def run_demo(users: int = 12, as_json: bool = False) -> int:
             sfn = stack.client("stepfunctions")
             for label, arn in report.executions:
                 try:
-                    events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+                    events = history(sfn, arn)
                     status = sfn.describe_execution(executionArn=arn)["status"]
                     histories.append((label, status, events))
                 except Exception as error:
