@@ -218,7 +218,8 @@ class CognitoVerifier:
             raise InvalidToken("token is not three dot-separated segments")
         header_b64 = raw[:first]
         kid = self._headers.get(header_b64)
-        if kid is None:
+        new_header = kid is None
+        if new_header:
             kid = self._check_header(header_b64)
         found = self.keys.by_kid.get(kid) or self.keys.get_with_size(kid)  # the latter may refresh
         if found is None:
@@ -240,6 +241,9 @@ class CognitoVerifier:
             raise InvalidToken("bad signature") from None
         if not _compare_digest(recovered, _SHA256_DIGEST_INFO + _sha256(raw[:last]).digest()):
             raise InvalidToken("bad signature")
+        if new_header and len(self._headers) < HEADER_CACHE_SIZE:
+            # only headers the pool signed: forged ones could otherwise fill the table first
+            self._headers[header_b64] = kid
         try:
             payload = _b64decode(std[first + 1 : last] + _PADDING[(last - first - 1) & 3])
         except ValueError:
@@ -250,7 +254,8 @@ class CognitoVerifier:
 
     def _check_header(self, header_b64: bytes) -> str:
         """The kid of an acceptable header. Every pool signs with a handful of kids, so the few
-        distinct header segments are remembered (keyed by their exact bytes) after one full check."""
+        distinct header segments are remembered (keyed by their exact bytes) once a token carrying
+        one has passed the signature check."""
         header = _json_object(_b64url_decode(header_b64, "header"), "header")
         alg = header.get("alg")
         if alg != "RS256":  # named by type unless a short string: repr of a deeply nested value can recurse
@@ -261,8 +266,6 @@ class CognitoVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise InvalidToken("header kid missing or not a string")
-        if len(self._headers) < HEADER_CACHE_SIZE:
-            self._headers[header_b64] = kid
         return kid
 
     def _check_claims(self, claims: dict[str, Any], now: float) -> None:

@@ -119,6 +119,22 @@ def test_cache_is_bounded(rsa_key: Any) -> None:
     assert list(verifier._cache) == tokens[2:]
 
 
+def test_header_cache_remembers_only_signed_headers(rsa_key: Any, other_rsa_key: Any) -> None:
+    """Forged tokens (any header, a signature the pool never made) cannot fill the remembered headers
+    before the pool's own: after 100 of them the real header is still remembered, none of theirs."""
+    from lambdas.authorizer.cognito_jwt import HEADER_CACHE_SIZE
+
+    verifier = _verifier(rsa_key, FakeClock())
+    for i in range(HEADER_CACHE_SIZE + 36):
+        forged = sign_token(other_rsa_key, access_claims(), {"kid": KID, "alg": "RS256", "n": i})
+        with pytest.raises(InvalidToken, match="bad signature"):
+            verifier.verify(forged)
+    assert verifier._headers == {}
+    token = sign_token(rsa_key, access_claims())
+    verifier.verify(token)
+    assert verifier._headers == {token.split(".")[0].encode(): KID}
+
+
 def test_unknown_kid_refetches_at_most_once_per_cooldown(rsa_key: Any, other_rsa_key: Any) -> None:
     clock = FakeClock()
     fetches: list[float] = []
