@@ -23,7 +23,7 @@ from workflows.engine.integrations.lambda_invoke import LambdaFunctions, LambdaI
 from workflows.engine.integrations.states_start import StartExecutionIntegration
 from workflows.engine.interpreter import run_program
 from workflows.engine.model import Program
-from workflows.engine.runtime import NOT_TRUNCATED, Execution, Frame, StateMachineRecord
+from workflows.engine.runtime import NOT_TRUNCATED, Execution, Frame, StateMachineRecord, dumps
 from workflows.engine.scheduler import Cancelled, Scheduler, first_of
 from workflows.engine.tokens import TokenRegistry
 
@@ -193,7 +193,7 @@ class Engine:
         token = self.tokens.new_token(frame.execution.arn)
         record = self.tokens.get(token)
         record.activity_arn = ref.arn
-        record.input_text = json.dumps(params, separators=(",", ":"), ensure_ascii=False)
+        record.input_text = dumps(params)
         record.extra["on_start"] = lambda worker: (events.started(frame) if worker is None else frame.emit(
             "ActivityStarted", "activityStartedEventDetails", {"workerName": worker}))
         activity["queue"].append(token)

@@ -7,10 +7,11 @@ event, which AWS reports as the next event's `previousEventId`.
 """
 from __future__ import annotations
 
-import json
 from collections import ChainMap
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
+
+from workflows.engine.expressions.errors import compact_json
 
 if TYPE_CHECKING:
     from workflows.engine.engine import Engine
@@ -20,12 +21,7 @@ if TYPE_CHECKING:
 NOT_TRUNCATED = {"truncated": False}
 
 
-_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-
-
-def dumps(value: Any) -> str:
-    """JSON text as AWS writes it into history and API responses (compact, unicode kept)."""
-    return _ENCODE(value)
+dumps = compact_json  # JSON text as AWS writes it into history and API responses
 
 
 _last_stamp: list = [None, ""]

@@ -22,6 +22,10 @@ class EvaluationError(StatesError):
         super().__init__(error, cause)
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # built once, not per call
+
+
 def compact_json(value: Any) -> str:
-    """JSON text the way AWS prints values inside its messages (no spaces, unicode kept)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """JSON text the way AWS writes values into messages, history and API responses (no spaces,
+    unicode kept). The one serializer of the engine: history events call it several times per state."""
+    return _COMPACT(value)

@@ -17,6 +17,7 @@ import uuid
 from typing import Any, Callable
 
 from workflows.engine.errors import StatesError
+from workflows.engine.expressions.errors import compact_json
 from workflows.engine.virtual_time import current_meter, virtual_sleep
 from workflows.engine.integrations.resources import REQUEST_RESPONSE, WAIT_FOR_TASK_TOKEN, ResourceRef
 
@@ -180,7 +181,7 @@ class LambdaInvokeIntegration:
         except StatesError as error:
             doc = getattr(error, "cause_doc", None)
             if doc is not None:  # the optimized integration reports the cause as compact JSON
-                error.cause = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+                error.cause = compact_json(doc)
             raise
         request_id = str(uuid.uuid4())
         response = self._response(result, request_id)

@@ -18,10 +18,11 @@ import base64
 import datetime
 import functools
 import gzip
-import json
 import os
 import re
 from typing import Any
+
+from workflows.engine.expressions.errors import compact_json
 
 RAW_HEADERS_KEY = "RawHTTPHeaders"
 
@@ -149,7 +150,7 @@ def iso_instant(moment: datetime.datetime) -> str:
 
 def json_text(value: Any) -> str:
     """Step Functions serializes a non-string payload field (MessageBody, Detail...) compactly."""
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return value if isinstance(value, str) else compact_json(value)
 
 
 def keep_raw_headers(client: Any) -> None:

@@ -15,6 +15,7 @@ from workflows.engine.errors import StatesError
 from workflows.engine.integrations.resources import (
     REQUEST_RESPONSE, SYNC, SYNC2, WAIT_FOR_TASK_TOKEN, ResourceRef,
 )
+from workflows.engine.integrations.sdk_models import json_text
 
 
 def _millis(epoch: float) -> int:
@@ -49,16 +50,8 @@ class StartExecutionIntegration:
         params = parameters if isinstance(parameters, dict) else {}
         machine_arn = params.get("StateMachineArn")
         child_input = params.get("Input")
-        if child_input is None:
-            input_text = "{}"
-        elif isinstance(child_input, str):
-            input_text = child_input
-        else:
-            input_text = json.dumps(child_input, separators=(",", ":"), ensure_ascii=False)
-        try:
-            child = self.engine.start_child(machine_arn, params.get("Name"), input_text, env.execution)
-        except StatesError:
-            raise
+        input_text = "{}" if child_input is None else json_text(child_input)
+        child = self.engine.start_child(machine_arn, params.get("Name"), input_text, env.execution)
         started = {"ExecutionArn": child.arn, "StartDate": _millis(child.start)}
         if ref.pattern in (REQUEST_RESPONSE, WAIT_FOR_TASK_TOKEN):
             return {**started, **_sdk_metadata(161)}
