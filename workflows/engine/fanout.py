@@ -16,7 +16,7 @@ from workflows.engine import errors as names
 from workflows.engine import model as m
 from workflows.engine.dataflow import input_path, jsonata_value, parameters
 from workflows.engine.errors import StatesError
-from workflows.engine.expressions import EvaluationError, jsonpath_get
+from workflows.engine.expressions import EvaluationError, json_type, jsonpath_get
 from workflows.engine.interpreter import (
     HANDLERS, finish_with_result, jsonata_states, record_evaluation_failure, run_program, state_error,
 )
@@ -153,7 +153,7 @@ def _items(state: m.MapState, raw: Any, effective: Any, frame: Frame, ctx: dict,
             raise _located(EvaluationError(
                 names.QUERY_EVALUATION_ERROR,
                 f"The JSONata expression '{expr}' specified for the field 'Items' returned an unexpected "
-                f"result type. Expected 'array', but was '{_type(items)}' for value: {dumps(items)}"), "Items")
+                f"result type. Expected 'array', but was '{json_type(items)}' for value: {dumps(items)}"), "Items")
     else:
         path = "$" if state.items_path is m.UNSET else state.items_path
         items = jsonpath_get(path, effective, context=ctx, variables=frame.variables, field="ItemsPath")
@@ -167,12 +167,6 @@ def _items(state: m.MapState, raw: Any, effective: Any, frame: Frame, ctx: dict,
 def _located(error: EvaluationError, location: str) -> EvaluationError:
     error.location = location  # type: ignore[attr-defined]
     return error
-
-
-def _type(value: Any) -> str:
-    from workflows.engine.interpreter import _json_type
-
-    return _json_type(value)
 
 
 def _select(state: m.MapState, items: list, effective: Any, raw: Any, frame: Frame, ctx: dict) -> list:

@@ -17,7 +17,9 @@ from workflows.engine.dataflow import (
     result_selector,
 )
 from workflows.engine.errors import StatesError
-from workflows.engine.expressions import EvaluationError, evaluate_intrinsic, jsonpath_get, looks_like_intrinsic
+from workflows.engine.expressions import (
+    EvaluationError, evaluate_intrinsic, json_type, jsonpath_get, looks_like_intrinsic,
+)
 from workflows.engine.runtime import NOT_TRUNCATED, Frame, dumps
 
 Handler = Callable[[Any, Any, Frame, int, float], Awaitable[tuple[str | None, Any]]]
@@ -252,7 +254,7 @@ def _wait_until(state: m.WaitState, data: Any, frame: Frame, ctx: dict, states: 
                     names.QUERY_EVALUATION_ERROR,
                     f"The JSONata expression '{state.seconds[2:-2].strip()}' specified for the field "
                     f"'Seconds' returned an unexpected result type. Expected 'integer', but was "
-                    f"'{_json_type(seconds)}' for value: {dumps(seconds)}")
+                    f"'{json_type(seconds)}' for value: {dumps(seconds)}")
         return now + seconds
     if state.timestamp_path is not m.UNSET:
         path = state.timestamp_path
@@ -281,20 +283,6 @@ def _wait_until(state: m.WaitState, data: Any, frame: Frame, ctx: dict, states: 
 
 def _plain(value: Any) -> str:
     return value if isinstance(value, str) else dumps(value)
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if value is None:
-        return "null"
-    return "object"
 
 
 _TIMESTAMP = re.compile(

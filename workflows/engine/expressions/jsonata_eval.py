@@ -168,17 +168,17 @@ def validate_jsonata(expr: str) -> None:
     compile_jsonata(expr if inner is None else inner)
 
 
-_TYPE_NAMES = {dict: "object", list: "array", str: "string", bool: "boolean"}
-
-
 def json_type(value: Any) -> str:
+    """The JSON type name AWS quotes in "Expected 'array', but was 'object'" messages."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, (int, float)):
         return "number"
-    return _TYPE_NAMES.get(type(value), "object")
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
 
 
 def evaluate_jsonata(
