@@ -20,6 +20,8 @@ from typing import Any, Protocol
 
 ALGORITHM = "pbkdf2_sha256"
 DEFAULT_ITERATIONS = 600_000  # OWASP 2023 recommendation for PBKDF2-HMAC-SHA256
+_ZERO_SALT_B64 = base64.b64encode(bytes(16)).decode("ascii")  # the decoy record of unknown users
+_ZERO_HASH_B64 = base64.b64encode(bytes(32)).decode("ascii")  # SHA-256 sized, as every real hash
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,10 @@ class DynamoDBLegacyStore:
         self.table = table
         if dummy_iterations is None:
             dummy_iterations = int(os.environ.get("LEGACY_HASH_ITERATIONS", DEFAULT_ITERATIONS))
-        self._dummy_iterations = dummy_iterations
-        self._dummy: dict[str, Any] | None = None  # built on first use, not on every cold start
+        # No password derives 32 zero bytes; checking against it costs one PBKDF2 + compare, like a
+        # real record. Written out, not hashed: hashing it would make the first unknown user slower.
+        self._decoy = {"salt": _ZERO_SALT_B64, "hash": _ZERO_HASH_B64, "algorithm": ALGORITHM,
+                       "iterations": dummy_iterations}
 
     def _item(self, username: str) -> dict[str, Any] | None:
         return self.table.get_item(Key={"username": username.strip().lower()}, ConsistentRead=True).get("Item")
@@ -97,9 +101,7 @@ class DynamoDBLegacyStore:
     def authenticate(self, username: str, password: str) -> LegacyUser | None:
         item = self._item(username)
         if item is None:
-            if self._dummy is None:
-                self._dummy = hash_password("not-a-password", salt=b"\0" * 16, iterations=self._dummy_iterations)
-            verify_password(password, self._dummy)  # same cost as a real check: no user enumeration
+            verify_password(password, self._decoy)  # same cost as a real check: no user enumeration
             return None
         record = {k: item.get(k) for k in ("salt", "hash", "algorithm", "iterations")}
         return _user(item) if verify_password(password, record) else None

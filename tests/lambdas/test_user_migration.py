@@ -202,4 +202,8 @@ def test_unknown_user_still_pays_for_a_hash(stack: dict[str, Any], monkeypatch: 
     monkeypatch.setattr(legacy_store.hashlib, "pbkdf2_hmac", lambda *a: calls.append(a[3]) or real(*a))
     assert store.authenticate("ghost@example.com", "x") is None
     assert store.authenticate("ghost2@example.com", "y") is None
-    assert calls == [1200, 1200, 1200]  # decoy record built once, then one check per unknown user
+    # exactly one check per unknown user, the first included (no extra hash to build the decoy), as
+    # for a known user with a wrong password
+    assert calls == [1200, 1200]
+    assert store.authenticate("ada@example.com", "wrong") is None
+    assert calls == [1200, 1200, 1000]
