@@ -40,6 +40,7 @@ class Route:
     request_model: dict[str, Any] | None
     integration_responses: list[dict[str, Any]]
     pattern: re.Pattern[str] = field(repr=False, default=re.compile(""))
+    body_validator: Any = field(repr=False, default=None)  # jsonschema Draft4Validator of request_model
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if method != self.method:
@@ -64,15 +65,16 @@ def load_routes(api_dir: Path, placeholders: dict[str, Callable[[str], str]]) ->
             return text
 
         model = raw.get("requestModel")
+        schema = json.loads((api_dir / model).read_text()) if model else None
         pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(raw["path"])) + "$"
         routes.append(Route(
             method=raw["method"].upper(), path=raw["path"], action=raw["action"], state_machine=machine,
             request_template=fill((api_dir / raw["requestTemplate"]).read_text()),
             response_template=fill((api_dir / raw["responseTemplate"]).read_text()),
             groups=list(raw.get("groups") or []),
-            request_model=json.loads((api_dir / model).read_text()) if model else None,
+            request_model=schema,
             integration_responses=list(raw.get("integrationResponses") or [{"statusCode": "200"}]),
-            pattern=re.compile(pattern)))
+            pattern=re.compile(pattern), body_validator=_validator(schema) if schema is not None else None))
     return spec.get("authorizer") or {}, routes
 
 
@@ -83,6 +85,9 @@ class ApiGateway:
                  placeholders: dict[str, Callable[[str], str]], stage: str = "local", api_id: str = "local",
                  region_name: str = "us-east-1", account_id: str = "123456789012") -> None:
         self.authorizer, self.routes = load_routes(api_dir, placeholders)
+        source = self.authorizer.get("identitySource", "method.request.header.Authorization")
+        self._identity_header = source.rsplit(".", 1)[-1].lower()  # the header the token comes in
+        self._policy_ttl = float(self.authorizer.get("resultsCacheTtlSeconds", 300))
         self.lambdas = lambdas
         self.integration = integration
         self.stage, self.api_id = stage, api_id
@@ -126,7 +131,7 @@ class ApiGateway:
         denied, authorizer_context = self._authorize(headers, method_arn)
         if denied:
             return denied[0], denied[1], request_id
-        if route.request_model is not None and not _valid_body(body, route.request_model):
+        if route.body_validator is not None and not _valid_body(body, route.body_validator):
             return 400, json.dumps({"message": "Invalid request body"}), request_id
         now = time.time()
         context: dict[str, Any] = {
@@ -150,9 +155,7 @@ class ApiGateway:
 
     # -- authorizer -------------------------------------------------------------------------------
     def _authorize(self, headers: dict[str, str], method_arn: str) -> tuple[tuple[int, str] | None, dict[str, Any]]:
-        source = self.authorizer.get("identitySource", "method.request.header.Authorization")
-        header_name = source.rsplit(".", 1)[-1]
-        token = next((v for k, v in headers.items() if k.lower() == header_name.lower()), "")
+        token = next((v for k, v in headers.items() if k.lower() == self._identity_header), "")
         if not token:
             return (401, json.dumps({"message": "Unauthorized"})), {}
         result = self._cached_policy(token)
@@ -184,10 +187,9 @@ class ApiGateway:
         return None
 
     def _store_policy(self, token: str, result: dict[str, Any]) -> None:
-        ttl = float(self.authorizer.get("resultsCacheTtlSeconds", 300))
-        if ttl > 0:
+        if self._policy_ttl > 0:
             with self._cache_lock:
-                self._cache[token] = (time.monotonic() + ttl, result)
+                self._cache[token] = (time.monotonic() + self._policy_ttl, result)
 
 
 def evaluate_policy(document: dict[str, Any], method_arn: str) -> str | None:
@@ -225,14 +227,19 @@ def _select_status(responses: list[dict[str, Any]], integration_status: int) -> 
     return default
 
 
-def _valid_body(body: str, schema: dict[str, Any]) -> bool:
+def _validator(schema: dict[str, Any]) -> Any:
+    """A JSON Schema draft 4 validator (API Gateway's model language), built once per route."""
     import jsonschema
 
+    return jsonschema.Draft4Validator(schema)
+
+
+def _valid_body(body: str, validator: Any) -> bool:
     try:
         data = json.loads(body) if body.strip() else None
     except ValueError:
         return False
-    return jsonschema.Draft4Validator(schema).is_valid(data)
+    return bool(validator.is_valid(data))
 
 
 def _parse_qs(query: str) -> Iterable[tuple[str, str]]:
