@@ -77,13 +77,13 @@ class Engine:
         return f"arn:{self.partition}:states:{self.region}:{self.account_id}:execution:{machine.name}:{name}"
 
     # ---- executions --------------------------------------------------------------------------
-    def start(self, machine: StateMachineRecord, name: str | None, input_text: str, *,
+    def start(self, machine: StateMachineRecord, name: str | None, input_text: str, value: Any, *,
               sync: bool = False, test_case: str | None = None,
               parent: Execution | None = None) -> Execution:
+        """Start an execution; `value` is `input_text` already parsed (callers validate it first)."""
         name = name or str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         express = machine.type == "EXPRESS"
         arn = self.execution_arn(machine, name, express)
-        value = json.loads(input_text)
         execution = Execution(self, machine, arn, name, value, input_text, self.scheduler.now(),
                               express=express, sync=sync, test_case=test_case, parent=parent)
         self.executions[arn] = execution
@@ -106,11 +106,11 @@ class Engine:
             raise StatesError("StepFunctions.ExecutionAlreadyExistsException",
                               f"Execution Already Exists: '{existing.arn}'")
         try:
-            json.loads(input_text)
+            value = json.loads(input_text)
         except ValueError:
             raise StatesError("StepFunctions.InvalidExecutionInputException",
                               "Invalid State Machine Execution Input: 'Input is not valid JSON'") from None
-        return self.start(machine, name, input_text, parent=parent)
+        return self.start(machine, name, input_text, value, parent=parent)
 
     async def _drive(self, execution: Execution, program: Program) -> None:
         frame = Frame(execution, program, execution.root_variables)

@@ -27,7 +27,7 @@ _NAME_RE = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}
 _MAX_PAGE = 1000
 
 
-def _check_name(name: Any, what: str = "Name") -> None:
+def _check_name(name: Any) -> None:
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise api_error("InvalidName", f"Invalid Name: '{name}'")
 
@@ -178,7 +178,7 @@ class StepFunctions:
             _check_name(name)
         text = "{}" if input is None else input
         try:
-            json.loads(text)
+            value = json.loads(text)
         except (TypeError, ValueError):
             raise api_error("InvalidExecutionInput",
                             "Invalid State Machine Execution Input: 'Input is not valid JSON'") from None
@@ -193,7 +193,7 @@ class StepFunctions:
                 raise api_error("ExecutionAlreadyExists", f"Execution Already Exists: '{existing.arn}'")
         if test_case and self._engine.mocker is None:
             raise api_error("ValidationException", f"No mock configuration is loaded for test case '{test_case}'")
-        return self._engine.start(machine, name, text, sync=sync, test_case=test_case or None)
+        return self._engine.start(machine, name, text, value, sync=sync, test_case=test_case or None)
 
     def start_execution(self, *, stateMachineArn: str, name: str | None = None, input: str | None = None,
                         traceHeader: str | None = None) -> dict[str, Any]:
