@@ -240,17 +240,16 @@ class LocalStack:
     def _create_engine(self) -> None:
         from workflows.definitions import MACHINE_TYPES, MACHINES, asl_path, render
         from workflows.engine import StepFunctions
+        from workflows.testing.machines import test_params
 
         self.engine = StepFunctions(region_name=self.region_name, account_id=self.account_id,
                                     clock=self.clock, client_factory=self.client)
         for name in FUNCTIONS:
             self.engine.register_lambda(name, self.lambdas.handler(name))
-        params = {
-            "UsersTable": self.users_table, "UserPoolId": self.user_pool_id, "EventBusName": "default",
-            "CreateProfileStateMachineArn": self.state_machine_arn("create_profile"),
-            "MigrateUserStateMachineArn": self.state_machine_arn("migrate_user"),
-            "AccountId": self.account_id, "Region": self.region_name, "Partition": "aws",
-        }
+        # every placeholder the harness knows (machine ARNs by asl/ name, account, region, partition),
+        # with this stack's own table and pool
+        params = {**test_params(self.region_name, self.account_id),
+                  "UsersTable": self.users_table, "UserPoolId": self.user_pool_id}
         for name in MACHINES:
             if not asl_path(name).exists():
                 continue
