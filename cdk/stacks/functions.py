@@ -18,7 +18,7 @@ LAMBDAS_DIR = Path(__file__).resolve().parents[2] / "lambdas"
 
 
 def lambda_function(scope: Construct, name: str, *, environment: dict[str, str], timeout_seconds: int,
-                    memory_mb: int, retention_days: int,
+                    memory_mb: int, retention: logs.RetentionDays,
                     layers: list[lambda_.ILayerVersion] | None = None) -> lambda_.Function:
     """lambdas/<name>/handler.py as a function; the folder (plus its pinned wheels) is the code asset."""
     folder = LAMBDAS_DIR / name
@@ -26,7 +26,7 @@ def lambda_function(scope: Construct, name: str, *, environment: dict[str, str],
         raise FileNotFoundError(f"lambda {name!r}: {folder / 'handler.py'} does not exist")
     log_group = logs.LogGroup(
         scope, f"{name}-logs",
-        retention=logs.RetentionDays(_retention(retention_days)),
+        retention=retention,
         removal_policy=RemovalPolicy.DESTROY,
     )
     return lambda_.Function(
@@ -42,11 +42,3 @@ def lambda_function(scope: Construct, name: str, *, environment: dict[str, str],
         log_group=log_group,
         layers=layers,
     )
-
-
-def _retention(days: int) -> str:
-    names = {1: "ONE_DAY", 3: "THREE_DAYS", 5: "FIVE_DAYS", 7: "ONE_WEEK", 14: "TWO_WEEKS", 30: "ONE_MONTH",
-             60: "TWO_MONTHS", 90: "THREE_MONTHS", 180: "SIX_MONTHS", 365: "ONE_YEAR"}
-    if days not in names:
-        raise ValueError(f"context logRetentionDays must be one of {sorted(names)}, got {days}")
-    return names[days]

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from aws_cdk import aws_logs as logs
 from constructs import Node
 
 DEFAULT_GROUP_SCOPES: dict[str, list[str]] = {
@@ -16,6 +17,9 @@ DEFAULT_GROUP_SCOPES: dict[str, list[str]] = {
     "Registrar": ["lifecycle/register", "lifecycle/self"],
     "User": ["lifecycle/self"],
 }
+# CloudWatch Logs accepts only these retention periods (days -> aws_logs.RetentionDays member).
+RETENTION_NAMES = {1: "ONE_DAY", 3: "THREE_DAYS", 5: "FIVE_DAYS", 7: "ONE_WEEK", 14: "TWO_WEEKS", 30: "ONE_MONTH",
+                   60: "TWO_MONTHS", 90: "THREE_MONTHS", 180: "SIX_MONTHS", 365: "ONE_YEAR"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,14 @@ class Settings:
             raise ValueError(f"context profileReadTimeoutMs must be in 1..4999, got {self.profile_read_timeout_ms!r}")
         if not self.prefix.replace("-", "").isalnum():
             raise ValueError(f"context prefix must be letters, digits and '-', got {self.prefix!r}")
+        if self.log_retention_days not in RETENTION_NAMES:
+            raise ValueError(f"context logRetentionDays must be one of {sorted(RETENTION_NAMES)}, "
+                             f"got {self.log_retention_days!r}")
+
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        """Every log group of the app (Lambdas, state machines, API access logs) keeps this long."""
+        return getattr(logs.RetentionDays, RETENTION_NAMES[self.log_retention_days])
 
     @classmethod
     def from_context(cls, node: Node) -> "Settings":

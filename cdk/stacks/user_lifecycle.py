@@ -26,7 +26,7 @@ class UserLifecycleStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings | None = None, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings = settings or Settings.from_context(self.node)
-        retention = getattr(logs.RetentionDays, _retention_name(settings.log_retention_days))
+        retention = settings.log_retention
         self.tables = tables = Tables(self, "Tables", retain=settings.retain_data)
         self.bus = events.EventBus(self, "Bus", event_bus_name=f"{settings.prefix}-events")
 
@@ -71,23 +71,22 @@ class UserLifecycleStack(Stack):
             compatible_architectures=[lambda_.Architecture.ARM_64],
             compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
             description="api/routes.json at /opt/routes.json: the authorizer's role model")
-        days = s.log_retention_days
         fn = {
-            "authorizer": lambda_function(self, "authorizer", timeout_seconds=5, memory_mb=512, retention_days=days,
+            "authorizer": lambda_function(self, "authorizer", timeout_seconds=5, memory_mb=512, retention=retention,
                                           layers=[routes_layer], environment={
                                               "TOKEN_USE": s.token_use,
                                               "ROLE_MODEL_PATH": "/opt/routes.json"}),
             "token_customizer": lambda_function(self, "token_customizer", timeout_seconds=4, memory_mb=512,
-                                                retention_days=days, environment={
+                                                retention=retention, environment={
                                                     "TABLE_NAME": tables.users.table_name,
                                                     "MISSING_PROFILE_POLICY": s.missing_profile_policy,
                                                     "PROFILE_READ_TIMEOUT_MS": str(s.profile_read_timeout_ms),
                                                     "GROUP_SCOPES": json.dumps(s.group_scopes, sort_keys=True)}),
             "post_confirmation": lambda_function(self, "post_confirmation", timeout_seconds=5, memory_mb=256,
-                                                 retention_days=days, environment={
+                                                 retention=retention, environment={
                                                      "PROFILE_STATE_MACHINE_ARN": machines.arns["create_profile"]}),
             "user_migration": lambda_function(self, "user_migration", timeout_seconds=5, memory_mb=512,
-                                              retention_days=days, environment={
+                                              retention=retention, environment={
                                                   "LEGACY_TABLE_NAME": tables.legacy.table_name,
                                                   "TABLE_NAME": tables.users.table_name}),
         }
@@ -100,9 +99,3 @@ class UserLifecycleStack(Stack):
 
 def _allow(function: lambda_.Function, actions: list[str], resources: list[str]) -> None:
     function.add_to_role_policy(iam.PolicyStatement(actions=actions, resources=resources))
-
-
-def _retention_name(days: int) -> str:
-    from .functions import _retention
-
-    return _retention(days)

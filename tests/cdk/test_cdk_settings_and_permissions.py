@@ -58,6 +58,14 @@ def test_every_asl_machine_is_understood() -> None:
 
 def test_settings_reject_bad_context_values_by_name() -> None:
     for kwargs, key in [({"token_use": "both"}, "tokenUse"), ({"missing_profile_policy": "maybe"}, "missingProfilePolicy"),
-                        ({"profile_read_timeout_ms": 5000}, "profileReadTimeoutMs"), ({"prefix": "a b"}, "prefix")]:
+                        ({"profile_read_timeout_ms": 5000}, "profileReadTimeoutMs"), ({"prefix": "a b"}, "prefix"),
+                        ({"log_retention_days": 31}, "logRetentionDays")]:
         with pytest.raises(ValueError, match=key):
             Settings(**kwargs)
+
+
+def test_log_retention_is_the_cloudwatch_period_of_the_context_days() -> None:
+    from aws_cdk import aws_logs as logs
+
+    assert Settings().log_retention == logs.RetentionDays.ONE_MONTH
+    assert Settings(log_retention_days=365).log_retention == logs.RetentionDays.ONE_YEAR
