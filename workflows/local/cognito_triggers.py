@@ -126,7 +126,8 @@ class CognitoTriggers:
         id_claims = pretoken.decode_claims(tokens["IdToken"])
         access_claims = pretoken.decode_claims(tokens["AccessToken"])
         user_name = id_claims["cognito:username"]
-        attributes, groups = self._user(pool_id, user_name)
+        _, attributes = self._user(pool_id, user_name)
+        groups = self._groups(pool_id, user_name)
         event = pretoken.build_event(
             version=version, trigger_source=source, region=self.region_name, user_pool_id=pool_id,
             user_name=user_name, client_id=id_claims.get("aud", ""), user_attributes=attributes,
@@ -215,14 +216,13 @@ class CognitoTriggers:
         function_arn = self._lambda_config(pool_id).get("PostConfirmation") if pool_id else None
         if not function_arn:
             return
-        user_name = payload["Username"]
-        attributes, _groups = self._user(pool_id, user_name)
+        user_name, attributes = self._user(pool_id, payload["Username"])
         event = {
             "version": "1",
             "triggerSource": CONFIRM_ACTIONS[action],
             "region": self.region_name,
             "userPoolId": pool_id,
-            "userName": self._username(pool_id, user_name),
+            "userName": user_name,
             "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown",
                               "clientId": client_id or "CLIENT_ID_NOT_APPLICABLE"},
             "request": {"userAttributes": attributes, "clientMetadata": payload.get("ClientMetadata") or {}},
@@ -266,20 +266,19 @@ class CognitoTriggers:
                     return str(user.username)
         return name
 
-    def _username(self, pool_id: str, name: str) -> str:
+    def _user(self, pool_id: str, name: str) -> tuple[str, dict[str, str]]:
+        """(username as Cognito stores it, attributes as triggers see them) from one AdminGetUser."""
         got = self.moto.call("cognito-idp", "AdminGetUser", {"UserPoolId": pool_id, "Username": name})
-        return str(got.json().get("Username", name)) if got.status == 200 else name
-
-    def _user(self, pool_id: str, user_name: str) -> tuple[dict[str, str], list[str]]:
-        got = self.moto.call("cognito-idp", "AdminGetUser", {"UserPoolId": pool_id, "Username": user_name})
         data = got.json() if got.status == 200 else {}
         attributes = {a["Name"]: a["Value"] for a in data.get("UserAttributes", [])}
         if data.get("UserStatus"):
             attributes["cognito:user_status"] = data["UserStatus"]
+        return str(data.get("Username", name)), attributes
+
+    def _groups(self, pool_id: str, user_name: str) -> list[str]:
         listed = self.moto.call("cognito-idp", "AdminListGroupsForUser",
                                 {"UserPoolId": pool_id, "Username": user_name})
-        groups = [g["GroupName"] for g in listed.json().get("Groups", [])] if listed.status == 200 else []
-        return attributes, groups
+        return [g["GroupName"] for g in listed.json().get("Groups", [])] if listed.status == 200 else []
 
 
 def _pre_token_trigger(config: dict[str, Any]) -> tuple[str, str] | None:
