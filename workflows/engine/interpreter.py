@@ -79,6 +79,17 @@ async def run_state(state: m.State, raw: Any, frame: Frame) -> tuple[str | None,
         raise
 
 
+def limited_json(value: Any, who: str) -> str:
+    """`value`'s history text, or States.DataLimitExceeded naming `who` (a state or task resource)
+    when it exceeds the payload quota. Returning the text lets the caller record it without
+    serializing the value a second time."""
+    text = dumps(value)
+    if len(text) > DATA_LIMIT_BYTES and len(text.encode("utf-8")) > DATA_LIMIT_BYTES:
+        raise StatesError(names.DATA_LIMIT_EXCEEDED, f"The state/task '{who}' returned a result with a "
+                                                     f"size exceeding the maximum number of bytes service limit.")
+    return text
+
+
 def exit_state(frame: Frame, state: m.State, output: Any, assigned: dict[str, Any] | None) -> None:
     details: dict[str, Any] = {}
     if assigned:
@@ -86,11 +97,7 @@ def exit_state(frame: Frame, state: m.State, output: Any, assigned: dict[str, An
         details["assignedVariablesDetails"] = NOT_TRUNCATED
         frame.assign(assigned)
     details["name"] = state.name
-    text = dumps(output)
-    if len(text) > DATA_LIMIT_BYTES and len(text.encode("utf-8")) > DATA_LIMIT_BYTES:
-        raise StatesError(names.DATA_LIMIT_EXCEEDED, f"The state/task '{state.name}' returned a result with a "
-                                                     f"size exceeding the maximum number of bytes service limit.")
-    details["output"] = text
+    details["output"] = limited_json(output, state.name)
     details["outputDetails"] = NOT_TRUNCATED
     frame.emit(f"{state.type}StateExited", "stateExitedEventDetails", details)
 

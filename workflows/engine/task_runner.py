@@ -17,10 +17,10 @@ from workflows.engine.dataflow import input_path, jsonata_value, parameters
 from workflows.engine.errors import StatesError
 from workflows.engine.expressions import EvaluationError, jsonpath_get
 from workflows.engine.integrations import WAIT_FOR_TASK_TOKEN, ResourceRef
-from workflows.engine.interpreter import DATA_LIMIT_BYTES, HANDLERS, finish_with_result, jsonata_states
+from workflows.engine.interpreter import HANDLERS, finish_with_result, jsonata_states, limited_json
 from workflows.engine.retry import with_recovery
 from workflows.engine.runtime import NOT_TRUNCATED, Frame, dumps
-from workflows.engine.scheduler import Cancelled, first_of
+from workflows.engine.scheduler import first_of
 
 
 class TaskTimedOut(StatesError):
@@ -134,9 +134,9 @@ class _Events:
         frame.emit("TaskSubmitted", "taskSubmittedEventDetails",
                    {"output": dumps(output), "outputDetails": NOT_TRUNCATED, **self._resource()})
 
-    def succeeded(self, frame: Frame, output: Any) -> None:
+    def succeeded(self, frame: Frame, output_text: str) -> None:
         frame.emit(self.family + "Succeeded", self._key("Succeeded"),
-                   {"output": dumps(output), "outputDetails": NOT_TRUNCATED, **self._resource()})
+                   {"output": output_text, "outputDetails": NOT_TRUNCATED, **self._resource()})
 
     def failed(self, frame: Frame, error: StatesError) -> None:
         details: dict[str, Any] = {}
@@ -202,22 +202,12 @@ async def invoke(state: m.TaskState, ref: ResourceRef, params: Any, frame: Frame
             timer.cancel_timer()
     try:
         result = work.result()
-        _check_size(ref, result)
+        text = limited_json(result, ref.arn if ref.kind != "service" else ref.service)
     except StatesError as error:
         events.failed(frame, error)
         raise
-    except Cancelled:
-        raise
-    events.succeeded(frame, result)
+    events.succeeded(frame, text)
     return result
-
-
-def _check_size(ref: ResourceRef, result: Any) -> None:
-    text = dumps(result)
-    if len(text) > DATA_LIMIT_BYTES and len(text.encode("utf-8")) > DATA_LIMIT_BYTES:
-        who = ref.arn if ref.kind != "service" else ref.service
-        raise StatesError(names.DATA_LIMIT_EXCEEDED, f"The state/task '{who}' returned a result with a size "
-                                                     f"exceeding the maximum number of bytes service limit.")
 
 
 async def _resolved(outcome: Any) -> Any:
