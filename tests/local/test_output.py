@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
-from workflows.cli.output import fold_states, state_table
+from workflows.cli.output import fold_states, history_table, path_line, state_table
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -68,3 +68,16 @@ def test_state_table_prints_item_labels_literally() -> None:
     buffer = io.StringIO()
     Console(file=buffer, width=200).print(state_table(INTERLEAVED))
     assert "Call [item 0]" in buffer.getvalue() and "Caught [item 1]" in buffer.getvalue()
+
+
+def test_history_table_and_path_print_causes_and_names_literally() -> None:
+    # free text in a history ("[/x]" in a cause, a state named "[draft]") is not rich markup
+    events = [event(1, 0, "PassStateEntered", **entered("[draft] Step")),
+              event(2, 1, "ExecutionFailed", executionFailedEventDetails={"error": "Bad", "cause": "got [/x] and [bold]y"})]
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=200)
+    console.print(history_table(events))
+    console.print(path_line(events))
+    printed = buffer.getvalue()
+    assert "Bad: got [/x] and [bold]y" in printed
+    assert "[draft] Step" in printed and "path: [draft] Step" in printed

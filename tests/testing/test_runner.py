@@ -99,3 +99,14 @@ def test_main_json_output_is_what_the_cli_prints(tmp_path, capsys):
     assert document == [{"mockConfig": str(path), "stateMachine": "users", "testCase": "Duplicate", "status": "FAILED",
                          "error": "DuplicateEmail", "path": ["Save", "Duplicate"], "passed": True,
                          "problems": []}]
+
+
+def test_report_prints_problems_and_errors_literally() -> None:
+    # a cause or expectation with "[/x]" in it is text, not rich markup (it used to raise MarkupError)
+    from workflows.testing.runner import CaseResult, _report
+
+    buffer = io.StringIO()
+    _report([CaseResult("users", "Odd", "FAILED", ["[draft]"], "E[/x]", ["path ['[draft]'], expected [/y]"])],
+            Console(file=buffer, width=300))
+    printed = buffer.getvalue()
+    assert "E[/x]" in printed and "expected [/y]" in printed and "[draft]" in printed

@@ -75,6 +75,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from rich.markup import escape
+
     url = remote.endpoint(args.endpoint)
     result = remote.run(url, args.name, args.input, args.execution_name, args.wait)
     execution = result["execution"]
@@ -83,11 +85,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         output.console.print(f"{execution['executionArn']}  {output.status_text(execution['status'])}")
         if result["events"]:
-            output.console.print("path: " + " -> ".join(output.path_of(result["events"])))
+            output.console.print(output.path_line(result["events"]))
             output.console.print(output.history_table(result["events"]))
         for field in ("output", "error", "cause"):
             if execution.get(field):
-                output.console.print(f"[bold]{field}[/]: {execution[field]}")
+                output.console.print(f"[bold]{field}[/]: {escape(str(execution[field]))}")
     return 1 if execution["status"] in {"FAILED", "TIMED_OUT", "ABORTED"} else 0
 
 
@@ -110,7 +112,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     if args.json:
         output.emit_json(events)
     else:
-        output.console.print("path: " + " -> ".join(output.path_of(events)))
+        output.console.print(output.path_line(events))
         output.console.print(output.history_table(events, title=args.execution_arn))
     return 0
 

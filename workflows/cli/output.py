@@ -37,6 +37,11 @@ def path_of(events: Iterable[dict[str, Any]]) -> list[str]:
     return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
 
 
+def path_line(events: Iterable[dict[str, Any]]) -> str:
+    """"path: A -> B" as console markup; names are escaped (a state may be called "[draft]")."""
+    return "path: " + escape(" -> ".join(path_of(events)))
+
+
 def _details(event: dict[str, Any]) -> str:
     for key, value in event.items():
         if not key.endswith("EventDetails") or not isinstance(value, dict):
@@ -69,8 +74,8 @@ def history_table(events: list[dict[str, Any]], title: str = "") -> Table:
                 state = event[key].get("name", "")
         type_ = event.get("type", "")
         style = "red" if "Fail" in type_ or "TimedOut" in type_ else ("green" if "Succeeded" in type_ else "")
-        table.add_row(str(event.get("id", "")), elapsed, f"[{style}]{type_}[/]" if style else type_, state,
-                      _details(event))
+        table.add_row(str(event.get("id", "")), elapsed, f"[{style}]{type_}[/]" if style else type_, escape(state),
+                      escape(_details(event)))  # causes and outputs are free text: "[/x]" is no markup
     return table
 
 
@@ -80,7 +85,7 @@ def executions_table(executions: list[dict[str, Any]]) -> Table:
         table.add_column(column, overflow="fold")
     for execution in executions:
         machine = execution.get("stateMachineArn", "").rsplit(":", 1)[-1]
-        table.add_row(execution.get("name", ""), machine, status_text(execution.get("status", "")),
+        table.add_row(escape(execution.get("name", "")), escape(machine), status_text(execution.get("status", "")),
                       _when(execution.get("startDate")), _when(execution.get("stopDate")))
     return table
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -339,7 +340,7 @@ def _print_report(console: Console, report: Report, histories: list[tuple[str, s
             table.add_column(column)
         interesting = ["userId", "tenantId", "plan", "displayName", "cognito:groups", "scope", "token_use"]
         for claim in interesting:
-            table.add_row(claim, *(json.dumps(report.claims[t].get(claim)) if claim in report.claims[t] else "-"
+            table.add_row(claim, *(escape(json.dumps(report.claims[t].get(claim))) if claim in report.claims[t] else "-"
                                    for t in ("id", "access")))
         console.print(table)
     if report.calls:
@@ -351,12 +352,12 @@ def _print_report(console: Console, report: Report, histories: list[tuple[str, s
         console.print(table)
     for label, status, events in histories:
         console.print(f"\n[bold]{label}[/]  {output.status_text(status)}")
-        console.print("path: " + " -> ".join(output.path_of(events)), highlight=False)
+        console.print(output.path_line(events), highlight=False)
         console.print(output.state_table(events))
     table = Table(title=f"Demo checks ({elapsed:.1f} s)", header_style="bold")
     for column in ("", "check", "detail"):
         table.add_column(column)
     for name, ok, detail in report.checks:
-        table.add_row("[green]PASS[/]" if ok else "[red]FAIL[/]", name, detail)
+        table.add_row("[green]PASS[/]" if ok else "[red]FAIL[/]", escape(name), escape(detail))
     console.print(table)
     console.print("[bold green]every step behaved[/]" if report.ok else "[bold red]some steps failed[/]")

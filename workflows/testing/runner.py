@@ -40,13 +40,15 @@ def run_mock_config(path: str | Path, case: str | None = None, console: Any = No
     """Run the cases, print a rich table (and a progress bar for more than 3 cases); exit code."""
     from rich.console import Console
 
+    from rich.markup import escape
+
     console = console or Console()
     try:
         raw = json.loads(Path(path).read_text())
         mocker = load(path)
         plan = _plan(raw, mocker, case)
     except (OSError, ValueError) as error:  # MockConfigError is a ValueError
-        console.print(f"[red]cannot use mock config {path}: {error}[/red]")
+        console.print(f"[red]cannot use mock config {escape(str(path))}: {escape(str(error))}[/red]")
         return 2
     results = _run(plan, raw, mocker, path, target, console, show_progress)
     _report(results, console)
@@ -153,15 +155,17 @@ def _create(sfn: Any, mocker: TaskMocker, raw: dict, machine: str, region: str, 
 
 
 def _report(results: list[CaseResult], console: Any) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="mock config test cases")
     for column in ("state machine", "test case", "states visited", "status", "result"):
         table.add_column(column)
     for r in results:
-        verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]\n" + "\n".join(r.problems)
-        status = r.status + (f"\n{r.error}" if r.error else "")
-        table.add_row(r.machine, r.case, " → ".join(r.path), status, verdict)
+        # problems, errors and state names are free text: escaped so "[/x]" in a cause is no markup
+        verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]\n" + escape("\n".join(r.problems))
+        status = r.status + (f"\n{escape(r.error)}" if r.error else "")
+        table.add_row(escape(r.machine), escape(r.case), escape(" → ".join(r.path)), status, verdict)
     console.print(table)
     failed = sum(not r.passed for r in results)
     console.print(f"{len(results) - failed} passed, {failed} failed")
