@@ -37,10 +37,12 @@ async def _gather(frame: Frame, coros: list, limit: int, tolerated: Any = None) 
     live: dict[Any, int] = {}
     pending = list(enumerate(coros))
     pending.reverse()
+    done: list[Any] = []  # finished since the last look, in completion order
     wake = Future()
 
     def on_done(task: Any) -> None:
-        wake.set_result(None)
+        done.append(task)
+        wake.set_result(None)  # the current `wake`: it is rebound before each wait
 
     def launch() -> None:
         while pending and (limit <= 0 or len(live) < limit):
@@ -52,13 +54,12 @@ async def _gather(frame: Frame, coros: list, limit: int, tolerated: Any = None) 
     launch()
     try:
         while live:
-            finished = [t for t in live if t.done()]
-            if not finished:
+            if not done:
                 wake = Future()
-                for t in live:
-                    t.add_done_callback(lambda _t, w=wake: w.set_result(None))
                 await wake
                 continue
+            finished = sorted(done, key=live.__getitem__)  # in item order, as the results are
+            done.clear()
             for task in finished:
                 index = live.pop(task)
                 error = task.exception()
