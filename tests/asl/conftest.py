@@ -124,6 +124,26 @@ def make_sfn(aws: AwsFixture) -> Callable[..., Any]:
     return make
 
 
+@pytest.fixture
+def sfn(make_sfn: Callable[..., Any]) -> Any:
+    """The engine with no mock config: every Task runs against moto."""
+    return make_sfn()
+
+
+@pytest.fixture
+def arn(request: pytest.FixtureRequest, sfn: Any, aws: AwsFixture) -> str:
+    """ARN of the test module's ``MACHINE`` deployed on ``sfn``."""
+    return deploy(sfn, aws, request.module.MACHINE)
+
+
+@pytest.fixture
+def mocked(request: pytest.FixtureRequest, make_sfn: Callable[..., Any], aws: AwsFixture) -> tuple[Any, str]:
+    """(engine with fault_injection/<MACHINE>.json, ARN of the module's ``MACHINE`` on it): only the
+    states a test case names are mocked, the rest runs against moto."""
+    sfn = make_sfn(mock_config=str(mock_file(request.module.MACHINE)))
+    return sfn, deploy(sfn, aws, request.module.MACHINE)
+
+
 def deploy(sfn: Any, aws: AwsFixture, name: str, **extra: str) -> str:
     """Create asl/<name> (named <name>, so mock configs can address it) and return its ARN."""
     response = sfn.create_state_machine(

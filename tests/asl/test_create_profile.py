@@ -5,7 +5,9 @@ import json
 from typing import Any
 
 import pytest
-from .conftest import AwsFixture, deploy, entered_states, mock_file
+from .conftest import AwsFixture, deploy, entered_states
+
+MACHINE = "create_profile"  # the machine the conftest fixtures sfn/arn/mocked deploy
 
 
 def run(sfn: Any, arn: str, body: dict[str, Any], name: str) -> dict[str, Any]:
@@ -15,16 +17,6 @@ def run(sfn: Any, arn: str, body: dict[str, Any], name: str) -> dict[str, Any]:
 
 LAMBDA_INPUT = {"userPoolId": "us-east-1_X", "userName": "42", "userId": "42", "email": "p@example.com",
                 "displayName": "", "tenantId": "", "sub": "abc", "clientId": "client"}
-
-
-@pytest.fixture
-def sfn(make_sfn: Any) -> Any:
-    return make_sfn()
-
-
-@pytest.fixture
-def arn(sfn: Any, aws: AwsFixture) -> str:
-    return deploy(sfn, aws, "create_profile")
 
 
 def test_writes_profile_and_reservation_in_one_transaction(sfn: Any, arn: str, aws: AwsFixture) -> None:
@@ -88,12 +80,6 @@ def test_bad_input_fails_with_a_clear_error(sfn: Any, arn: str, body: dict[str, 
     result = run(sfn, arn, body, "bad")
     assert result["status"] == "FAILED" and result["error"] == "CreateProfile.InvalidInput"
     assert cause in result["cause"]
-
-
-@pytest.fixture
-def mocked(make_sfn: Any, aws: AwsFixture) -> tuple[Any, str]:
-    sfn = make_sfn(mock_config=str(mock_file("create_profile")))
-    return sfn, deploy(sfn, aws, "create_profile")
 
 
 @pytest.mark.parametrize("case, status, output_or_error", [

@@ -5,7 +5,9 @@ import json
 from typing import Any
 
 import pytest
-from .conftest import ACCOUNT, AwsFixture, deploy, entered_states, mock_file
+from .conftest import ACCOUNT, AwsFixture, deploy, entered_states
+
+MACHINE = "guard"  # the machine the conftest fixtures sfn/arn/mocked deploy
 
 SLOW_CHILD = {"StartAt": "Sleep", "TimeoutSeconds": 5,
               "States": {"Sleep": {"Type": "Wait", "Seconds": 60, "End": True}}}
@@ -24,16 +26,6 @@ def guard_run(sfn: Any, arn: str, body: dict[str, Any], advance: float = 0) -> d
     if advance:
         sfn.advance(advance)
     return sfn.describe_execution(executionArn=execution["executionArn"])
-
-
-@pytest.fixture
-def sfn(make_sfn: Any) -> Any:
-    return make_sfn()
-
-
-@pytest.fixture
-def arn(sfn: Any, aws: AwsFixture) -> str:
-    return deploy(sfn, aws, "guard")
 
 
 def only_child_execution(sfn: Any, machine_arn: str) -> dict[str, Any]:
@@ -91,12 +83,6 @@ def test_invalid_input_fails_naming_the_field(sfn: Any, arn: str) -> None:
     result = guard_run(sfn, arn, {"stateMachineArn": "not-an-arn"})
     assert result["status"] == "FAILED" and result["error"] == "Guard.InvalidInput"
     assert "stateMachineArn" in result["cause"]
-
-
-@pytest.fixture
-def mocked(make_sfn: Any, aws: AwsFixture) -> tuple[Any, str]:
-    sfn = make_sfn(mock_config=str(mock_file("guard")))
-    return sfn, deploy(sfn, aws, "guard")
 
 
 MOCK_CHILD = "arn:aws:states:us-east-1:123456789012:execution:child:mocked"

@@ -8,18 +8,10 @@ import pytest
 from botocore.exceptions import ClientError
 from .conftest import ACCOUNT, REGION, AwsFixture, deploy, entered_states, mock_file
 
+MACHINE = "migrate_user"  # the machine the conftest fixtures sfn/arn/mocked deploy
+
 DAYS_180 = 180 * 24 * 3600
 USER = {"legacyUserId": "legacy-1", "email": "m@example.com"}
-
-
-@pytest.fixture
-def sfn(make_sfn: Any) -> Any:
-    return make_sfn()
-
-
-@pytest.fixture
-def arn(sfn: Any, aws: AwsFixture) -> str:
-    return deploy(sfn, aws, "migrate_user")
 
 
 def start(sfn: Any, arn: str, body: dict[str, Any], name: str = "m1") -> str:
@@ -137,12 +129,6 @@ def test_bad_input_fails_clearly(sfn: Any, arn: str, aws: AwsFixture, body: dict
 
 
 # ---- mock configs ----
-
-@pytest.fixture
-def mocked(make_sfn: Any, aws: AwsFixture) -> tuple[Any, str]:
-    sfn = make_sfn(mock_config=str(mock_file("migrate_user")))
-    return sfn, deploy(sfn, aws, "migrate_user")
-
 
 MIGRATED_9 = {"status": "MIGRATED", "username": "m@example.com", "userId": "9"}
 FALLBACK_9 = {"status": "FALLBACK", "username": "m@example.com", "userId": "9"}

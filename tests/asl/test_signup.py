@@ -6,7 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from .conftest import AwsFixture, deploy, entered_states, history_events, mock_file
+from .conftest import AwsFixture, deploy, entered_states, history_events
+
+MACHINE = "signup"  # the machine the conftest fixtures sfn/arn/mocked deploy
 
 
 def signup(sfn: Any, arn: str, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, Any]]:
@@ -28,16 +30,6 @@ def assert_nothing_left_for(aws: AwsFixture, user_id: int, email: str, reason: s
     assert tombstone["reason"]["S"] == reason
     assert tombstone["error"]["S"] == error
     assert tombstone["cause"]["S"] and tombstone["at"]["S"]
-
-
-@pytest.fixture
-def sfn(make_sfn: Any) -> Any:
-    return make_sfn()
-
-
-@pytest.fixture
-def arn(sfn: Any, aws: AwsFixture) -> str:
-    return deploy(sfn, aws, "signup")
 
 
 def test_signup_creates_profile_reservation_and_cognito_user(sfn: Any, arn: str, aws: AwsFixture) -> None:
@@ -121,12 +113,6 @@ def test_invalid_input_is_400_without_allocating(sfn: Any, arn: str, aws: AwsFix
 
 
 # ---- failure injection through tests/mocks/signup.json (Step Functions Local MockConfigFile) ----
-
-@pytest.fixture
-def mocked(make_sfn: Any, aws: AwsFixture) -> tuple[Any, str]:
-    sfn = make_sfn(mock_config=str(mock_file("signup")))
-    return sfn, deploy(sfn, aws, "signup")
-
 
 @pytest.mark.parametrize("case, status, reason, error", [
     ("UsernameExists", 409, "CognitoConflict", "CognitoIdentityProvider.UsernameExistsException"),
