@@ -86,6 +86,7 @@ def test_validate_reports_a_problem_both_checkers_find_once(capsys, tmp_path: Pa
     (["up", "--port", "70000"], "--port 70000 is not a port number"),
     (["test", "/no/such/mocks.json"], "mock config '/no/such/mocks.json' not found"),
     (["demo", "--users", "1"], "--users 1: the demo needs at least 2 users"),
+    (["run", "signup", "--wait", "-1"], "--wait -1.0: must be a number of seconds >= 0"),
     (["advance", "5x"], "'5x' is not a duration"),
     (["advance", "60", "--endpoint", "aws"], "AWS runs on real time"),
     (["advance", "60", "--endpoint", "http://127.0.0.1:9"], "no local stack answers at http://127.0.0.1:9"),
@@ -94,6 +95,19 @@ def test_bad_input_is_one_clear_line_and_non_zero(capsys, argv: list[str], messa
     code, _, err = run(capsys, *argv)
     assert code == 1
     assert err.count("\n") == 1 and message in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run"], "workflows run: error: the following arguments are required: name"),
+    (["run", "signup", "--wait", "soon"], "workflows run: error: argument --wait: invalid float value: 'soon'"),
+    (["bogus"], "workflows: error: argument COMMAND: invalid choice: 'bogus'"),
+])
+def test_usage_errors_are_one_line_too(capsys, argv: list[str], message: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.count("\n") == 1 and message in err and "--help" in err
 
 
 @pytest.mark.parametrize("text, seconds", [("90", 90), ("1.5", 1.5), ("90s", 90), ("15m", 900), ("2h", 7200),

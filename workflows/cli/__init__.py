@@ -33,13 +33,20 @@ from typing import Any
 from .errors import CliError
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors as ONE line (what was wrong, where to look), exit status 2."""
+
+    def error(self, message: str) -> Any:  # argparse's own prints the whole usage block first
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
     remote = argparse.ArgumentParser(add_help=False)
     remote.add_argument("--endpoint", help="Step Functions endpoint of `workflows up` "
                                            "(default $WORKFLOWS_ENDPOINT or http://127.0.0.1:4599; 'aws' for AWS)")
-    parser = argparse.ArgumentParser(prog="workflows", description=__doc__.split("\n\n")[0],
+    parser = _Parser(prog="workflows", description=__doc__.split("\n\n")[0],
                                      epilog=__doc__.split("\n\n", 1)[1],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

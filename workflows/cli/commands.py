@@ -77,6 +77,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from rich.markup import escape
 
+    if not args.wait >= 0:  # also NaN
+        raise CliError(f"--wait {args.wait}: must be a number of seconds >= 0")
     url = remote.endpoint(args.endpoint)
     result = remote.run(url, args.name, args.input, args.execution_name, args.wait)
     execution = result["execution"]
