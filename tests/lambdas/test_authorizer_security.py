@@ -264,6 +264,16 @@ def assert_denied(response: dict[str, Any]) -> None:
     assert all(s["Effect"] == "Deny" for s in statements), response
 
 
+def assert_rejected(authorizer: Any, token: Any) -> None:
+    """Denied in every event shape, and the verifier itself raises InvalidToken (nothing else)."""
+    from lambdas.authorizer.cognito_jwt import InvalidToken
+
+    for event in events(token):
+        assert_denied(authorizer(event))
+    with pytest.raises(InvalidToken):
+        authorizer.verifier.verify(token)
+
+
 @pytest.fixture
 def ctx(rsa_key: Any, other_rsa_key: Any) -> Ctx:
     return Ctx(rsa_key, other_rsa_key)
@@ -281,14 +291,7 @@ def test_control_token_is_allowed(make_authorizer: Any, ctx: Ctx) -> None:
 
 @pytest.mark.parametrize("name,build,env", CASES, ids=[c[0] for c in CASES])
 def test_bad_token_denied_never_raises(make_authorizer: Any, ctx: Ctx, name: str, build: Any, env: dict[str, str]) -> None:
-    from lambdas.authorizer.cognito_jwt import InvalidToken
-
-    authorizer = make_authorizer(**env)
-    token = build(ctx)
-    for event in events(token):
-        assert_denied(authorizer(event))
-    with pytest.raises(InvalidToken):
-        authorizer.verifier.verify(token)
+    assert_rejected(make_authorizer(**env), build(ctx))
 
 
 @pytest.mark.parametrize(
