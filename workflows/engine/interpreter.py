@@ -123,6 +123,23 @@ def finish_with_result(state: m.RetryingState, raw: Any, result: Any, frame: Fra
     return transition(state), output
 
 
+def finish_with_input(state: m.State, raw: Any, data: Any, frame: Frame, ctx: dict, states: dict | None,
+                      assign: Any = m.UNSET, output: Any = m.UNSET) -> Any:
+    """Exit a state that produces no result of its own (Choice, Wait, Succeed, a JSONata Pass): JSONata
+    Assign/Output over $states.input, or Assign over the effective input `data` then OutputPath.
+    A Choice passes the matched rule's own Assign/Output; UNSET means the state's."""
+    assign = state.assign if assign is m.UNSET else assign
+    template = state.output if output is m.UNSET else output
+    if state.jsonata:
+        assigned = assignments(assign, True, raw, frame, ctx, states)
+        value = jsonata_output(template, raw, frame, states or {})
+    else:
+        assigned = assignments(assign, False, data, frame, ctx, None)
+        value = output_path(state, data, frame, ctx)
+    exit_state(frame, state, value, assigned)
+    return value
+
+
 def jsonata_states(raw: Any, ctx: dict, **extra: Any) -> dict[str, Any]:
     states = {"input": raw, "context": ctx}
     states.update(extra)
@@ -133,17 +150,14 @@ def jsonata_states(raw: Any, ctx: dict, **extra: Any) -> dict[str, Any]:
 async def run_pass(state: m.PassState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
     ctx = frame.context(state.name, entered_at)
     if state.jsonata:
-        states = jsonata_states(raw, ctx)
-        assigned = assignments(state.assign, True, raw, frame, ctx, states)
-        output = jsonata_output(state.output, raw, frame, states)
+        return transition(state), finish_with_input(state, raw, raw, frame, ctx, jsonata_states(raw, ctx))
+    effective = input_path(state, raw, frame, ctx)
+    if state.result is not m.UNSET:
+        result = state.result
     else:
-        effective = input_path(state, raw, frame, ctx)
-        if state.result is not m.UNSET:
-            result = state.result
-        else:
-            result = parameters(state.parameters, effective, frame, ctx)
-        assigned = assignments(state.assign, False, result, frame, ctx, None)
-        output = output_path(state, result_path(state.result_path, raw, result), frame, ctx)
+        result = parameters(state.parameters, effective, frame, ctx)
+    assigned = assignments(state.assign, False, result, frame, ctx, None)
+    output = output_path(state, result_path(state.result_path, raw, result), frame, ctx)
     exit_state(frame, state, output, assigned)
     return transition(state), output
 
@@ -151,12 +165,9 @@ async def run_pass(state: m.PassState, raw: Any, frame: Frame, entered_id: int, 
 # ---- Succeed / Fail ----------------------------------------------------------------------------
 async def run_succeed(state: m.SucceedState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
     ctx = frame.context(state.name, entered_at)
-    if state.jsonata:
-        output = jsonata_output(state.output, raw, frame, jsonata_states(raw, ctx))
-    else:
-        output = output_path(state, input_path(state, raw, frame, ctx), frame, ctx)
-    exit_state(frame, state, output, None)
-    return None, output
+    states = jsonata_states(raw, ctx) if state.jsonata else None
+    data = raw if state.jsonata else input_path(state, raw, frame, ctx)
+    return None, finish_with_input(state, raw, data, frame, ctx, states)
 
 
 async def run_fail(state: m.FailState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
@@ -198,21 +209,13 @@ async def run_choice(state: m.ChoiceState, raw: Any, frame: Frame, entered_id: i
     data = raw if state.jsonata else input_path(state, raw, frame, ctx)
     for branch in state.choices:
         if branch.rule.matches(data, context=ctx, variables=frame.variables, states=states):
-            target, assign, output_tpl = branch.next, branch.assign, branch.output
+            target, assign, output = branch.next, branch.assign, branch.output
             break
     else:
         if state.default is None:
             raise StatesError(names.NO_CHOICE_MATCHED, "No Matches!")
-        target, assign, output_tpl = state.default, state.assign, state.output
-    if state.jsonata:
-        assigned = assignments(assign if assign is not m.UNSET else state.assign, True, raw, frame, ctx, states)
-        output = jsonata_output(output_tpl if output_tpl is not m.UNSET else state.output, raw, frame, states)
-    else:
-        assigned = assignments(assign if assign is not m.UNSET else state.assign, False, data, frame, ctx,
-                               None)
-        output = output_path(state, data, frame, ctx)
-    exit_state(frame, state, output, assigned)
-    return target, output
+        target, assign, output = state.default, m.UNSET, m.UNSET
+    return target, finish_with_input(state, raw, data, frame, ctx, states, assign, output)
 
 
 # ---- Wait --------------------------------------------------------------------------------------
@@ -224,14 +227,7 @@ async def run_wait(state: m.WaitState, raw: Any, frame: Frame, entered_id: int, 
     until = _wait_until(state, data, frame, ctx, states, scheduler.now())
     if until > scheduler.now():
         await scheduler.sleep_until(until)
-    if state.jsonata:
-        assigned = assignments(state.assign, True, raw, frame, ctx, states)
-        output = jsonata_output(state.output, raw, frame, states)
-    else:
-        assigned = assignments(state.assign, False, data, frame, ctx, None)
-        output = output_path(state, data, frame, ctx)
-    exit_state(frame, state, output, assigned)
-    return transition(state), output
+    return transition(state), finish_with_input(state, raw, data, frame, ctx, states)
 
 
 def _wait_until(state: m.WaitState, data: Any, frame: Frame, ctx: dict, states: dict | None,
