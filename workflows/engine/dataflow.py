@@ -10,24 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.engine.expressions import jsonpath_get, jsonpath_set, render_payload
+from workflows.engine.expressions import jsonpath_get, jsonpath_set, render_jsonata, render_payload
 from workflows.engine.model import UNSET, State
 from workflows.engine.runtime import Frame
 
 
-def _jsonata():
-    from workflows.engine import expressions
-
-    return expressions.render_jsonata, expressions.evaluate_jsonata
+def _select(path: Any, data: Any, frame: Frame, ctx: dict, field: str) -> Any:
+    """InputPath/OutputPath: absent or "$" keeps the value, null makes it {}."""
+    if path is UNSET or path == "$":
+        return data
+    if path is None:
+        return {}
+    return jsonpath_get(path, data, context=ctx, variables=frame.variables, field=field)
 
 
 def input_path(state: State, raw: Any, frame: Frame, ctx: dict) -> Any:
-    path = state.input_path
-    if path is UNSET or path == "$":
-        return raw
-    if path is None:
-        return {}
-    return jsonpath_get(path, raw, context=ctx, variables=frame.variables, field="InputPath")
+    return _select(state.input_path, raw, frame, ctx, "InputPath")
 
 
 def parameters(template: Any, data: Any, frame: Frame, ctx: dict, field: str = "Parameters") -> Any:
@@ -52,16 +50,10 @@ def result_path(path: Any, raw: Any, result: Any) -> Any:
 
 
 def output_path(state: State, data: Any, frame: Frame, ctx: dict) -> Any:
-    path = state.output_path
-    if path is UNSET or path == "$":
-        return data
-    if path is None:
-        return {}
-    return jsonpath_get(path, data, context=ctx, variables=frame.variables, field="OutputPath")
+    return _select(state.output_path, data, frame, ctx, "OutputPath")
 
 
 def jsonata_value(template: Any, frame: Frame, states: dict, field: str) -> Any:
-    render_jsonata, _ = _jsonata()
     return render_jsonata(template, states=states, variables=frame.variables, field=field)
 
 

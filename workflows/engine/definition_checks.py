@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import jsonata
+
 from workflows.engine import model as m
+from workflows.engine.expressions import validate_path, validate_reference_path
 
 STATE_TYPES = ("Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map")
 _COMMON = {"Type", "Comment", "QueryLanguage"}
@@ -144,14 +147,10 @@ class DefinitionChecks:
                 self.fail("UNREACHABLE_STATE", f"State \"{name}\" is not reachable.", f"{loc}/States/{name}")
 
     def check_path(self, path: str, loc: str, reference: bool = False) -> None:
-        from workflows.engine import expressions
-
-        validator = getattr(expressions, "validate_reference_path" if reference else "validate_path", None)
-        if validator is None:
-            return
+        validator = validate_reference_path if reference else validate_path
         try:
             validator(path)
-        except (ValueError, Exception) as error:  # noqa: BLE001 - reported, not raised
+        except Exception as error:  # noqa: BLE001 - reported, not raised
             field = loc.rsplit("/", 1)[-1]
             self.fail("SCHEMA_VALIDATION_FAILED",
                       f"The value for the field '{field}' must be a valid JSONPath ({error})", loc)
@@ -160,8 +159,6 @@ class DefinitionChecks:
         if isinstance(value, str):
             if value.startswith("{%") and value.endswith("%}"):
                 try:
-                    import jsonata
-
                     jsonata.Jsonata(value[2:-2])
                 except Exception as error:  # noqa: BLE001 - reported, not raised
                     self.fail("SCHEMA_VALIDATION_FAILED",

@@ -20,7 +20,7 @@ from workflows.engine.expressions import EvaluationError, json_type, jsonpath_ge
 from workflows.engine.interpreter import (
     HANDLERS, finish_with_result, jsonata_states, record_evaluation_failure, run_program, state_error,
 )
-from workflows.engine.item_reader import read_items
+from workflows.engine.item_reader import read_items, write_results
 from workflows.engine.retry import with_recovery
 from workflows.engine.runtime import Execution, Frame, dumps
 from workflows.engine.scheduler import Cancelled, Future
@@ -245,8 +245,6 @@ async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, en
         else:
             result = await _inline(state, values, frame, int(limit))
         if state.result_writer is not m.UNSET:
-            from workflows.engine.item_reader import write_results
-
             result = write_results(state, result, frame)
         return finish_with_result(state, raw, result, frame, ctx)
 

@@ -16,6 +16,7 @@ from workflows.engine.definition_checks import (
     BLOCK_FIELDS, CATCHER_FIELDS, RETRIER_FIELDS, STATE_TYPES, TOP_FIELDS, DefinitionChecks, DefinitionError,
     Diagnostic,
 )
+from workflows.engine.expressions import compile_choice
 from workflows.engine.integrations.resources import ResourceError, parse_resource
 
 __all__ = ["Diagnostic", "DefinitionError", "STATE_TYPES", "parse_definition", "validate_definition"]
@@ -194,8 +195,6 @@ class _Parser(DefinitionChecks):
                            timestamp_path=body.get("TimestampPath", m.UNSET))
 
     def build_choice(self, body: dict, loc: str, common: dict) -> m.State:
-        from workflows.engine.expressions import compile_choice
-
         choices = body.get("Choices")
         if not isinstance(choices, list) or not choices:
             self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [Choices]", loc)

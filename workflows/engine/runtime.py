@@ -12,11 +12,12 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from workflows.engine.expressions.errors import compact_json
+from workflows.engine.scheduler import Future
 
 if TYPE_CHECKING:
     from workflows.engine.engine import Engine
     from workflows.engine.model import Program
-    from workflows.engine.scheduler import Future, Task
+    from workflows.engine.scheduler import Task
 
 NOT_TRUNCATED = {"truncated": False}
 
@@ -60,8 +61,6 @@ class Execution:
     def __init__(self, engine: Engine, machine: StateMachineRecord, arn: str, name: str,
                  input_value: Any, input_text: str, start: float, *, express: bool, sync: bool,
                  test_case: str | None = None, parent: Execution | None = None) -> None:
-        from workflows.engine.scheduler import Future
-
         self.engine = engine
         self.machine = machine
         self.arn, self.name = arn, name

@@ -7,6 +7,7 @@ region_name=region)`, which honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE
 """
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any, Callable
 
@@ -38,8 +39,6 @@ class ClientProvider:
 
         Without either, boto3 would try real AWS; for an unregistered Lambda function the engine
         then reports ResourceNotFound as AWS would, instead of a network error."""
-        import os
-
         return (self._factory is not None or service_name in self._clients
                 or bool(os.environ.get("AWS_ENDPOINT_URL"))
                 or bool(os.environ.get(f"AWS_ENDPOINT_URL_{service_name.upper()}")))
