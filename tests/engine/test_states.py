@@ -102,6 +102,35 @@ def test_item_batcher(sfn):
     assert output(described) == [{"BatchInput": {"k": 1}, "Items": [1, 2]}, {"BatchInput": {"k": 1}, "Items": [3]}]
 
 
+def _batched_map(query_language: str, batcher: dict) -> dict:
+    items = {"ItemsPath": "$.items"} if query_language == "JSONPath" else {"Items": "{% $states.input.items %}"}
+    return {"QueryLanguage": query_language, "StartAt": "M", "States": {"M": {
+        "Type": "Map", **items, "ItemBatcher": batcher,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                          "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+        "End": True}}}
+
+
+def test_item_batcher_jsonata_expressions(sfn):
+    definition = _batched_map("JSONata", {"MaxItemsPerBatch": "{% $states.input.n %}",
+                                          "BatchInput": {"k": "{% $states.input.k %}"}})
+    described = run(sfn, definition, {"items": [1, 2, 3], "n": 2, "k": "v"})
+    assert output(described) == [{"BatchInput": {"k": "v"}, "Items": [1, 2]}, {"BatchInput": {"k": "v"}, "Items": [3]}]
+    failed = run(sfn, definition, {"items": [1], "n": "two", "k": "v"})
+    assert failed["error"] == "States.QueryEvaluationError"
+    assert "field 'MaxItemsPerBatch'" in failed["cause"] and "'string' for value: \"two\"" in failed["cause"]
+    assert "state 'M'" in failed["cause"]
+
+
+def test_item_batcher_path_that_is_no_integer_names_field_and_value(sfn):
+    definition = _batched_map("JSONPath", {"MaxItemsPerBatchPath": "$.n"})
+    assert output(run(sfn, definition, {"items": [1, 2, 3], "n": 2})) == [{"Items": [1, 2]}, {"Items": [3]}]
+    failed = run(sfn, definition, {"items": [1], "n": "abc"})
+    assert failed["error"] == "States.Runtime"
+    assert "state 'M'" in failed["cause"]
+    assert 'The MaxItemsPerBatchPath field refers to value "abc" which is not a valid integer: $.n' in failed["cause"]
+
+
 def test_retry_backoff_max_delay_and_catch(sfn):
     calls = []
 

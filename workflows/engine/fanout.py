@@ -109,7 +109,8 @@ async def run_parallel(state: m.ParallelState, raw: Any, frame: Frame, entered_i
 # ---- Map ---------------------------------------------------------------------------------------
 def _number(state: m.MapState, value: Any, path: Any, field: str, raw: Any, frame: Frame, ctx: dict,
             states: dict | None) -> Any:
-    """MaxConcurrency / ToleratedFailure* from a literal, a *Path or a JSONata expression."""
+    """MaxConcurrency / ToleratedFailure* / MaxItemsPerBatch from a literal, a *Path or a JSONata
+    expression; a value that is no number fails naming the field and the value."""
     kind = "float" if field == "ToleratedFailurePercentage" else "integer"
     if path is not m.UNSET:
         found = jsonpath_get(path, raw, context=ctx, variables=frame.variables, field=f"{field}Path")
@@ -128,7 +129,14 @@ def _number(state: m.MapState, value: Any, path: Any, field: str, raw: Any, fram
                                                  f"which is not a valid {kind}: {path}")
         return number
     if isinstance(value, str) and state.jsonata:
-        return jsonata_value(value, frame, states or {}, field)
+        found = jsonata_value(value, frame, states or {}, field)
+        if not isinstance(found, (int, float)) or isinstance(found, bool):
+            raise _located(EvaluationError(
+                names.QUERY_EVALUATION_ERROR,
+                f"The JSONata expression '{value[2:-2].strip()}' specified for the field '{field}' returned an "
+                f"unexpected result type. Expected '{'number' if kind == 'float' else 'integer'}', but was "
+                f"'{json_type(found)}' for value: {dumps(found)}"), field)
+        return found
     return None if value is m.UNSET else value
 
 
@@ -185,18 +193,20 @@ def _select(state: m.MapState, items: list, effective: Any, raw: Any, frame: Fra
     return selected
 
 
-def _batch(state: m.MapState, items: list, effective: Any, frame: Frame, ctx: dict) -> list:
+def _batch(state: m.MapState, items: list, effective: Any, frame: Frame, ctx: dict,
+           states: dict | None) -> list:
     if state.item_batcher is m.UNSET:
         return items
     batcher = state.item_batcher
-    size = batcher.get("MaxItemsPerBatch")
-    if "MaxItemsPerBatchPath" in batcher:
-        size = jsonpath_get(batcher["MaxItemsPerBatchPath"], effective, context=ctx,
-                            variables=frame.variables, field="MaxItemsPerBatchPath")
+    size = _number(state, batcher.get("MaxItemsPerBatch", m.UNSET), batcher.get("MaxItemsPerBatchPath", m.UNSET),
+                   "MaxItemsPerBatch", effective, frame, ctx, states)
     size = int(size) if size else len(items) or 1
     batch_input = batcher.get("BatchInput")
-    if batch_input is not None and not state.jsonata:
-        batch_input = parameters(batch_input, effective, frame, ctx, field="BatchInput")
+    if batch_input is not None:
+        if state.jsonata:
+            batch_input = jsonata_value(batch_input, frame, states or {}, "BatchInput")
+        else:
+            batch_input = parameters(batch_input, effective, frame, ctx, field="BatchInput")
     batches = []
     for start in range(0, len(items), size):
         batch: dict[str, Any] = {}
@@ -223,7 +233,7 @@ async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, en
         items = _items(state, raw, effective, frame, ctx, states)
         limit = _number(state, state.max_concurrency, state.max_concurrency_path, "MaxConcurrency",
                         effective, frame, ctx, states) or 0
-        values = _batch(state, _select(state, items, effective, raw, frame, ctx), effective, frame, ctx)
+        values = _batch(state, _select(state, items, effective, raw, frame, ctx), effective, frame, ctx, states)
         frame.emit("MapStateStarted", "mapStateStartedEventDetails", {"length": len(values)})
         count = _number(state, state.tolerated_failure_count, state.tolerated_failure_count_path,
                         "ToleratedFailureCount", effective, frame, ctx, states)
