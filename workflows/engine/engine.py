@@ -131,7 +131,8 @@ class Engine:
                 timer.cancel_timer()
             error = body.exception()
             if error is None:
-                execution.finish("SUCCEEDED", output=body.result(), previous=frame.last_id)
+                execution.finish("SUCCEEDED", output=body.result(), output_text=frame.text_of(body.result()),
+                                 previous=frame.last_id)
             elif isinstance(error, StatesError):
                 execution.finish("FAILED", error=error.error, cause=error.cause, previous=frame.last_id)
             elif isinstance(error, Cancelled):

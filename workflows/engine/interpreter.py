@@ -69,7 +69,7 @@ async def run_state(state: m.State, raw: Any, frame: Frame) -> tuple[str | None,
     entered_previous = frame.last_id
     entered_at = frame.execution.engine.scheduler.now()
     entered_id = frame.emit(f"{state.type}StateEntered", "stateEnteredEventDetails",
-                            {"input": dumps(raw), "inputDetails": NOT_TRUNCATED, "name": state.name})
+                            {"input": frame.text_of(raw), "inputDetails": NOT_TRUNCATED, "name": state.name})
     try:
         return await HANDLERS[state.type](state, raw, frame, entered_id, entered_at)
     except StatesError as error:
@@ -97,7 +97,8 @@ def exit_state(frame: Frame, state: m.State, output: Any, assigned: dict[str, An
         details["assignedVariablesDetails"] = NOT_TRUNCATED
         frame.assign(assigned)
     details["name"] = state.name
-    details["output"] = limited_json(output, state.name)
+    text = details["output"] = limited_json(output, state.name)
+    frame.last_output = (output, text)
     details["outputDetails"] = NOT_TRUNCATED
     frame.emit(f"{state.type}StateExited", "stateExitedEventDetails", details)
 

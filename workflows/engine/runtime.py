@@ -3,7 +3,9 @@ that states run in.
 
 A `Frame` is one line of control flow: it owns the variable scope its states assign to (inner Map and
 Parallel scopes read the outer ones), the Map item it iterates, and the id of its last history
-event, which AWS reports as the next event's `previousEventId`.
+event, which AWS reports as the next event's `previousEventId`. It also keeps the last state output
+it recorded with that output's JSON text: the next state's input is the same object, so its
+StateEntered event (and the execution's output) reuse the text instead of serializing it again.
 """
 from __future__ import annotations
 
@@ -101,13 +103,13 @@ class Execution:
         return self.status == "RUNNING"
 
     def finish(self, status: str, *, output: Any = None, error: str | None = None,
-               cause: str | None = None, previous: int = 0) -> None:
+               cause: str | None = None, previous: int = 0, output_text: str | None = None) -> None:
         if not self.running:
             return
         self.status = status
         self.stop = self.engine.scheduler.now()
         if status == "SUCCEEDED":
-            self.output_text = dumps(output)
+            self.output_text = dumps(output) if output_text is None else output_text
             self.add_event("ExecutionSucceeded", previous, "executionSucceededEventDetails",
                            {"output": self.output_text, "outputDetails": NOT_TRUNCATED})
         else:
@@ -126,7 +128,7 @@ class Execution:
 class Frame:
     """A line of control flow inside an execution (the top level, a branch, a Map iteration)."""
 
-    __slots__ = ("execution", "last_id", "variables", "map_item", "program")
+    __slots__ = ("execution", "last_id", "variables", "map_item", "program", "last_output")
 
     def __init__(self, execution: Execution, program: Program, variables: Any,
                  map_item: dict[str, Any] | None = None, last_id: int = 0) -> None:
@@ -135,6 +137,7 @@ class Frame:
         self.variables = variables  # dict (top level) or ChainMap (inner scope)
         self.map_item = map_item
         self.last_id = last_id
+        self.last_output: tuple[Any, str] | None = None  # (value, its JSON text) of the last StateExited
 
     def emit(self, type_: str, key: str | None = None, details: dict[str, Any] | None = None,
              previous: int | None = None, chain: bool = True) -> int:
@@ -145,6 +148,15 @@ class Frame:
         if chain:
             self.last_id = event_id
         return event_id
+
+    def text_of(self, value: Any) -> str:
+        """`value`'s JSON text, reused when `value` is the output this frame's last state recorded:
+        nothing runs between a state's exit and the next state's entry (or the execution's end),
+        so the recorded text still matches the object."""
+        last = self.last_output
+        if last is not None and last[0] is value:
+            return last[1]
+        return dumps(value)
 
     def child(self, program: Program, map_item: dict[str, Any] | None = None) -> Frame:
         scope = ChainMap({}, *(self.variables.maps if isinstance(self.variables, ChainMap)
