@@ -21,9 +21,7 @@ SERVICE = optimized.V1Service(
 
 
 def call(action: str, parameters: dict, clients: Any) -> Any:
-    if action not in SERVICE.actions:
-        raise optimized.unsupported(SERVICE, action)
-    client = clients.get(SERVICE.boto3_name)
+    client = optimized.client_for(SERVICE, action, clients)
     operation = action[:1].upper() + action[1:]
     request = optimized.build_request(SERVICE, client, operation, parameters)
     return optimized.invoke(SERVICE, client, operation, request)

@@ -24,9 +24,7 @@ SERVICE = optimized.V1Service(
 
 
 def call(action: str, parameters: dict, clients: Any) -> Any:
-    if action not in SERVICE.actions:
-        raise optimized.unsupported(SERVICE, action)
-    client = clients.get(SERVICE.boto3_name)
+    client = optimized.client_for(SERVICE, action, clients)
     params = dict(parameters or {})
     entries = params.get("Entries")
     if isinstance(entries, list):

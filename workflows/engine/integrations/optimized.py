@@ -1,4 +1,4 @@
-"""What the optimized integrations (dynamodb, sqs, sns) share: the AWS SDK for Java v1 conventions.
+"""What the optimized integrations (dynamodb, sqs, sns, events) share: the AWS SDK for Java v1 conventions.
 
 Unlike `aws-sdk:*` tasks, Step Functions' optimized integrations still run on the Java SDK v1, and
 the state sees it: the result carries `SdkHttpMetadata` (the HTTP headers and status) and
@@ -33,6 +33,13 @@ def unsupported(service: V1Service, action: str) -> StatesError:
         f"The resource 'arn:aws:states:::{service.boto3_name}:{action}' is not supported: "
         f"the optimized {service.boto3_name} integration supports {supported}",
     )
+
+
+def client_for(service: V1Service, action: str, clients: Any) -> Any:
+    """The service's shared boto3 client, once `action` is known to be one of the integration's."""
+    if action not in service.actions:
+        raise unsupported(service, action)
+    return clients.get(service.boto3_name)
 
 
 def build_request(service: V1Service, client: Any, operation: str, parameters: Any) -> dict:

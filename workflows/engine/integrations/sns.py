@@ -21,9 +21,7 @@ SERVICE = optimized.V1Service(
 
 
 def call(action: str, parameters: dict, clients: Any) -> Any:
-    if action not in SERVICE.actions:
-        raise optimized.unsupported(SERVICE, action)
-    client = clients.get(SERVICE.boto3_name)
+    client = optimized.client_for(SERVICE, action, clients)
     params = dict(parameters or {})
     if params.get("Message") is not None:
         params["Message"] = json_text(params["Message"])
