@@ -24,7 +24,7 @@ from workflows.engine.integrations.states_start import StartExecutionIntegration
 from workflows.engine.interpreter import run_program
 from workflows.engine.model import Program
 from workflows.engine.runtime import NOT_TRUNCATED, Execution, Frame, StateMachineRecord, dumps
-from workflows.engine.scheduler import Cancelled, Scheduler, first_of
+from workflows.engine.scheduler import Cancelled, Future, Scheduler, first_of
 from workflows.engine.tokens import TokenRegistry
 
 
@@ -41,7 +41,7 @@ class TaskEnvironment:
         self.execution = execution
         self.submitted = submitted
 
-    def blocking(self, fn: Callable[[], Any]):
+    def blocking(self, fn: Callable[[], Any]) -> Future:
         return self.engine.scheduler.blocking(fn)
 
 

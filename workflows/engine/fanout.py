@@ -18,7 +18,7 @@ from workflows.engine.dataflow import input_path, jsonata_value, parameters
 from workflows.engine.errors import StatesError
 from workflows.engine.expressions import EvaluationError, json_type, jsonpath_get
 from workflows.engine.interpreter import (
-    HANDLERS, finish_with_result, jsonata_states, record_evaluation_failure, run_program, state_error,
+    HANDLERS, Step, finish_with_result, jsonata_states, record_evaluation_failure, run_program, state_error,
 )
 from workflows.engine.item_reader import read_items, write_results
 from workflows.engine.retry import with_recovery
@@ -83,8 +83,8 @@ async def _gather(frame: Frame, coros: list, limit: int, tolerated: Any = None) 
 
 
 # ---- Parallel ----------------------------------------------------------------------------------
-async def run_parallel(state: m.ParallelState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
-    async def attempt(retry_count: int):
+async def run_parallel(state: m.ParallelState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:
+    async def attempt(retry_count: int) -> Step:
         ctx = frame.context(state.name, entered_at, retry_count)
         if state.jsonata:
             value = raw if state.parameters is m.UNSET else jsonata_value(
@@ -217,8 +217,8 @@ def _batch(state: m.MapState, items: list, effective: Any, frame: Frame, ctx: di
     return batches
 
 
-async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
-    async def attempt(retry_count: int):
+async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:
+    async def attempt(retry_count: int) -> Step:
         try:
             return await map_attempt(retry_count)
         except StatesError as error:
@@ -226,7 +226,7 @@ async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, en
             record_evaluation_failure(frame, state, error, frame.execution.events[entered_id - 1]["previousEventId"])
             raise
 
-    async def map_attempt(retry_count: int):
+    async def map_attempt(retry_count: int) -> Step:
         ctx = frame.context(state.name, entered_at, retry_count)
         states = jsonata_states(raw, ctx) if state.jsonata else None
         effective = raw if state.jsonata else input_path(state, raw, frame, ctx)

@@ -22,7 +22,8 @@ from workflows.engine.expressions import (
 )
 from workflows.engine.runtime import NOT_TRUNCATED, Frame, dumps
 
-Handler = Callable[[Any, Any, Frame, int, float], Awaitable[tuple[str | None, Any]]]
+Step = tuple[str | None, Any]  # (next state name or None at the end, the state's output)
+Handler = Callable[[Any, Any, Frame, int, float], Awaitable[Step]]
 HANDLERS: dict[str, Handler] = {}
 DATA_LIMIT_BYTES = 256 * 1024  # Step Functions' payload quota
 
@@ -65,7 +66,7 @@ async def run_program(program: m.Program, value: Any, frame: Frame) -> Any:
         name = next_name
 
 
-async def run_state(state: m.State, raw: Any, frame: Frame) -> tuple[str | None, Any]:
+async def run_state(state: m.State, raw: Any, frame: Frame) -> Step:
     entered_previous = frame.last_id
     entered_at = frame.execution.engine.scheduler.now()
     entered_id = frame.emit(f"{state.type}StateEntered", "stateEnteredEventDetails",
@@ -108,7 +109,7 @@ def transition(state: m.State) -> str | None:
 
 
 def finish_with_result(state: m.RetryingState, raw: Any, result: Any, frame: Frame,
-                       ctx: dict) -> tuple[str | None, Any]:
+                       ctx: dict) -> Step:
     """Exit a Task/Map/Parallel with its `result`: the same result processing for all three
     (JSONata Assign/Output over $states.result, or ResultSelector -> Assign -> ResultPath ->
     OutputPath), so a fix to the order applies to every state that produces a result."""
@@ -148,7 +149,7 @@ def jsonata_states(raw: Any, ctx: dict, **extra: Any) -> dict[str, Any]:
 
 
 # ---- Pass --------------------------------------------------------------------------------------
-async def run_pass(state: m.PassState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
+async def run_pass(state: m.PassState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:
     ctx = frame.context(state.name, entered_at)
     if state.jsonata:
         return transition(state), finish_with_input(state, raw, raw, frame, ctx, jsonata_states(raw, ctx))
@@ -164,14 +165,14 @@ async def run_pass(state: m.PassState, raw: Any, frame: Frame, entered_id: int, 
 
 
 # ---- Succeed / Fail ----------------------------------------------------------------------------
-async def run_succeed(state: m.SucceedState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
+async def run_succeed(state: m.SucceedState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:
     ctx = frame.context(state.name, entered_at)
     states = jsonata_states(raw, ctx) if state.jsonata else None
     data = raw if state.jsonata else input_path(state, raw, frame, ctx)
     return None, finish_with_input(state, raw, data, frame, ctx, states)
 
 
-async def run_fail(state: m.FailState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
+async def run_fail(state: m.FailState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:
     ctx = frame.context(state.name, entered_at)
     error, cause = _fail_field(state, "Error", state.error, state.error_path, raw, frame, ctx), \
         _fail_field(state, "Cause", state.cause, state.cause_path, raw, frame, ctx)
@@ -204,7 +205,7 @@ def _fail_field(state: m.FailState, field: str, value: Any, path: Any, raw: Any,
 
 
 # ---- Choice ------------------------------------------------------------------------------------
-async def run_choice(state: m.ChoiceState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
+async def run_choice(state: m.ChoiceState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:
     ctx = frame.context(state.name, entered_at)
     states = jsonata_states(raw, ctx) if state.jsonata else None
     data = raw if state.jsonata else input_path(state, raw, frame, ctx)
@@ -220,7 +221,7 @@ async def run_choice(state: m.ChoiceState, raw: Any, frame: Frame, entered_id: i
 
 
 # ---- Wait --------------------------------------------------------------------------------------
-async def run_wait(state: m.WaitState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
+async def run_wait(state: m.WaitState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:
     ctx = frame.context(state.name, entered_at)
     scheduler = frame.execution.engine.scheduler
     states = jsonata_states(raw, ctx) if state.jsonata else None

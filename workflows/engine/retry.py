@@ -14,7 +14,7 @@ from workflows.engine import errors as names
 from workflows.engine import model as m
 from workflows.engine.dataflow import assignments, jsonata_output, result_path
 from workflows.engine.errors import StatesError
-from workflows.engine.interpreter import exit_state, jsonata_states, state_error
+from workflows.engine.interpreter import Step, exit_state, jsonata_states, state_error
 from workflows.engine.runtime import Frame
 
 _TERMINAL = (names.RUNTIME,)  # AWS lets States.ALL catch a task's States.DataLimitExceeded
@@ -42,8 +42,8 @@ def error_output(error: StatesError) -> dict[str, Any]:
 
 async def with_recovery(state: m.RetryingState, raw: Any, frame: Frame, entered_id: int,
                         entered_at: float,
-                        attempt: Callable[[int], Awaitable[tuple[str | None, Any]]],
-                        on_fail: Callable[[StatesError], None] | None = None) -> tuple[str | None, Any]:
+                        attempt: Callable[[int], Awaitable[Step]],
+                        on_fail: Callable[[StatesError], None] | None = None) -> Step:
     """Run `attempt(retry_count)` until it succeeds, a Catch takes over, or the error escapes."""
     engine = frame.execution.engine
     counts = [0] * len(state.retry)

@@ -17,7 +17,7 @@ from workflows.engine.dataflow import input_path, jsonata_value, parameters
 from workflows.engine.errors import StatesError
 from workflows.engine.expressions import EvaluationError, jsonpath_get
 from workflows.engine.integrations import WAIT_FOR_TASK_TOKEN, ResourceRef
-from workflows.engine.interpreter import HANDLERS, finish_with_result, jsonata_states, limited_json
+from workflows.engine.interpreter import HANDLERS, Step, finish_with_result, jsonata_states, limited_json
 from workflows.engine.retry import with_recovery
 from workflows.engine.runtime import NOT_TRUNCATED, Frame, dumps
 from workflows.engine.scheduler import first_of
@@ -32,12 +32,12 @@ class TaskTimedOut(StatesError):
         super().__init__(names.TIMEOUT, None)
 
 
-async def run_task(state: m.TaskState, raw: Any, frame: Frame, entered_id: int, entered_at: float):
+async def run_task(state: m.TaskState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:
     engine = frame.execution.engine
     ref = state.resource
     assert ref is not None
 
-    async def attempt(retry_count: int) -> tuple[str | None, Any]:
+    async def attempt(retry_count: int) -> Step:
         token = engine.tokens.new_token(frame.execution.arn) if ref.pattern == WAIT_FOR_TASK_TOKEN else None
         ctx = frame.context(state.name, entered_at, retry_count, token)
         if state.jsonata:
