@@ -33,13 +33,16 @@ class TokenRegistry:
     def __init__(self, rng: random.Random, now: Callable[[], float]) -> None:
         self._rng = rng
         self._now = now
-        self._records: dict[str, TokenRecord] = {}
+        self._records: dict[str, TokenRecord] = {}  # every token ever issued (late callbacks)
+        self._by_execution: dict[str, list[TokenRecord]] = {}  # tokens of executions still running
         self.current_execution: str = ""
 
     def new_token(self, execution_arn: str | None = None) -> str:
         raw = self._rng.getrandbits(8 * 96).to_bytes(96, "big")
         token = TOKEN_PREFIX + base64.b64encode(raw).decode("ascii")
-        self._records[token] = TokenRecord(token, execution_arn or self.current_execution, Future(), self._now())
+        record = TokenRecord(token, execution_arn or self.current_execution, Future(), self._now())
+        self._records[token] = record
+        self._by_execution.setdefault(record.execution_arn, []).append(record)
         return token
 
     def get(self, token: str | None) -> TokenRecord | None:
@@ -56,6 +59,7 @@ class TokenRegistry:
             record.timed_out = timed_out
 
     def close_execution(self, execution_arn: str) -> None:
-        for record in self._records.values():
-            if record.open and record.execution_arn == execution_arn:
-                record.open = False
+        """Close what a stopped execution still holds: only its own tokens are looked at, so ending
+        an execution costs the same however many tokens the engine has issued."""
+        for record in self._by_execution.pop(execution_arn, ()):
+            record.open = False
