@@ -134,6 +134,15 @@ def _indefinite(compiled: CompiledPath, node: Any) -> list:
     return current
 
 
+def _resolve(compiled: CompiledPath, root: Any) -> Any:
+    """The value at a definite path (_PathNotFound when absent) or the list an indefinite one matches."""
+    if not compiled.definite:
+        return _indefinite(compiled, root)
+    if not compiled.keys:
+        return root
+    return _definite(compiled, root)
+
+
 _INVALID_PATH_STYLE = {"InputPath", "OutputPath", "ItemsPath", "TimeoutSecondsPath", "HeartbeatSecondsPath"}
 
 
@@ -154,12 +163,8 @@ def evaluate_compiled(
     compiled: CompiledPath, data: Any, *, context: Any = None, variables: Any = None, field: str = "InputPath"
 ) -> Any:
     root = _root_value(compiled, data, context, variables, field)
-    if not compiled.definite:
-        return _indefinite(compiled, root)
-    if not compiled.keys:
-        return root
     try:
-        return _definite(compiled, root)
+        return _resolve(compiled, root)
     except _PathNotFound as exc:
         if field in _INVALID_PATH_STYLE:
             raise EvaluationError(names.RUNTIME, f"Invalid path '{compiled.text}' : {exc}") from None
@@ -190,20 +195,17 @@ def lookup(compiled: CompiledPath, data: Any, *, context: Any = None, variables:
         root = _root_value(compiled, data, context, variables, "Variable")
     except EvaluationError:
         return _MISSING
-    if not compiled.definite:
-        return _indefinite(compiled, root)
-    if not compiled.keys:
-        return root
     try:
-        return _definite(compiled, root)
+        return _resolve(compiled, root)
     except _PathNotFound:
         return _MISSING
 
 
 def path_exists(path: str, data: Any, *, context: Any = None, variables: Any = None) -> bool:
     """True when a definite path resolves (IsPresent); an indefinite path exists if it matches anything."""
-    value = lookup(compile_path(path), data, context=context, variables=variables)
-    if isinstance(value, list) and not compile_path(path).definite:
+    compiled = compile_path(path)
+    value = lookup(compiled, data, context=context, variables=variables)
+    if isinstance(value, list) and not compiled.definite:
         return bool(value)
     return value is not _MISSING
 
