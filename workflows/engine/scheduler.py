@@ -145,7 +145,9 @@ class TimerFuture(Future):
         self._loop = loop
 
     def cancel_timer(self) -> None:
-        self.cancelled = True
+        if not self.cancelled and not self._done:
+            self.cancelled = True
+            self._loop._timer_cancelled()
 
     def fire(self) -> None:
         self.set_result(None)
@@ -192,6 +194,7 @@ class Scheduler:
         self._cond = threading.Condition(self.lock)
         self._ready: deque[tuple[Task, Future | None, BaseException | None]] = deque()
         self._timers: list[tuple[float, int, TimerFuture]] = []
+        self._dead = 0  # cancelled timers still in the heap (purged lazily, see _timer_cancelled)
         self._seq = itertools.count()
         self._now = time.time()
         self._external = 0  # outstanding waits on outside input (task tokens, activities)
@@ -214,21 +217,30 @@ class Scheduler:
         self._notify()
         return timer
 
+    def queued_timers(self) -> int:
+        """Entries the timer queue holds, cancelled ones not yet purged included (its memory)."""
+        return len(self._timers)
+
     # ---- tasks ------------------------------------------------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> Task:
         task = Task(self, coro)
         self._notify()
         return task
 
-    def external(self, future: Future) -> Future:
-        """Mark `future` as waiting for outside input: the virtual clock will not jump past it."""
+    async def external(self, future: Future) -> Any:
+        """Await `future`, which waits for outside input: the virtual clock will not jump past it.
+
+        The wait counts while the awaiting coroutine is suspended on it and ends when it resumes,
+        also when it is cancelled (a stopped or timed-out execution): a token nobody waits for any
+        more must not hold the clock still forever.
+        """
+        if future.done():
+            return future.result()
         self._external += 1
-
-        def release(_: Future) -> None:
+        try:
+            return await future
+        finally:
             self._external -= 1
-
-        future.add_done_callback(release)
-        return future
 
     def blocking(self, fn: Callable[[], Any]) -> Future:
         """Run `fn` (boto3 call, Lambda handler) without blocking the loop's other executions.
@@ -282,16 +294,39 @@ class Scheduler:
             task, future, exc = ready.popleft()
             task._step(future, exc)
 
+    def _timer_cancelled(self) -> None:
+        """A queued timer was cancelled: purge the heap once dead entries are most of it.
+
+        A Task's TimeoutSeconds timer is cancelled when the task ends early, usually long before its
+        deadline (180 days for a callback); leaving it queued until then would hold one entry per
+        finished task in a long-running server. Compacting when more than half the heap is dead
+        costs amortized O(1) per cancel; heapify keeps the order, since (when, seq) keys are unique.
+        Compaction is in place: `_fire_due` may hold a reference to the list.
+        """
+        self._dead += 1
+        timers = self._timers
+        if self._dead > 32 and 2 * self._dead > len(timers):
+            timers[:] = [entry for entry in timers if not entry[2].cancelled]
+            heapq.heapify(timers)
+            self._dead = 0
+
+    def _pop_timer(self) -> TimerFuture:
+        timer = heapq.heappop(self._timers)[2]
+        if timer.cancelled:
+            self._dead -= 1
+        return timer
+
     def _drop_cancelled_timers(self) -> None:
+        """Pop dead timers off the top, so `_timers[0]` (if any) is a live deadline to jump to."""
         timers = self._timers
         while timers and (timers[0][2].cancelled or timers[0][2]._done):
-            heapq.heappop(timers)
+            self._pop_timer()
 
     def _fire_due(self, now: float) -> bool:
         fired = False
         timers = self._timers
         while timers and timers[0][0] <= now:
-            _, _, timer = heapq.heappop(timers)
+            timer = self._pop_timer()
             if not timer.cancelled:
                 timer.fire()
                 fired = True

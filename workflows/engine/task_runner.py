@@ -171,6 +171,7 @@ async def invoke(state: m.TaskState, ref: ResourceRef, params: Any, frame: Frame
     deadline = scheduler.now() + timeout if timeout is not None else None
     timer = scheduler.sleep_until(deadline) if deadline is not None else None
     record = engine.tokens.get(token) if token is not None else None
+    beat = None
     try:
         while True:
             waits = [work]
@@ -181,8 +182,6 @@ async def invoke(state: m.TaskState, ref: ResourceRef, params: Any, frame: Frame
                 beat = scheduler.sleep_until(record.last_beat + heartbeat)
                 waits.append(beat)
             done = await first_of(waits)
-            if beat is not None and done is not beat:
-                beat.cancel_timer()
             if done is work:
                 # Under the virtual clock a blocking call (a Lambda handler that sleeps) runs inline:
                 # its real duration still counts against TimeoutSeconds, as it would on AWS.
@@ -198,8 +197,15 @@ async def invoke(state: m.TaskState, ref: ResourceRef, params: Any, frame: Frame
                 events.timed_out(frame)
                 raise TaskTimedOut()
     finally:
+        # Also when this task is cancelled (a stopped execution, a failed sibling branch): a timer
+        # nobody waits for must not move the virtual clock to its deadline, and an integration
+        # nobody waits for must not keep its token counted as awaited outside input.
+        if not work.done():
+            work.cancel()
         if timer is not None:
             timer.cancel_timer()
+        if beat is not None:
+            beat.cancel_timer()
     try:
         result = work.result()
         text = limited_json(result, ref.arn if ref.kind != "service" else ref.service)
