@@ -13,6 +13,7 @@ from typing import Any
 
 import jsonata
 
+from workflows.engine import item_batcher
 from workflows.engine import model as m
 from workflows.engine.expressions import validate_path, validate_reference_path
 
@@ -171,6 +172,31 @@ class DefinitionChecks:
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 self.check_jsonata_tree(item, f"{loc}[{i}]")
+
+    def check_item_batcher(self, batcher: Any, loc: str, ql: str) -> None:
+        """ItemBatcher's fields, X-or-XPath, and the static limits' ranges (256 KiB for bytes)."""
+        if not isinstance(batcher, dict):
+            self.fail("SCHEMA_VALIDATION_FAILED", "The field 'ItemBatcher' must be an object", loc)
+            return
+        self.check_known_fields(batcher, item_batcher.FIELDS, loc)
+        for field in ("MaxItemsPerBatch", "MaxInputBytesPerBatch"):
+            path = field + "Path"
+            if field in batcher and path in batcher:
+                self.fail("SCHEMA_VALIDATION_FAILED", f"Only one of '{field}' or '{path}' can be present", loc)
+            if path in batcher:
+                if ql == m.JSONATA:
+                    self.fail("SCHEMA_VALIDATION_FAILED",
+                              f"The field '{path}' is not supported for the QueryLanguage JSONata", f"{loc}/{path}")
+                elif isinstance(batcher[path], str):
+                    self.check_path(batcher[path], f"{loc}/{path}")
+                else:
+                    self.fail("SCHEMA_VALIDATION_FAILED", f"The value for the field '{path}' must be a "
+                                                          f"valid JSONPath, not {batcher[path]!r}", f"{loc}/{path}")
+            value = batcher.get(field)
+            if field in batcher and not (ql == m.JSONATA and isinstance(value, str) and value.startswith("{%")):
+                problem = item_batcher.static_problem(field, value)
+                if problem is not None:
+                    self.fail("SCHEMA_VALIDATION_FAILED", problem, f"{loc}/{field}")
 
     def error_equals(self, doc: dict, here: str, index: int, count: int, kind: str) -> list[str]:
         errors = doc.get("ErrorEquals")

@@ -20,6 +20,7 @@ from workflows.engine.expressions import EvaluationError, json_type, jsonpath_ge
 from workflows.engine.interpreter import (
     HANDLERS, Step, finish_with_result, jsonata_states, record_evaluation_failure, run_program, state_error,
 )
+from workflows.engine.item_batcher import checked_limit, cut_batches
 from workflows.engine.item_reader import read_items, write_results
 from workflows.engine.retry import with_recovery
 from workflows.engine.runtime import Execution, Frame, dumps
@@ -198,23 +199,18 @@ def _batch(state: m.MapState, items: list, effective: Any, frame: Frame, ctx: di
     if state.item_batcher is m.UNSET:
         return items
     batcher = state.item_batcher
-    size = _number(state, batcher.get("MaxItemsPerBatch", m.UNSET), batcher.get("MaxItemsPerBatchPath", m.UNSET),
-                   "MaxItemsPerBatch", effective, frame, ctx, states)
-    size = int(size) if size else len(items) or 1
+    limits = []
+    for field in ("MaxItemsPerBatch", "MaxInputBytesPerBatch"):
+        literal, path = batcher.get(field, m.UNSET), batcher.get(field + "Path", m.UNSET)
+        value = _number(state, literal, path, field, effective, frame, ctx, states)
+        limits.append(checked_limit(field, value, None if path is m.UNSET else path, literal, state.jsonata))
     batch_input = batcher.get("BatchInput")
     if batch_input is not None:
         if state.jsonata:
             batch_input = jsonata_value(batch_input, frame, states or {}, "BatchInput")
         else:
             batch_input = parameters(batch_input, effective, frame, ctx, field="BatchInput")
-    batches = []
-    for start in range(0, len(items), size):
-        batch: dict[str, Any] = {}
-        if batch_input is not None:
-            batch["BatchInput"] = batch_input
-        batch["Items"] = items[start:start + size]
-        batches.append(batch)
-    return batches
+    return cut_batches(items, batch_input, limits[0], limits[1])
 
 
 async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:

@@ -271,6 +271,8 @@ class _Parser(DefinitionChecks):
             self.fail("SCHEMA_VALIDATION_FAILED",
                       "The field 'Mode' should have one of these values: [INLINE, DISTRIBUTED]",
                       f"{loc}/{key}/ProcessorConfig/Mode")
+        if "ItemBatcher" in body:
+            self.check_item_batcher(body["ItemBatcher"], f"{loc}/ItemBatcher", common["query_language"])
         selector = body.get("ItemSelector", m.UNSET)
         if selector is m.UNSET and common["query_language"] == m.JSONPATH and "Parameters" in body:
             selector = body["Parameters"]  # legacy name of ItemSelector
