@@ -34,3 +34,13 @@ def history_types(sfn: StepFunctions, execution_arn: str) -> list[str]:
 
 def output(described: dict) -> Any:
     return json.loads(described["output"])
+
+
+def batched_map(batcher: dict, query_language: str = "JSONPath") -> dict:
+    """A distributed Map over $.items with the given ItemBatcher and a Pass processor."""
+    items = {"ItemsPath": "$.items"} if query_language == "JSONPath" else {"Items": "{% $states.input.items %}"}
+    return {"QueryLanguage": query_language, "StartAt": "M", "States": {"M": {
+        "Type": "Map", **items, "ItemBatcher": batcher,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                          "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+        "End": True}}}

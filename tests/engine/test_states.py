@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from .conftest import create, history_types, output, run
+from .conftest import batched_map, create, history_types, output, run
 
 
 def test_pass_jsonpath_pipeline(sfn):
@@ -102,18 +102,9 @@ def test_item_batcher(sfn):
     assert output(described) == [{"BatchInput": {"k": 1}, "Items": [1, 2]}, {"BatchInput": {"k": 1}, "Items": [3]}]
 
 
-def _batched_map(query_language: str, batcher: dict) -> dict:
-    items = {"ItemsPath": "$.items"} if query_language == "JSONPath" else {"Items": "{% $states.input.items %}"}
-    return {"QueryLanguage": query_language, "StartAt": "M", "States": {"M": {
-        "Type": "Map", **items, "ItemBatcher": batcher,
-        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
-                          "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
-        "End": True}}}
-
-
 def test_item_batcher_jsonata_expressions(sfn):
-    definition = _batched_map("JSONata", {"MaxItemsPerBatch": "{% $states.input.n %}",
-                                          "BatchInput": {"k": "{% $states.input.k %}"}})
+    definition = batched_map({"MaxItemsPerBatch": "{% $states.input.n %}",
+                               "BatchInput": {"k": "{% $states.input.k %}"}}, "JSONata")
     described = run(sfn, definition, {"items": [1, 2, 3], "n": 2, "k": "v"})
     assert output(described) == [{"BatchInput": {"k": "v"}, "Items": [1, 2]}, {"BatchInput": {"k": "v"}, "Items": [3]}]
     failed = run(sfn, definition, {"items": [1], "n": "two", "k": "v"})
@@ -123,7 +114,7 @@ def test_item_batcher_jsonata_expressions(sfn):
 
 
 def test_item_batcher_path_that_is_no_integer_names_field_and_value(sfn):
-    definition = _batched_map("JSONPath", {"MaxItemsPerBatchPath": "$.n"})
+    definition = batched_map({"MaxItemsPerBatchPath": "$.n"})
     assert output(run(sfn, definition, {"items": [1, 2, 3], "n": 2})) == [{"Items": [1, 2]}, {"Items": [3]}]
     failed = run(sfn, definition, {"items": [1], "n": "abc"})
     assert failed["error"] == "States.Runtime"
