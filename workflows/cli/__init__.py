@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=4599, help="port on 127.0.0.1 (0 = any free port)")
     up.add_argument("--clock", choices=["real", "virtual"], default="real",
                     help="real time (default) or a virtual clock that only moves when told")
+    up.add_argument("--moto-api", action="store_true",
+                    help="also serve moto's own /moto-api/ (a dump of every password and token, and a reset); "
+                         "off by default")
 
     demo = sub.add_parser("demo", parents=[common], help="run the whole lifecycle on an in-process stack")
     demo.add_argument("--users", type=int, default=12, help="concurrent signups (default 12)")

@@ -16,7 +16,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise CliError(f"--port {args.port} is not a port number (0-65535)")
     try:
-        stack = LocalStack(clock=args.clock, port=args.port).start()
+        stack = LocalStack(clock=args.clock, port=args.port, moto_api=args.moto_api).start()
     except OSError as error:
         raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
     stopped = threading.Event()
@@ -54,7 +54,8 @@ def _print_up(stack: Any) -> None:
     table.add_row("users table / legacy users table", f"{stack.users_table} / {stack.legacy_table}")
     control = f"GET {stack.url}/_local/health"
     if stack.clock == "virtual":
-        control += f"\nPOST {stack.url}/_local/clock/advance  (`workflows advance 180d`)"
+        control += (f"\nPOST {stack.url}/_local/clock/advance  (`workflows advance 180d`; header "
+                    "X-Workflows-Local-Token: $WORKFLOWS_LOCAL_TOKEN)")
     table.add_row("local-only control (not AWS)", control)
     for name, arn in stack.state_machines.items():
         table.add_row(f"state machine {name}", arn)

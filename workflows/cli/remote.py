@@ -50,6 +50,16 @@ def stack_info(url: str | None) -> dict[str, Any]:
         return {}
 
 
+TOKEN_ENV, TOKEN_HEADER = "WORKFLOWS_LOCAL_TOKEN", "X-Workflows-Local-Token"  # workflows/local/loopback_guard.py
+
+
+def local_token_headers(url: str) -> dict[str, str]:
+    """The header the stack's /_local/ control endpoints need: $WORKFLOWS_LOCAL_TOKEN (from the
+    exports `workflows up` prints), else the token the stack's own health page gives this machine."""
+    token = os.environ.get(TOKEN_ENV) or str(stack_info(url).get("exports", {}).get(TOKEN_ENV) or "")
+    return {TOKEN_HEADER: token} if token else {}
+
+
 def read_json_arg(value: str, what: str) -> Any:
     """`value` is JSON text or @path to a JSON file; a clear error names `what` otherwise."""
     text = value

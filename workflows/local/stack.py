@@ -11,6 +11,11 @@ Clock: "virtual" (demo, tests: waits, retries and deadlines are instant; `advanc
 "real" (`workflows up`; `workflows up --clock virtual` is moved over HTTP, POST /_local/clock/advance,
 see control.py). The process environment is changed while the stack runs (the in-process
 Lambdas read it, as on AWS) and restored by `close()`.
+
+Exposure (docs/security.md): every request passes loopback_guard.LoopbackGuard (loopback Host with
+this port, no foreign Origin, no CORS but for its own origin, the per-start token `token` on the
+/_local/ control endpoints); Cognito tokens are signed with a key made at start; moto's /moto-api/
+is off unless `moto_api=True`.
 """
 from __future__ import annotations
 
@@ -28,10 +33,12 @@ from .api_gateway import ApiGateway
 from .cognito_triggers import CognitoTriggers
 from .control import ControlApi
 from .lambdas import LambdaRegistry
+from .loopback_guard import TOKEN_ENV, LoopbackGuard, new_token
 from .moto_services import ACCOUNT_ID, MotoServices
-from .router import Router
+from .router import MOTO_API_PREFIX, Router, not_found
 from .server import LoopbackServer
 from .sfn_api import StepFunctionsApi
+from .token_signing import SigningKey, is_jwks_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 API_DIR = REPO_ROOT / "api"
@@ -47,7 +54,7 @@ class LocalStack:
     """Everything the CDK app deploys, in this process, served on 127.0.0.1:`port`."""
 
     def __init__(self, *, clock: str = "virtual", port: int = 0, region_name: str = "us-east-1",
-                 stage: str = "local", name_prefix: str | None = None) -> None:
+                 stage: str = "local", name_prefix: str | None = None, moto_api: bool = False) -> None:
         if clock not in ("virtual", "real"):
             raise ValueError(f"clock must be 'virtual' or 'real', got {clock!r}")
         self.clock, self.region_name, self.account_id, self.stage = clock, region_name, ACCOUNT_ID, stage
@@ -58,7 +65,11 @@ class LocalStack:
         self.moto = MotoServices(region_name)
         self.lambdas = LambdaRegistry(region_name, self.account_id)
         self._router: Router | None = None
-        self.server = LoopbackServer(self._dispatch, port=port)
+        self.moto_api = moto_api
+        self.token = new_token()  # WORKFLOWS_LOCAL_TOKEN: the /_local/ control endpoints need it
+        self.signing_key = SigningKey.generate()  # signs this stack's Cognito tokens (never moto's key)
+        self.server = LoopbackServer(self._serve, port=port)
+        self.guard = LoopbackGuard(self._dispatch, port=self.server.port, token=self.token)
         self.user_pool_id = ""
         self.client_id = ""
         self.state_machines: dict[str, str] = {}
@@ -85,9 +96,11 @@ class LocalStack:
                                   placeholders={"StateMachineArn": self.state_machine_arn,
                                                 "ExecutionArnPrefix": self.execution_arn_prefix},
                                   stage=self.stage, region_name=self.region_name, account_id=self.account_id)
-            self._router = Router(stepfunctions=sfn_api, cognito=CognitoTriggers(self.moto, self.lambdas),
+            self._router = Router(stepfunctions=sfn_api,
+                                  cognito=CognitoTriggers(self.moto, self.lambdas, self.signing_key),
                                   api=self.api, api_prefix=self.api.prefix, aws=self.moto,
-                                  control=ControlApi(info=self.outputs, clock=self.clock, advance=self.advance))
+                                  control=ControlApi(info=self.health, clock=self.clock, advance=self.advance),
+                                  jwks=self.signing_key.serve_jwks, moto_api=self.moto_api)
         except BaseException:
             self.close()
             raise
@@ -109,8 +122,16 @@ class LocalStack:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
+    def _serve(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self.guard(environ, start_response)
+
     def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if self._router is None:  # still starting: only moto's services are up
+        if self._router is None:  # still starting: only moto's services (and this stack's JWKS) are up
+            path = environ.get("PATH_INFO", "")
+            if is_jwks_path(path):
+                return self.signing_key.serve_jwks(environ, start_response)
+            if path.startswith(MOTO_API_PREFIX) and not self.moto_api:
+                return not_found(start_response, f"{path} is not served while the stack starts")
             return self.moto(environ, start_response)
         return self._router(environ, start_response)
 
@@ -138,7 +159,7 @@ class LocalStack:
         env = {f"AWS_ENDPOINT_URL_{s}": self.url for s in
                ("STEPFUNCTIONS", "DYNAMODB", "COGNITO_IDENTITY_PROVIDER", "SQS")}
         env.update({"AWS_REGION": self.region_name, "AWS_DEFAULT_REGION": self.region_name, **CREDENTIALS,
-                    "WORKFLOWS_ENDPOINT": self.url, "WORKFLOWS_API_URL": self.api_url})
+                    "WORKFLOWS_ENDPOINT": self.url, "WORKFLOWS_API_URL": self.api_url, TOKEN_ENV: self.token})
         return env
 
     def outputs(self) -> dict[str, Any]:
@@ -148,6 +169,11 @@ class LocalStack:
                 "legacyUsersTable": self.legacy_table, "userPoolId": self.user_pool_id,
                 "userPoolClientId": self.client_id, "jwksUrl": self.jwks_url,
                 "stateMachines": dict(self.state_machines)}
+
+    def health(self) -> dict[str, Any]:
+        """GET /_local/health: the outputs and the exports (the token included: only clients the
+        LoopbackGuard lets in can read it - this machine's own, never a foreign page)."""
+        return {**self.outputs(), "exports": self.exports()}
 
     def lambda_environment(self) -> dict[str, str]:
         """The variables of docs/contracts.md, for every function (they do not collide)."""
