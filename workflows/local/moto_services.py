@@ -23,6 +23,8 @@ import moto
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+from . import moto_patches
+
 PINNED_MOTO_VERSION = "5.2.5"
 if moto.__version__ != PINNED_MOTO_VERSION:  # pragma: no cover - exercised only on a wrong install
     raise ImportError(
@@ -68,6 +70,7 @@ class MotoServices:
 
     def __init__(self, region_name: str = "us-east-1") -> None:
         self.region_name = region_name
+        moto_patches.apply()  # TransactWriteItems without a copy of the whole table
         self._lock = threading.Lock()
         self._app = DomainDispatcherApplication(create_backend_app)
         # moto's dispatcher re-lists its backend modules on disk for every request; the JSON
