@@ -24,6 +24,7 @@ from typing import Any
 
 from workflows.testing.clients import endpoint_client, endpoint_kwargs
 
+from . import in_process
 from .api_gateway import ApiGateway
 from .cognito_triggers import CognitoTriggers
 from .control import ControlApi
@@ -161,11 +162,15 @@ class LocalStack:
         }
 
     def client(self, service: str) -> Any:
-        """A boto3 client for `service` pointed at this stack (cached)."""
+        """A boto3 client for `service` pointed at this stack (cached); it reaches the stack's WSGI
+        app in-process (workflows.local.in_process), not over the socket, unless $WORKFLOWS_LOCAL_HTTP_CLIENTS."""
         if service not in self._clients:
-            self._clients[service] = endpoint_client(
+            client = endpoint_client(
                 service, self.url, region_name=self.region_name, credentials=CREDENTIALS,
                 retries={"mode": "standard", "max_attempts": 1})  # ASL Retry decides
+            if not os.environ.get("WORKFLOWS_LOCAL_HTTP_CLIENTS"):
+                in_process.attach(client, self._dispatch)
+            self._clients[service] = client
         return self._clients[service]
 
     def advance(self, seconds: float) -> None:
