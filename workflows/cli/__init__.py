@@ -1,6 +1,7 @@
 """The `workflows` command.
 
-  workflows up [--port 4599] [--clock real|virtual]  serve the local stack (Step Functions API, AWS services, the API routes)
+  workflows up [--port 4599] [--clock real|virtual] [--definitions DIR] [--lambda NAME=module:function]
+                                         serve the local stack (Step Functions API, AWS services, the API routes)
   workflows demo                         the whole lifecycle on an in-process stack (what `make demo` runs)
   workflows run NAME --input JSON|@file  start an execution on a running stack and show its path
   workflows executions [--state-machine NAME] [--status S]
@@ -55,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=4599, help="port on 127.0.0.1 (0 = any free port)")
     up.add_argument("--clock", choices=["real", "virtual"], default="real",
                     help="real time (default) or a virtual clock that only moves when told")
+    up.add_argument("--definitions", metavar="DIR",
+                    help="create DIR/*.asl.json as state machines at start (NAME.express.asl.json: Express)")
+    up.add_argument("--lambda", dest="lambdas", action="append", default=[], metavar="NAME=package.module:function",
+                    help="serve a Python handler as Lambda function NAME (repeatable)")
+    up.add_argument("--quiet", action="store_true", help="no per-request log lines on stderr")
 
     demo = sub.add_parser("demo", parents=[common], help="run the whole lifecycle on an in-process stack")
     demo.add_argument("--users", type=int, default=12, help="concurrent signups (default 12)")

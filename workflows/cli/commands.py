@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 from typing import Any
 
@@ -13,10 +14,17 @@ from .errors import CliError
 def cmd_up(args: argparse.Namespace) -> int:
     from workflows.local.stack import LocalStack
 
+    from workflows.local.lambdas import HandlerSpecError, load_handler
+    from workflows.local.user_definitions import DefinitionsError
+
     if not 0 <= args.port <= 65535:
         raise CliError(f"--port {args.port} is not a port number (0-65535)")
     try:
-        stack = LocalStack(clock=args.clock, port=args.port).start()
+        functions = dict(load_handler(spec) for spec in args.lambdas)
+        stack = LocalStack(clock=args.clock, port=args.port, definitions=args.definitions, functions=functions,
+                           request_log=None if args.quiet else sys.stderr).start()
+    except (HandlerSpecError, DefinitionsError) as error:
+        raise CliError(str(error)) from None
     except OSError as error:
         raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
     stopped = threading.Event()
@@ -24,11 +32,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stopped.set())
     try:
         if args.json:
-            output.emit_json({**stack.outputs(), "exports": stack.exports()})
+            output.emit_json(stack.outputs())
         else:
             _print_up(stack)
-        import sys
-
         sys.stdout.flush()
         stopped.wait()
     finally:
@@ -58,6 +64,10 @@ def _print_up(stack: Any) -> None:
     table.add_row("local-only control (not AWS)", control)
     for name, arn in stack.state_machines.items():
         table.add_row(f"state machine {name}", arn)
+    for name, arn in stack.user_state_machines.items():
+        table.add_row(f"state machine {name} (--definitions)", arn)
+    for name in stack.user_functions:
+        table.add_row(f"Lambda function {name} (--lambda)", stack.lambdas.arn(name))
     output.console.print(table)
     output.console.print("# to point AWS SDKs and the aws CLI at it:")
     for key, value in stack.exports().items():
