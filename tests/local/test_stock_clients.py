@@ -100,8 +100,6 @@ def test_aws_cli_from_the_exports_alone(stack: dict[str, Any], tmp_path: Path) -
     started = aws(stack, "stepfunctions", "start-execution", "--state-machine-arn", arn, "--input", '{"who": "cli"}')
     described = aws(stack, "stepfunctions", "describe-execution", "--execution-arn", started["executionArn"])
     assert described["status"] in ("RUNNING", "SUCCEEDED")
-    events = aws(stack, "stepfunctions", "get-execution-history", "--execution-arn", started["executionArn"])["events"]
-    assert events[0]["type"] == "ExecutionStarted"
 
     express = aws(stack, "stepfunctions", "create-state-machine", "--name", "cli-greet-express", "--type", "EXPRESS",
                   "--definition", f"file://{definition}", "--role-arn", "arn:aws:iam::123456789012:role/r")
