@@ -52,7 +52,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         yield {"proc": proc, "exports": exports, "env": client_env, "home": home}
     finally:
         proc.terminate()
-        proc.wait(timeout=15)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a starved machine: do not leave it serving
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 def aws(stack: dict[str, Any], *args: str) -> Any:
