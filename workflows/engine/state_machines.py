@@ -52,7 +52,7 @@ class StateMachineOperations(VersionOperations):
     def _check_mocks(self, name: str, definition: str) -> None:
         """With a mock config loaded, its test cases for this machine must fit the definition now
         (the harness's MockValidationError names state, response and field), not mid-run."""
-        check = getattr(self._engine.mocker, "check_definition", None)
+        check = getattr(self._engine.mocker, "check_definition", None)  # optional for simple mockers
         if check is not None:
             check(name, definition)
 

@@ -10,7 +10,6 @@ task token) only enqueues: the drive already in progress picks the work up.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from typing import Any, Callable
 
@@ -20,35 +19,23 @@ from workflows.engine.api_core import check_name
 from workflows.engine.api_errors import Exceptions, api_error, api_operation
 from workflows.engine.aws_behaviour import AwsBehaviour
 from workflows.engine.definition_report import DefinitionReportOperations
-from workflows.engine.engine import Engine
 from workflows.engine.errors import StatesError
+from workflows.engine.executions import Engine
 from workflows.engine.paging import page
 from workflows.engine.runtime import Execution, to_datetime
 from workflows.engine.state_machines import StateMachineOperations
 from workflows.engine.tags import TagOperations, TagStore
-
-
-def _load_mocker(mock_config: Any) -> Any:
-    if mock_config is None:
-        path = os.environ.get("SFN_MOCK_CONFIG")
-        if not path:
-            return None
-        mock_config = path
-    if hasattr(mock_config, "mocked_result"):
-        return mock_config
-    from workflows.testing.mock_config import load  # lazy: only when mocks are used
-
-    return load(mock_config)
+from workflows.engine.task_mocks import MockSource, TaskMocks, load_task_mocks
 
 
 class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, DefinitionReportOperations):
     def __init__(self, region_name: str = "us-east-1", account_id: str = "123456789012",
-                 mock_config: Any = None, clock: str = "virtual",
+                 mock_config: TaskMocks | MockSource | None = None, clock: str = "virtual",
                  client_factory: Callable[[str], Any] | None = None, seed: int | None = None,
                  aws_behaviour_as_of: Any = None) -> None:
         self.region_name = region_name
         self.account_id = account_id
-        self._engine = Engine(region_name, account_id, clock, client_factory, _load_mocker(mock_config), seed)
+        self._engine = Engine(region_name, account_id, clock, client_factory, load_task_mocks(mock_config), seed)
         self._engine.behaviour = AwsBehaviour.as_of(aws_behaviour_as_of)  # None: current AWS
         self._lock = self._engine.scheduler.lock
         self.exceptions = Exceptions()
