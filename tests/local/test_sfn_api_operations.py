@@ -20,9 +20,8 @@ PASS = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "v
 PASS_V2 = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "v2", "End": True}}})
 FAILS = json.dumps({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom", "Cause": "on purpose"}}})
 CALLBACK = json.dumps({"StartAt": "Wait", "States": {"Wait": {
-    "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "HeartbeatSeconds": 600,
-    "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
-                   "MessageBody": {"token.$": "$$.Task.Token"}}, "End": True}}})
+    "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken", "HeartbeatSeconds": 600,
+    "Parameters": {"FunctionName": "park", "Payload": {"token.$": "$$.Task.Token"}}, "End": True}}})
 DISTRIBUTED = json.dumps({"StartAt": "M", "States": {"M": {
     "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 2,
     "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
@@ -35,14 +34,11 @@ def all_operations() -> set[str]:
     return set(model.operation_names)
 
 
-class _FakeSqs:
-    def send_message(self, **kwargs):
-        return {"MessageId": "m-1", "MD5OfMessageBody": "x"}
-
-
 @pytest.fixture(scope="module")
 def stack():
-    engine = StepFunctions(clock="virtual", seed=3, client_factory=lambda service: _FakeSqs())
+    engine = StepFunctions(clock="virtual", seed=3)
+    engine.parked = []  # type: ignore[attr-defined]
+    engine.register_lambda("park", lambda event, context: engine.parked.append(event["token"]) or {})
     server = LoopbackServer(StepFunctionsApi(engine)).start()
     client = boto3.client("stepfunctions", endpoint_url=server.url, region_name="us-east-1",
                           aws_access_key_id="testing", aws_secret_access_key="testing",
@@ -98,9 +94,7 @@ def test_every_operation_round_trips(stack) -> None:
     tokens = []
     for name in ("ok", "fail", "beat"):
         started = sfn.start_execution(stateMachineArn=callback, name=name)["executionArn"]
-        events = sfn.get_execution_history(executionArn=started)["events"]
-        scheduled = next(e for e in events if e["type"] == "TaskScheduled")
-        tokens.append((started, json.loads(scheduled["taskScheduledEventDetails"]["parameters"])["MessageBody"]["token"]))
+        tokens.append((started, engine.parked[-1]))
     sfn.send_task_success(taskToken=tokens[0][1], output='{"done": true}')
     sfn.send_task_failure(taskToken=tokens[1][1], error="Nope", cause="worker said no")
     sfn.send_task_heartbeat(taskToken=tokens[2][1])

@@ -21,14 +21,17 @@ from workflows.engine.aws_behaviour import AwsBehaviour
 from workflows.engine.definition_report import DefinitionReportOperations
 from workflows.engine.errors import StatesError
 from workflows.engine.executions import Engine
+from workflows.engine.map_runs import MapRunOperations
 from workflows.engine.paging import page
+from workflows.engine.redrive import RedriveOperations, map_run_of, redrive_fields, redrive_filter_matches
 from workflows.engine.runtime import Execution, to_datetime
 from workflows.engine.state_machines import StateMachineOperations
 from workflows.engine.tags import TagOperations, TagStore
 from workflows.engine.task_mocks import MockSource, TaskMocks, load_task_mocks
 
 
-class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, DefinitionReportOperations):
+class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, DefinitionReportOperations,
+                    RedriveOperations, MapRunOperations):
     def __init__(self, region_name: str = "us-east-1", account_id: str = "123456789012",
                  mock_config: TaskMocks | MockSource | None = None, clock: str = "virtual",
                  client_factory: Callable[[str], Any] | None = None, seed: int | None = None,
@@ -145,12 +148,8 @@ class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, D
             response["inputDetails"] = {"included": True}
             self._outcome(execution, response)
             response.update(self._execution_links(execution.arn))
-            if not execution.express:
-                response["redriveCount"] = 0
-                response["redriveStatus"] = "NOT_REDRIVABLE"
-                response["redriveStatusReason"] = (f"Execution is {execution.status} and cannot be redriven"
-                                                   if execution.status in ("RUNNING", "SUCCEEDED") else
-                                                   "Execution redrive is not supported yet")
+            if not execution.express or map_run_of(execution) is not None:
+                response.update(redrive_fields(execution, self._now()))
             return response
 
     def get_execution_history(self, *, executionArn: str, maxResults: int | None = None,
@@ -176,6 +175,13 @@ class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, D
                         maxResults: int | None = None, nextToken: str | None = None,
                         mapRunArn: str | None = None, redriveFilter: str | None = None) -> dict[str, Any]:
         with self._lock:
+            if mapRunArn is not None:
+                if stateMachineArn is not None:
+                    raise api_error("ValidationException", "Either a stateMachineArn or a mapRunArn may be "
+                                                           "specified, not both")
+                items = self._map_run_executions(mapRunArn, statusFilter, redriveFilter)
+                chunk, token = page(items, maxResults, nextToken)
+                return {"executions": chunk, **({"nextToken": token} if token else {})}
             found = arns.expect(stateMachineArn, "stateMachine")
             machine = self._base_machine(stateMachineArn)
             if found.qualifier is not None:
@@ -189,13 +195,18 @@ class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, D
                     continue
                 if found.qualifier is not None and not self._started_through(execution.arn, stateMachineArn):
                     continue
+                if not redrive_filter_matches(execution, redriveFilter):
+                    continue
                 item: dict[str, Any] = {"executionArn": execution.arn, "stateMachineArn": machine.arn,
                                         "name": execution.name, "status": execution.status,
                                         "startDate": to_datetime(execution.start)}
                 if execution.stop is not None:
                     item["stopDate"] = to_datetime(execution.stop)
                 item.update(self._execution_links(execution.arn))
-                item["redriveCount"] = 0
+                redriven = redrive_fields(execution, self._now())
+                item["redriveCount"] = redriven["redriveCount"]
+                if "redriveDate" in redriven:
+                    item["redriveDate"] = redriven["redriveDate"]
                 items.append(item)
         chunk, token = page(items, maxResults, nextToken)
         return {"executions": chunk, **({"nextToken": token} if token else {})}

@@ -21,6 +21,7 @@ from typing import Any
 from workflows.engine import arns
 from workflows.engine.api_core import check_name
 from workflows.engine.api_errors import api_error
+from workflows.engine.map_runs import child_run, processor_definition
 from workflows.engine.machine_settings import (
     encryption_configuration, logging_configuration, tracing_configuration,
 )
@@ -171,6 +172,12 @@ class StateMachineOperations(VersionOperations):
                                              includedData: str | None = None) -> dict[str, Any]:
         with self._lock:
             execution = self._any_execution(executionArn)
+            run = child_run(execution)
+            if run is not None:  # a map run's child workflow: the Map state's processor
+                response = describe_for_execution(execution.machine)
+                response.update({"definition": processor_definition(run), "mapRunArn": run.arn,
+                                 "label": run.label, "stateMachineArn": run.machine_arn})
+                return response
             if execution.express:
                 raise arns.invalid_arn(executionArn)
             return describe_for_execution(execution.machine)
