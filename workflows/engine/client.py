@@ -20,6 +20,7 @@ from workflows.engine.api_errors import Exceptions, api_error, api_operation
 from workflows.engine.aws_behaviour import AwsBehaviour
 from workflows.engine.definition_report import DefinitionReportOperations
 from workflows.engine.errors import StatesError
+from workflows.engine.execution_items import execution_list_item
 from workflows.engine.executions import Engine
 from workflows.engine.map_runs import MapRunOperations
 from workflows.engine.paging import page
@@ -197,16 +198,8 @@ class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, D
                     continue
                 if not redrive_filter_matches(execution, redriveFilter):
                     continue
-                item: dict[str, Any] = {"executionArn": execution.arn, "stateMachineArn": machine.arn,
-                                        "name": execution.name, "status": execution.status,
-                                        "startDate": to_datetime(execution.start)}
-                if execution.stop is not None:
-                    item["stopDate"] = to_datetime(execution.stop)
+                item = execution_list_item(execution, machine.arn, self._now())
                 item.update(self._execution_links(execution.arn))
-                redriven = redrive_fields(execution, self._now())
-                item["redriveCount"] = redriven["redriveCount"]
-                if "redriveDate" in redriven:
-                    item["redriveDate"] = redriven["redriveDate"]
                 items.append(item)
         chunk, token = page(items, maxResults, nextToken)
         return {"executions": chunk, **({"nextToken": token} if token else {})}

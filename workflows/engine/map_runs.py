@@ -32,7 +32,8 @@ from workflows.engine.api_errors import api_error
 from workflows.engine.children import gather
 from workflows.engine.errors import StatesError
 from workflows.engine.paging import paged
-from workflows.engine.redrive import forget, journal, map_run_of, redrive_fields, redrive_filter_matches, reopen, resumable
+from workflows.engine.execution_items import execution_list_item
+from workflows.engine.redrive import forget, journal, map_run_of, redrive_filter_matches, reopen, resumable
 from workflows.engine.runtime import NOT_TRUNCATED, Execution, Frame, dumps, to_datetime
 from workflows.engine.scheduler import Cancelled
 
@@ -315,13 +316,8 @@ class MapRunOperations(ClientCore):
                 continue
             if not redrive_filter_matches(child, redrive_filter):
                 continue
-            item: dict[str, Any] = {"executionArn": child.arn, "stateMachineArn": run.machine_arn,
-                                    "name": child.name, "status": child.status,
-                                    "startDate": to_datetime(child.start)}
-            if child.stop is not None:
-                item["stopDate"] = to_datetime(child.stop)
+            item = execution_list_item(child, run.machine_arn, self._now())
             item["mapRunArn"] = run.arn
             item["itemCount"] = run.weights[index]
-            item["redriveCount"] = redrive_fields(child, self._now())["redriveCount"]
             items.append(item)
         return items
