@@ -1,6 +1,7 @@
 """The `workflows` command.
 
   workflows up [--port 4599] [--clock real|virtual]  serve the local stack (Step Functions API, AWS services, the API routes)
+  workflows console [--endpoint URL|aws] [--port 4600]  the Step Functions console in a browser, for any endpoint
   workflows demo                         the whole lifecycle on an in-process stack (what `make demo` runs)
   workflows run NAME --input JSON|@file  start an execution on a running stack and show its path
   workflows executions [--state-machine NAME] [--status S]
@@ -55,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=4599, help="port on 127.0.0.1 (0 = any free port)")
     up.add_argument("--clock", choices=["real", "virtual"], default="real",
                     help="real time (default) or a virtual clock that only moves when told")
+
+    console = sub.add_parser("console", parents=[common, remote],
+                             help="serve the Step Functions console for an endpoint (Step Functions Local, "
+                                  "LocalStack, `workflows up`, AWS) until Ctrl-C")
+    console.add_argument("--port", type=int, default=4600, help="port on 127.0.0.1 (0 = any free port)")
 
     demo = sub.add_parser("demo", parents=[common], help="run the whole lifecycle on an in-process stack")
     demo.add_argument("--users", type=int, default=12, help="concurrent signups (default 12)")
