@@ -51,7 +51,7 @@ def api_error(code: str, message: str, operation: str = "") -> SfnClientError:
 def api_operation(method: Callable[..., Any]) -> Callable[..., Any]:
     """Name the operation in errors the way boto3 does ("when calling the StartExecution operation").
 
-    Errors are raised deep in the engine, which does not know which API call it serves; the facade
+    Errors are raised deep in the engine, which does not know which API call it serves; the client
     method does, so it re-raises the same error class with its operation name."""
     operation = "".join(part.title() for part in method.__name__.split("_"))
 

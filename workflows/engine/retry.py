@@ -14,8 +14,8 @@ from workflows.engine import errors as names
 from workflows.engine import model as m
 from workflows.engine.dataflow import assignments, jsonata_output, result_path
 from workflows.engine.errors import StatesError
-from workflows.engine.interpreter import Step, exit_state, jsonata_states, state_error
 from workflows.engine.runtime import Frame
+from workflows.engine.state_exit import Step, exit_state, jsonata_states, state_error
 
 _TERMINAL = (names.RUNTIME,)  # AWS lets States.ALL catch a task's States.DataLimitExceeded
 

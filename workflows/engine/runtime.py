@@ -17,7 +17,7 @@ from workflows.engine.expressions.errors import compact_json
 from workflows.engine.scheduler import Future
 
 if TYPE_CHECKING:
-    from workflows.engine.engine import Engine
+    from workflows.engine.executions import Engine
     from workflows.engine.model import Program
     from workflows.engine.scheduler import Task
 

@@ -17,10 +17,10 @@ from workflows.engine.dataflow import input_path, jsonata_value, parameters
 from workflows.engine.errors import StatesError
 from workflows.engine.expressions import EvaluationError, jsonpath_get
 from workflows.engine.integrations import WAIT_FOR_TASK_TOKEN, ResourceRef
-from workflows.engine.interpreter import HANDLERS, Step, finish_with_result, jsonata_states, limited_json
 from workflows.engine.retry import with_recovery
 from workflows.engine.runtime import NOT_TRUNCATED, Frame, dumps
 from workflows.engine.scheduler import first_of
+from workflows.engine.state_exit import Step, finish_with_result, jsonata_states, limited_json
 
 
 class TaskTimedOut(StatesError):
@@ -221,5 +221,3 @@ async def _resolved(outcome: Any) -> Any:
         raise StatesError(outcome.error, outcome.cause)
     return outcome.value
 
-
-HANDLERS["Task"] = run_task

@@ -1,110 +1,28 @@
-"""Parallel and Map states: children spawned on the scheduler, results gathered in order.
+"""The Map state: items from the input (ItemsPath / Items) or an ItemReader, each run by the processor.
 
-Inline Map iterations and Parallel branches record their events in the parent's history; a
-DISTRIBUTED Map runs each item as a child execution of a map run (its events stay out of the
-parent history, as on AWS: MapRunStarted / MapRunSucceeded only). MaxConcurrency bounds the
-number of live children; ToleratedFailureCount/Percentage decide when failed items fail the state
-with States.ExceedToleratedFailureThreshold.
+Inline Map iterations record their events in the parent's history; a DISTRIBUTED Map runs each item
+as a child execution of a map run (its events stay out of the parent history, as on AWS:
+MapRunStarted / MapRunSucceeded only). MaxConcurrency bounds the number of live children;
+ToleratedFailureCount/Percentage decide when failed items fail the state with
+States.ExceedToleratedFailureThreshold. ItemBatcher batches are cut by `item_batcher`.
 """
 from __future__ import annotations
 
-import math
 import uuid
 from typing import Any
 
 from workflows.engine import errors as names
 from workflows.engine import model as m
+from workflows.engine.children import closing_failure, gather
 from workflows.engine.dataflow import input_path, jsonata_value, parameters
 from workflows.engine.errors import StatesError
 from workflows.engine.expressions import EvaluationError, json_type, jsonpath_get
-from workflows.engine.interpreter import (
-    HANDLERS, Step, finish_with_result, jsonata_states, record_evaluation_failure, run_program, state_error,
-)
 from workflows.engine.item_batcher import checked_limit, cut_batches
 from workflows.engine.item_reader import read_items, write_results
 from workflows.engine.retry import with_recovery
 from workflows.engine.runtime import Execution, Frame, dumps
-from workflows.engine.scheduler import Cancelled, Future
-
-
-async def _gather(frame: Frame, coros: list, limit: int, tolerated: Any = None) -> list[Any]:
-    """Run coroutines with at most `limit` alive (0 = all); results in order.
-
-    `tolerated(failures) -> bool` lets a Map keep going past failed items; otherwise the first
-    failure cancels the rest and is raised."""
-    scheduler = frame.execution.engine.scheduler
-    results: list[Any] = [None] * len(coros)
-    failures: list[StatesError] = []
-    live: dict[Any, int] = {}
-    pending = list(enumerate(coros))
-    pending.reverse()
-    done: list[Any] = []  # finished since the last look, in completion order
-    wake = Future()
-
-    def on_done(task: Any) -> None:
-        done.append(task)
-        wake.set_result(None)  # the current `wake`: it is rebound before each wait
-
-    def launch() -> None:
-        while pending and (limit <= 0 or len(live) < limit):
-            index, coro = pending.pop()
-            task = scheduler.spawn(coro)
-            live[task] = index
-            task.add_done_callback(on_done)
-
-    launch()
-    try:
-        while live:
-            if not done:
-                wake = Future()
-                await wake
-                continue
-            finished = sorted(done, key=live.__getitem__)  # in item order, as the results are
-            done.clear()
-            for task in finished:
-                index = live.pop(task)
-                error = task.exception()
-                if error is None:
-                    results[index] = task.result()
-                    continue
-                if not isinstance(error, StatesError):
-                    raise error
-                failures.append(error)
-                if tolerated is None or not tolerated(len(failures)):
-                    raise error
-                results[index] = None
-            launch()
-    except BaseException:
-        for task in live:
-            task.cancel()
-        for _, coro in pending:
-            coro.close()
-        raise
-    return results
-
-
-# ---- Parallel ----------------------------------------------------------------------------------
-async def run_parallel(state: m.ParallelState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:
-    async def attempt(retry_count: int) -> Step:
-        ctx = frame.context(state.name, entered_at, retry_count)
-        if state.jsonata:
-            value = raw if state.parameters is m.UNSET else jsonata_value(
-                state.parameters, frame, jsonata_states(raw, ctx), "Arguments")
-        else:
-            value = parameters(state.parameters, input_path(state, raw, frame, ctx), frame, ctx)
-        frame.emit("ParallelStateStarted")
-        children = [frame.child(branch) for branch in state.branches]
-        try:
-            result = await _gather(frame, [run_program(b, value, c) for b, c in zip(state.branches, children)], 0)
-        except StatesError:
-            frame.last_id = max(c.last_id for c in children)
-            raise
-        frame.last_id = max(c.last_id for c in children)
-        frame.emit("ParallelStateSucceeded", chain=False)
-        return finish_with_result(state, raw, result, frame, ctx)
-
-    return await with_recovery(state, raw, frame, entered_id, entered_at, attempt,
-                               on_fail=lambda error: _closing_failure(frame, "ParallelStateFailed", error))
+from workflows.engine.scheduler import Cancelled
+from workflows.engine.state_exit import Step, finish_with_result, jsonata_states, record_evaluation_failure, state_error
 
 
 # ---- Map ---------------------------------------------------------------------------------------
@@ -255,17 +173,12 @@ async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, en
         return finish_with_result(state, raw, result, frame, ctx)
 
     return await with_recovery(state, raw, frame, entered_id, entered_at, attempt,
-                               on_fail=lambda error: _closing_failure(frame, "MapStateFailed", error))
-
-
-def _closing_failure(frame: Frame, event: str, error: StatesError) -> None:
-    """A Map/Parallel that finally fails (after retries) records XStateFailed; AWS leaves it out
-    for States.Runtime errors, which end the execution straight away."""
-    if error.error != names.RUNTIME:
-        frame.emit(event)
+                               on_fail=lambda error: closing_failure(frame, "MapStateFailed", error))
 
 
 async def _inline(state: m.MapState, values: list, frame: Frame, limit: int) -> list:
+    from workflows.engine.interpreter import run_program  # a program runs Maps, a Map runs programs
+
     processor = state.processor
     assert processor is not None
     closing = [frame.last_id]
@@ -288,13 +201,15 @@ async def _inline(state: m.MapState, values: list, frame: Frame, limit: int) -> 
         frame.last_id = child.last_id
         return output
 
-    results = await _gather(frame, [iteration(i, v) for i, v in enumerate(values)], limit)
+    results = await gather(frame, [iteration(i, v) for i, v in enumerate(values)], limit)
     frame.last_id = closing[0]
     frame.emit("MapStateSucceeded", chain=False)
     return results
 
 
 async def _distributed(state: m.MapState, values: list, frame: Frame, limit: int, tolerated: Any) -> list:
+    from workflows.engine.interpreter import run_program  # a program runs Maps, a Map runs programs
+
     execution = frame.execution
     engine = execution.engine
     machine = execution.machine
@@ -317,7 +232,7 @@ async def _distributed(state: m.MapState, values: list, frame: Frame, limit: int
         return await run_program(processor, value, child_frame)
 
     try:
-        results = await _gather(frame, [item(i, v) for i, v in enumerate(values)], limit, tolerated)
+        results = await gather(frame, [item(i, v) for i, v in enumerate(values)], limit, tolerated)
     except StatesError as error:
         if tolerated is not None:
             error = StatesError(names.EXCEED_TOLERATED_FAILURE_THRESHOLD,
@@ -332,6 +247,3 @@ async def _distributed(state: m.MapState, values: list, frame: Frame, limit: int
     execution.map_runs.append({"mapRunArn": map_run_arn, "stateName": state.name})
     return results
 
-
-HANDLERS["Parallel"] = run_parallel
-HANDLERS["Map"] = run_map

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import threading
 from typing import Any, Callable
 
 from workflows.engine.aws_behaviour import AwsBehaviour
 from workflows.engine.api_errors import Exceptions, api_error, api_operation
-from workflows.engine.engine import Engine
+from workflows.engine.executions import Engine
 from workflows.engine.errors import StatesError
 from workflows.engine.parser import DefinitionError, parse_definition
 from workflows.engine.runtime import Execution, StateMachineRecord, to_datetime
+from workflows.engine.task_mocks import TaskMocks, MockSource, load_task_mocks
 
 _NAME_RE = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$")
 _MAX_PAGE = 1000
@@ -50,27 +50,14 @@ def _page(items: list, max_results: int | None, next_token: str | None) -> tuple
     return chunk, token
 
 
-def _load_mocker(mock_config: Any) -> Any:
-    if mock_config is None:
-        path = os.environ.get("SFN_MOCK_CONFIG")
-        if not path:
-            return None
-        mock_config = path
-    if hasattr(mock_config, "mocked_result"):
-        return mock_config
-    from workflows.testing.mock_config import load  # lazy: only when mocks are used
-
-    return load(mock_config)
-
-
 class StepFunctions:
     def __init__(self, region_name: str = "us-east-1", account_id: str = "123456789012",
-                 mock_config: Any = None, clock: str = "virtual",
+                 mock_config: TaskMocks | MockSource | None = None, clock: str = "virtual",
                  client_factory: Callable[[str], Any] | None = None, seed: int | None = None,
                  aws_behaviour_as_of: Any = None) -> None:
         self.region_name = region_name
         self.account_id = account_id
-        self._engine = Engine(region_name, account_id, clock, client_factory, _load_mocker(mock_config), seed)
+        self._engine = Engine(region_name, account_id, clock, client_factory, load_task_mocks(mock_config), seed)
         self._engine.behaviour = AwsBehaviour.as_of(aws_behaviour_as_of)  # None: current AWS
         self._lock = self._engine.scheduler.lock
         self.exceptions = Exceptions()

@@ -1,6 +1,6 @@
-"""The engine behind the facade: state machines, executions, tokens, integrations, the scheduler.
+"""The engine behind the client (`client.StepFunctions`): state machines, executions, tokens, integrations, the scheduler.
 
-All state lives here and is only touched with the scheduler lock held (the facade takes it), so the
+All state lives here and is only touched with the scheduler lock held (the client takes it), so the
 object is safe for the HTTP server's threads. Execution code runs as coroutines on the scheduler;
 `start` spawns one driver coroutine per execution.
 """
@@ -11,10 +11,7 @@ import random
 import uuid
 from typing import Any, Callable
 
-from workflows.engine import fanout  # noqa: F401 - registers Map/Parallel handlers
-from workflows.engine import task_runner  # noqa: F401 - registers the Task handler
 from workflows.engine.aws_behaviour import AwsBehaviour
-from workflows.engine.api_errors import api_error
 from workflows.engine.errors import StatesError
 from workflows.engine.integrations import (
     WAIT_FOR_TASK_TOKEN, ClientProvider, ResourceRef, default_registry,
@@ -50,7 +47,7 @@ class Engine:
                  client_factory: Callable[[str], Any] | None = None, mocker: Any = None,
                  seed: int | None = None) -> None:
         self.region, self.account_id = region, account_id
-        self.behaviour = AwsBehaviour()  # the AWS era to emulate; the facade may set an older one
+        self.behaviour = AwsBehaviour()  # the AWS era to emulate; the client may set an older one
         self.partition = "aws-cn" if region.startswith("cn-") else (
             "aws-us-gov" if region.startswith("us-gov-") else "aws")
         self.scheduler = Scheduler(clock)

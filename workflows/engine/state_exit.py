@@ -1,0 +1,114 @@
+"""How a state ends: its exit event and output (or, failing, AWS's error prefix and EvaluationFailed).
+
+Every state type leaves through these helpers, so the order of result processing (ResultSelector ->
+Assign -> ResultPath -> OutputPath, or JSONata Assign/Output over `$states`), the payload quota on
+outputs and the way evaluation errors are reported are written once for all of them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from workflows.engine import errors as names
+from workflows.engine import model as m
+from workflows.engine.dataflow import assignments, jsonata_output, output_path, result_path, result_selector
+from workflows.engine.errors import StatesError
+from workflows.engine.expressions import EvaluationError
+from workflows.engine.runtime import NOT_TRUNCATED, Frame, dumps
+
+Step = tuple[str | None, Any]  # (next state name or None at the end, the state's output)
+DATA_LIMIT_BYTES = 256 * 1024  # Step Functions' payload quota
+
+
+class PrefixedError(StatesError):
+    """A StatesError whose cause already names the state (so enclosing states leave it alone)."""
+
+
+def state_error(error: StatesError, state: m.State, entered_id: int) -> StatesError:
+    """Add AWS's "An error occurred while executing the state ..." prefix to evaluation errors."""
+    if isinstance(error, EvaluationError) and not getattr(error, "_prefixed", False):
+        cause = (f"An error occurred while executing the state '{state.name}' "
+                 f"(entered at the event id #{entered_id}). {error.cause or ''}")
+        error.cause = cause
+        error.args = (f"{error.error}: {cause}",)
+        error._prefixed = True  # type: ignore[attr-defined]
+    return error
+
+
+def record_evaluation_failure(frame: Frame, state: m.State, error: StatesError, previous: int) -> None:
+    if error.error != names.QUERY_EVALUATION_ERROR or getattr(error, "_recorded", False):
+        return
+    details: dict[str, Any] = {"cause": error.cause, "error": error.error}
+    location = getattr(error, "location", None)
+    if location:
+        details["location"] = location
+    details["state"] = state.name
+    frame.emit("EvaluationFailed", "evaluationFailedEventDetails", details, previous=previous)
+    error._recorded = True  # type: ignore[attr-defined]
+
+
+def limited_json(value: Any, who: str) -> str:
+    """`value`'s history text, or States.DataLimitExceeded naming `who` (a state or task resource)
+    when it exceeds the payload quota. Returning the text lets the caller record it without
+    serializing the value a second time."""
+    text = dumps(value)
+    if len(text) > DATA_LIMIT_BYTES and len(text.encode("utf-8")) > DATA_LIMIT_BYTES:
+        raise StatesError(names.DATA_LIMIT_EXCEEDED, f"The state/task '{who}' returned a result with a "
+                                                     f"size exceeding the maximum number of bytes service limit.")
+    return text
+
+
+def exit_state(frame: Frame, state: m.State, output: Any, assigned: dict[str, Any] | None) -> None:
+    details: dict[str, Any] = {}
+    if assigned:
+        details["assignedVariables"] = {k: dumps(v) for k, v in assigned.items()}
+        details["assignedVariablesDetails"] = NOT_TRUNCATED
+        frame.assign(assigned)
+    details["name"] = state.name
+    text = details["output"] = limited_json(output, state.name)
+    frame.last_output = (output, text)
+    details["outputDetails"] = NOT_TRUNCATED
+    frame.emit(f"{state.type}StateExited", "stateExitedEventDetails", details)
+
+
+def transition(state: m.State) -> str | None:
+    return None if state.end else state.next
+
+
+def finish_with_result(state: m.RetryingState, raw: Any, result: Any, frame: Frame,
+                       ctx: dict) -> Step:
+    """Exit a Task/Map/Parallel with its `result`: the same result processing for all three
+    (JSONata Assign/Output over $states.result, or ResultSelector -> Assign -> ResultPath ->
+    OutputPath), so a fix to the order applies to every state that produces a result."""
+    if state.jsonata:
+        states = jsonata_states(raw, ctx, result=result)
+        assigned = assignments(state.assign, True, result, frame, ctx, states)
+        output = jsonata_output(state.output, result, frame, states)
+    else:
+        selected = result_selector(state, result, frame, ctx)
+        assigned = assignments(state.assign, False, selected, frame, ctx, None)
+        output = output_path(state, result_path(state.result_path, raw, selected), frame, ctx)
+    exit_state(frame, state, output, assigned)
+    return transition(state), output
+
+
+def finish_with_input(state: m.State, raw: Any, data: Any, frame: Frame, ctx: dict, states: dict | None,
+                      assign: Any = m.UNSET, output: Any = m.UNSET) -> Any:
+    """Exit a state that produces no result of its own (Choice, Wait, Succeed, a JSONata Pass): JSONata
+    Assign/Output over $states.input, or Assign over the effective input `data` then OutputPath.
+    A Choice passes the matched rule's own Assign/Output; UNSET means the state's."""
+    assign = state.assign if assign is m.UNSET else assign
+    template = state.output if output is m.UNSET else output
+    if state.jsonata:
+        assigned = assignments(assign, True, raw, frame, ctx, states)
+        value = jsonata_output(template, raw, frame, states or {})
+    else:
+        assigned = assignments(assign, False, data, frame, ctx, None)
+        value = output_path(state, data, frame, ctx)
+    exit_state(frame, state, value, assigned)
+    return value
+
+
+def jsonata_states(raw: Any, ctx: dict, **extra: Any) -> dict[str, Any]:
+    states = {"input": raw, "context": ctx}
+    states.update(extra)
+    return states
