@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", parents=[common], help="run the whole lifecycle on an in-process stack")
     demo.add_argument("--users", type=int, default=12, help="concurrent signups (default 12)")
+    demo.add_argument("--serve", action="store_true", default=None,
+                      help="keep the demo's stack serving its runs in the console (/console/) until Ctrl-C")
 
     run = sub.add_parser("run", parents=[common, remote], help="start an execution and show its path")
     run.add_argument("name", help="state machine name (asl/ name) or ARN")

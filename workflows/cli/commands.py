@@ -101,7 +101,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.users < 2:
         raise CliError(f"--users {args.users}: the demo needs at least 2 users")
-    return run_demo(users=args.users, as_json=args.json)
+    return run_demo(users=args.users, as_json=args.json, serve=args.serve)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from . import actions
+from . import actions, tables
 from . import format as fmt
 from .pages import BadRequest, FormState, NotFound, Pages
 from .request_guard import FORM_TOKEN_FIELD, check_form
@@ -49,7 +49,7 @@ _URLS = Map([
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(fmt=fmt, prefix=PREFIX, token_field=FORM_TOKEN_FIELD)
+    env.globals.update(fmt=fmt, tables=tables, prefix=PREFIX, token_field=FORM_TOKEN_FIELD)
     return env
 
 

@@ -83,7 +83,7 @@ def event_rows(events: Iterable[Event], state_of: dict[int, str], start: Any) ->
             id=int(event["id"]), type=str(event["type"]), state=state_of.get(event["id"], ""),
             timestamp=fmt.timestamp(event.get("timestamp")),
             elapsed=fmt.duration(fmt.seconds_between(start, event.get("timestamp"))),
-            details=json.dumps(found, indent=2, default=str, ensure_ascii=False) if found else "",
+            details=fmt.indented(found) if found else "",
             failure=str(event["type"]).endswith(("Failed", "TimedOut", "Aborted"))))
     return rows
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
+
+import orjson
 from urllib.parse import quote, urlencode
 
 PREFIX = "/console"
@@ -54,14 +56,22 @@ def duration(seconds: float | None) -> str:
     return f"{days} d {hours} h"
 
 
+def indented(value: Any) -> str:
+    """A value as indented JSON (orjson: the history page indents thousands of event details)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode()
+    except TypeError:  # integers beyond 64 bits: the standard library copes
+        return json.dumps(value, indent=2, default=str, ensure_ascii=False)
+
+
 def pretty_json(text: Any) -> str:
     """JSON text -> indented JSON; anything else as it is."""
     if text is None:
         return ""
     if not isinstance(text, str):
-        return json.dumps(text, indent=2, default=str, ensure_ascii=False)
+        return indented(text)
     try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        return indented(json.loads(text))
     except ValueError:
         return text
 

@@ -130,9 +130,13 @@ class Pages:
         start = execution.get("startDate")
         end = execution.get("stopDate") or (events[-1]["timestamp"] if events else start)
 
-        def state_href(state: str) -> str:
-            return fmt.execution_url(arn, state=state, map=iteration and iteration[0],
-                                     iteration=iteration and iteration[1])
+        hrefs: dict[str, str] = {}
+
+        def state_href(state: str) -> str:  # memoized: a looping state has thousands of rows
+            if state not in hrefs:
+                hrefs[state] = fmt.execution_url(arn, state=state, map=iteration and iteration[0],
+                                                 iteration=iteration and iteration[1])
+            return hrefs[state]
 
         def iteration_href(map_state: str, index: int) -> str:
             return fmt.execution_url(arn, state=selected, map=map_state, iteration=index)
