@@ -25,13 +25,15 @@ LABEL_HEIGHT = 14.0
 CONTAINER_PADDING = "[top=34,left=14,bottom=14,right=14]"
 BRANCH_PADDING = "[top=22,left=12,bottom=12,right=12]"
 START, END = "start", "end"
-_ROOT_OPTIONS = {
+# every scope (the machine, each Map, each Parallel branch) is laid out the same way: ELK options do
+# not inherit into compound nodes
+_SCOPE_OPTIONS = {
     "elk.algorithm": "layered", "elk.direction": "DOWN", "elk.edgeRouting": "ORTHOGONAL",
     "elk.layered.spacing.nodeNodeBetweenLayers": "36", "elk.spacing.nodeNode": "28",
     "elk.spacing.edgeLabel": "4", "elk.layered.spacing.edgeNodeBetweenLayers": "16",
     "elk.layered.nodePlacement.bk.fixedAlignment": "BALANCED",
-    "elk.json.shapeCoords": "ROOT", "elk.json.edgeCoords": "ROOT",
 }
+_ROOT_OPTIONS = {**_SCOPE_OPTIONS, "elk.json.shapeCoords": "ROOT", "elk.json.edgeCoords": "ROOT"}
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ class _Builder:
         elk_id = self._id("state", node.name)
         if not node.is_container:
             return {"id": elk_id, "width": node_width(node), "height": NODE_HEIGHT}
-        options = {"elk.padding": CONTAINER_PADDING, "elk.nodeSize.minimum": f"({node_width(node)}, {NODE_HEIGHT})",
+        options = {**_SCOPE_OPTIONS, "elk.padding": CONTAINER_PADDING, "elk.nodeSize.minimum": f"({node_width(node)}, {NODE_HEIGHT})",
                    "elk.nodeSize.constraints": "MINIMUM_SIZE"}
         if node.type == "Map" and node.branches:
             children, edges, _ = self._scope(node.branches[0])
@@ -121,7 +123,7 @@ class _Builder:
         for index, branch in enumerate(node.branches):
             children, edges, _ = self._scope(branch)
             lanes.append({"id": self._id("branch", (node.name, index)), "children": children, "edges": edges,
-                          "layoutOptions": {"elk.padding": BRANCH_PADDING}})
+                          "layoutOptions": {**_SCOPE_OPTIONS, "elk.padding": BRANCH_PADDING}})
         options["elk.separateConnectedComponents"] = "false"  # branches side by side, in one row
         return {"id": elk_id, "layoutOptions": options, "children": lanes, "edges": []}
 

@@ -45,7 +45,14 @@
           var next = new DOMParser().parseFromString(text, "text/html");
           next.querySelectorAll("[data-live]").forEach(function (fresh) {
             var current = document.querySelector('[data-live="' + fresh.dataset.live + '"]');
-            if (current && !busy(current)) { current.replaceWith(document.importNode(fresh, true)); }
+            if (current && !busy(current)) {
+              var oldFrame = current.querySelector(".graph-frame");
+              var scroll = oldFrame ? [oldFrame.scrollLeft, oldFrame.scrollTop] : null;
+              var replacement = document.importNode(fresh, true);
+              current.replaceWith(replacement);
+              var newFrame = replacement.querySelector(".graph-frame");
+              if (scroll && newFrame) { newFrame.scrollLeft = scroll[0]; newFrame.scrollTop = scroll[1]; }
+            }
           });
           var nextMain = next.querySelector("main");
           if (nextMain && !nextMain.hasAttribute("data-refresh")) {
@@ -59,5 +66,21 @@
         .catch(function () { refresh(); });
     }, delay);
   }
+  // 3. A graph wider or taller than its frame opens on what matters: the selected state, else the
+  //    first running, failed or caught one, else the Start marker.
+  function focusGraph() {
+    document.querySelectorAll(".graph-frame").forEach(function (frame) {
+      var svg = frame.querySelector("svg[data-graph]");
+      if (!svg) { return; }
+      var target = svg.querySelector("g.selected") || svg.querySelector('g[data-status="running"]:not(.container)')
+        || svg.querySelector('g[data-status="failed"]:not(.container)')
+        || svg.querySelector('g[data-status="caught"]:not(.container)') || svg.querySelector('[data-marker="start"]');
+      if (!target || typeof target.getBBox !== "function") { return; }
+      var box = target.getBBox();
+      frame.scrollLeft = Math.max(0, box.x + box.width / 2 - frame.clientWidth / 2);
+      frame.scrollTop = Math.max(0, box.y + box.height / 2 - frame.clientHeight / 3);
+    });
+  }
+  focusGraph();
   refresh();
 })();
