@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import secrets
 import sys
 import uuid
 from pathlib import Path
@@ -84,6 +85,7 @@ class LocalStack:
         self.api: ApiGateway | None = None
         self._saved_env: dict[str, str | None] = {}
         self._clients: dict[str, Any] = {}
+        self.console_token = secrets.token_urlsafe(24)  # the console's form token, new at every start
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self) -> "LocalStack":
@@ -106,7 +108,8 @@ class LocalStack:
             self._router = Router(stepfunctions=sfn_api, cognito=CognitoTriggers(self.moto, self.lambdas),
                                   api=self.api, api_prefix=self.api.prefix, aws=self.moto,
                                   control=ControlApi(info=self.outputs, clock=self.clock, advance=self.advance),
-                                  lambdas=LambdaInvokeApi(self.lambdas))
+                                  lambdas=LambdaInvokeApi(self.lambdas),
+                                  console=self._console())
         except BaseException:
             self.close()
             raise
@@ -133,10 +136,21 @@ class LocalStack:
             return self.moto(environ, start_response)
         return self._router(environ, start_response)
 
+    def _console(self) -> Any:
+        """The Step Functions console at /console/, reading the engine in-process (workflows/console)."""
+        from workflows.console import ConsoleApp, InProcessClock, Source
+
+        source = Source(self.engine, InProcessClock(self.clock, self.advance), endpoint_label=f"local stack {self.url}")
+        return ConsoleApp(source, token=self.console_token)
+
     # -- what the stack exposes ---------------------------------------------------------------------
     @property
     def url(self) -> str:
         return self.server.url
+
+    @property
+    def console_url(self) -> str:
+        return f"{self.url}/console/"
 
     @property
     def api_url(self) -> str:
@@ -174,7 +188,7 @@ class LocalStack:
         return {"endpoint": self.url, "apiUrl": self.api_url, "region": self.region_name,
                 "accountId": self.account_id, "clock": self.clock, "usersTable": self.users_table,
                 "legacyUsersTable": self.legacy_table, "userPoolId": self.user_pool_id,
-                "userPoolClientId": self.client_id, "jwksUrl": self.jwks_url,
+                "userPoolClientId": self.client_id, "jwksUrl": self.jwks_url, "consoleUrl": self.console_url,
                 "stateMachines": {**self.state_machines, **self.user_state_machines},
                 "lambdaFunctions": {name: self.lambdas.arn(name) for name in self.lambdas.names()},
                 "exports": self.exports()}
