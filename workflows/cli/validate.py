@@ -42,7 +42,15 @@ INTEGER_BACKOFF_RATE = re.compile(r"^State Machine\..*\.Retry\[\d+\]\.BackoffRat
 _FIELD_IN_MESSAGE = re.compile(r"""[Ff]ield ["']([^"']+)["']""")
 
 
+# A "Resource": "${X}" is a whole ARN substituted at deploy time (SAM DefinitionSubstitutions, CDK, Terraform):
+# a Lambda function ARN stands in for it, the one kind of ARN every Task accepts.
+_RESOURCE_PLACEHOLDER = re.compile(r'("Resource"\s*:\s*")\$\{([A-Za-z][A-Za-z0-9_]*)\}"')
+
+
 def fill_placeholders(text: str) -> str:
+    text = _RESOURCE_PLACEHOLDER.sub(
+        lambda m: m.group(1) + (SAMPLE_VALUES.get(m.group(2)) if m.group(2) in SAMPLE_VALUES else
+                                f"arn:aws:lambda:us-east-1:123456789012:function:{m.group(2)}") + '"', text)
     return _PLACEHOLDER.sub(lambda m: SAMPLE_VALUES.get(m.group(1), f"sample-{m.group(1)}"), text)
 
 
