@@ -72,7 +72,7 @@ def validate_files(paths: list[str], warnings: bool = False) -> list[dict[str, A
             text = path.read_text()
         except OSError as error:
             raise CliError(f"{name}: cannot read ({error.strerror})") from None
-        problems, extra = check_definition(fill_placeholders(text))
+        problems, extra = check_with_warnings(fill_placeholders(text))
         result: dict[str, Any] = {"file": name, "valid": not problems,
                                   "problems": [dict(p, file=name) for p in problems]}
         if warnings:
@@ -81,7 +81,12 @@ def validate_files(paths: list[str], warnings: bool = False) -> list[dict[str, A
     return results
 
 
-def check_definition(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def check_definition(text: str) -> list[dict[str, Any]]:
+    """The problems in one definition's text: the engine's, with statelint's agreeing words under `also`."""
+    return check_with_warnings(text)[0]
+
+
+def check_with_warnings(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(problems, warnings) in one definition's text: the engine's problems, with statelint's agreeing
     words under `also`, and statelint's other findings that are no known false alarm."""
     from workflows.engine import validate_definition
@@ -162,6 +167,45 @@ def statelint_location(document: Any, message: str) -> tuple[list[str | int], in
 def _longest_key(node: dict[str, Any], rest: str) -> str | None:
     keys = [k for k in node if rest.startswith(k) and (len(rest) == len(k) or rest[len(k)] in ".[ ,\"")]
     return max(keys, key=len) if keys else None
+
+
+_PAYLOAD_FIELD_ALARM = re.compile(r'^Field "(?P<key>[^"]+\.\$)" of (?:Parameters|ItemSelector|ResultSelector) '
+                                  r'at "[^"]*" is not a JSONPath or intrinsic function expression$')
+_PAYLOAD_FIELDS = ("Parameters", "ItemSelector", "ResultSelector")
+
+
+def is_filter_path_false_alarm(document: Any, message: str, segments: list[str | int]) -> bool:
+    """statelint's refusal of a JSONPath filter that the engine (and AWS) accepts."""
+    from workflows.engine.expressions.jsonpath_parser import validate_path
+
+    match = _PAYLOAD_FIELD_ALARM.match(message)
+    if not match:
+        return False
+    state: Any = document
+    for segment in segments:
+        state = state[segment]
+    values: list[Any] = []
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == match.group("key"):
+                    values.append(value)
+                collect(value)
+        elif isinstance(node, list):
+            for item in node:
+                collect(item)
+
+    for field in _PAYLOAD_FIELDS:
+        collect(state.get(field) if isinstance(state, dict) else None)
+    if not values or not all(isinstance(v, str) and "[?(" in v for v in values):
+        return False
+    try:
+        for value in values:
+            validate_path(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _pointer_segments(location: str) -> list[str | int]:
