@@ -202,15 +202,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from .validate import describe, validate_files
 
-    results = validate_files(args.files)
+    results = validate_files(args.files, warnings=args.warnings)
     if args.json:
         output.emit_json(results)
     else:
         for result in results:
             if result["valid"]:
-                output.console.print(f"[green]valid[/]    {result['file']}", highlight=False)
+                output.console.print(f"[green]valid[/]    {result['file']}", highlight=False, soft_wrap=True)
             for problem in result["problems"]:
                 output.console.print(f"[red]invalid[/]  {escape(describe(problem))}", highlight=False,
+                                     soft_wrap=True)
+            for warning in result.get("warnings", []):
+                output.console.print(f"[yellow]warning[/]  {escape(describe(warning))}", highlight=False,
                                      soft_wrap=True)
     return 0 if all(r["valid"] for r in results) else 1
 
