@@ -10,6 +10,8 @@
   workflows advance SECONDS              move the virtual clock of `workflows up --clock virtual` (90, 15m, 180d)
   workflows validate FILE...             offline definition checks (the engine's and statelint's)
   workflows test MOCKCONFIG... [--case NAME]  replay Step Functions Local mock test cases on the engine
+  workflows test MOCKCONFIG --sfn-local  the commands to replay it on Step Functions Local; with
+                                         SFN_LOCAL_ENDPOINT set, run the cases there
 
 `workflows up` serves everything on ONE loopback port: the Step Functions API (AWS JSON 1.0, as
 Step Functions Local), DynamoDB/Cognito/SQS (moto, thread-safe, with the Cognito triggers wired to
@@ -92,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     test = sub.add_parser("test", parents=[common], help="replay Step Functions Local mock configs")
     test.add_argument("mock_configs", nargs="+", metavar="MOCKCONFIG")
     test.add_argument("--case", help="only this test case")
+    test.add_argument("--sfn-local", action="store_true",
+                      help="print the environment and commands that replay the file on Step Functions Local; "
+                           "with SFN_LOCAL_ENDPOINT set, run the cases there")
     return parser
 
 

@@ -168,12 +168,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    """Delegates to the harness (workflows.testing.runner), which owns the replay semantics."""
-    from pathlib import Path
+    """Delegates to workflows/cli/mock_test.py (the harness, workflows.testing, owns the semantics)."""
+    from .mock_test import run
 
-    from workflows.testing import runner
-
-    for path in args.mock_configs:
-        if not Path(path).is_file():
-            raise CliError(f"mock config {path!r} not found")
-    return int(runner.main(args.mock_configs, case=args.case, as_json=args.json))
+    return run(args)
