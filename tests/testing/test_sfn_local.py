@@ -199,12 +199,20 @@ def test_an_endpoint_without_the_mock_config_fails_every_case(clean_env: pytest.
         assert "No mock configuration is loaded for test case" in records[0]["problems"][0]
 
 
+def test_an_endpoint_with_another_mock_config_fails_naming_what_it_has(clean_env: pytest.MonkeyPatch, capsys) -> None:
+    with serve(clean_env, SIGNUP) as server:
+        clean_env.setenv(clients.ENDPOINT_VAR, server.url)
+        assert cli_main(["test", "tests/mocks/guard.json", "--sfn-local", "--json", "--case", "ChildFailed"]) == 1
+        [record] = json.loads(capsys.readouterr().out)
+        assert "no state machine 'guard' under StateMachines (have: signup)" in record["problems"][0]
+
+
 def test_an_existing_machine_of_that_name_is_updated_to_the_definition_under_test(clean_env: pytest.MonkeyPatch) -> None:
     with serve(clean_env, SIGNUP) as server:
         sfn = clients.endpoint_client("stepfunctions", server.url)
         # as `workflows up` creates it: the same machine rendered for its own table
         params = {**machines.test_params("us-east-1", "123456789012"), "UsersTable": "stack-users"}
-        sfn.create_state_machine(name="signup", roleArn="arn:aws:iam::123456789012:role/r",
+        sfn.create_state_machine(name="signup", roleArn="arn:aws:iam::123456789012:role/r", type="EXPRESS",
                                  definition=machines.definition_text("signup", params)[1])
         clean_env.setenv(clients.ENDPOINT_VAR, server.url)
         results = run_cases(SIGNUP, case="HappyPath", target="local")
@@ -212,3 +220,26 @@ def test_an_existing_machine_of_that_name_is_updated_to_the_definition_under_tes
         [machine] = sfn.list_state_machines()["stateMachines"]
         definition = sfn.describe_state_machine(stateMachineArn=machine["stateMachineArn"])["definition"]
         assert "stack-users" not in definition and "workflows-users" in definition
+        assert machine["type"] == "EXPRESS"  # a type cannot be updated; it is kept
+
+
+def test_the_testate_example_in_docs_testing_md_answers_as_documented() -> None:
+    """docs/testing.md maps a MockConfigFile invocation onto TestState's mock; its example, offline."""
+    from workflows.engine import StepFunctions
+
+    docs = (ROOT / "docs" / "testing.md").read_text()
+    assert "answers `status: CAUGHT_ERROR, nextState: NormalizeFailure`" in docs
+    sfn = StepFunctions()
+    definition = machines.definition_text("signup", machines.test_params("us-east-1", "123456789012"))[1]
+    state_input = json.dumps({"request": {"email": "mocked@example.com", "emailVerified": False},
+                              "allocation": {"userId": "7"}})
+
+    def call(error: str, **extra: Any) -> dict[str, Any]:
+        return sfn.test_state(definition=definition, stateName="CreateCognitoUser", input=state_input,
+                              roleArn=machines.role_arn("123456789012"), inspectionLevel="INFO",
+                              mock={"errorOutput": {"error": f"CognitoIdentityProvider.{error}", "cause": "x"}}, **extra)
+
+    taken = call("UsernameExistsException")
+    assert (taken["status"], taken["nextState"]) == ("CAUGHT_ERROR", "NormalizeFailure")
+    assert call("TooManyRequestsException", stateConfiguration={"retrierRetryCount": 0})["status"] == "RETRIABLE"
+    assert call("TooManyRequestsException", stateConfiguration={"retrierRetryCount": 3})["status"] == "CAUGHT_ERROR"
