@@ -9,7 +9,8 @@
   workflows send-task-failure TOKEN [--error E] [--cause C]
   workflows advance SECONDS              move the virtual clock of `workflows up --clock virtual` (90, 15m, 180d)
   workflows validate FILE...             offline definition checks (the engine's and statelint's)
-  workflows test MOCKCONFIG... [--case NAME]  replay Step Functions Local mock test cases on the engine
+  workflows test MOCKCONFIG... [--definition [NAME=]FILE] [--case NAME]
+                                         replay Step Functions Local mock test cases on the engine
   workflows test MOCKCONFIG --sfn-local  the commands to replay it on Step Functions Local; with
                                          SFN_LOCAL_ENDPOINT set, run the cases there
 
@@ -92,8 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", metavar="FILE")
 
     test = sub.add_parser("test", parents=[common], help="replay Step Functions Local mock configs")
-    test.add_argument("mock_configs", nargs="+", metavar="MOCKCONFIG")
+    test.add_argument("mock_configs", nargs="+", metavar="MOCKCONFIG",
+                      help="Step Functions Local mock config files (and, optionally, your *.asl.json definitions)")
     test.add_argument("--case", help="only this test case")
+    test.add_argument("--definition", action="append", default=[], metavar="[NAME=]FILE",
+                      help="run state machine NAME of the mock config from this definition file (repeatable)")
     test.add_argument("--sfn-local", action="store_true",
                       help="print the environment and commands that replay the file on Step Functions Local; "
                            "with SFN_LOCAL_ENDPOINT set, run the cases there")

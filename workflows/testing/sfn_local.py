@@ -81,8 +81,9 @@ def execution_name(case: str) -> str:
 
 
 def plan(suite: MockSuite, *, endpoint: str | None = None, region: str | None = None,
-         account: str | None = None, definitions_dir: Path | None = None) -> ReplayPlan:
-    """The steps for `suite`'s config; writes the rendered asl/ definitions it refers to."""
+         account: str | None = None, definitions_dir: Path | None = None, only: str | None = None) -> ReplayPlan:
+    """The steps for `suite`'s config (`only`: that test case); writes the rendered asl/ definitions
+    it refers to."""
     endpoint = endpoint or os.environ.get(clients.ENDPOINT_VAR) or DEFAULT_ENDPOINT
     region = region or clients.region()
     account = account or os.environ.get("AWS_ACCOUNT_ID") or clients.DEFAULT_ACCOUNT
@@ -110,7 +111,7 @@ def plan(suite: MockSuite, *, endpoint: str | None = None, region: str | None = 
         creates.extend(_map_notes(suite, machine, json.loads(definition)))
         creates.append((*aws, "create-state-machine", *at, "--name", machine, "--type", "STANDARD",
                         "--role-arn", machines.role_arn(account), "--definition", f"file://{path}"))
-    for machine, case in suite.cases():
+    for machine, case in suite.cases(only):
         spec = suite.case(machine, case)
         arn = f"arn:aws:states:{region}:{account}:stateMachine:{machine}"
         name = execution_name(case)
