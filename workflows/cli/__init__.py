@@ -14,6 +14,8 @@
   workflows validate FILE... [--warnings] offline definition checks (AWS's rules; statelint warnings)
   workflows test MOCKCONFIG... [--definition [NAME=]FILE] [--case NAME]
                                          replay Step Functions Local mock test cases on the engine
+  workflows test MOCKCONFIG --sfn-local  the commands to replay it on Step Functions Local; with
+                                         SFN_LOCAL_ENDPOINT set, run the cases there
 
 `workflows up` serves everything on ONE loopback port: the Step Functions API (AWS JSON 1.0, as
 Step Functions Local), DynamoDB/Cognito/SQS (moto, thread-safe, with the Cognito triggers wired to
@@ -117,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--case", help="only this test case")
     test.add_argument("--definition", action="append", default=[], metavar="[NAME=]FILE",
                       help="run state machine NAME of the mock config from this definition file (repeatable)")
+    test.add_argument("--sfn-local", action="store_true",
+                      help="print the environment and commands that replay the file on Step Functions Local; "
+                           "with SFN_LOCAL_ENDPOINT set, run the cases there")
     return parser
 
 
