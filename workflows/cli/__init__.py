@@ -61,11 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=4599, help="port on 127.0.0.1 (0 = any free port)")
     up.add_argument("--clock", choices=["real", "virtual"], default="real",
                     help="real time (default) or a virtual clock that only moves when told")
-<<<<<<< HEAD
     up.add_argument("--moto-api", action="store_true",
                     help="also serve moto's own /moto-api/ (a dump of every password and token, and a reset); "
                          "off by default")
-=======
     up.add_argument("--definitions", metavar="DIR",
                     help="create DIR/*.asl.json as state machines at start (NAME.express.asl.json: Express)")
     up.add_argument("--lambda", dest="lambdas", action="append", default=[], metavar="NAME=package.module:function",
@@ -76,7 +74,6 @@ def build_parser() -> argparse.ArgumentParser:
                              help="serve the Step Functions console for an endpoint (Step Functions Local, "
                                   "LocalStack, `workflows up`, AWS) until Ctrl-C")
     console.add_argument("--port", type=int, default=4600, help="port on 127.0.0.1 (0 = any free port)")
->>>>>>> main
 
     demo = sub.add_parser("demo", parents=[common], help="run the whole lifecycle on an in-process stack")
     demo.add_argument("--users", type=int, default=12, help="concurrent signups (default 12)")

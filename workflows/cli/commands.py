@@ -20,15 +20,11 @@ def cmd_up(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise CliError(f"--port {args.port} is not a port number (0-65535)")
     try:
-<<<<<<< HEAD
-        stack = LocalStack(clock=args.clock, port=args.port, moto_api=args.moto_api).start()
-=======
         functions = dict(load_handler(spec) for spec in args.lambdas)
         stack = LocalStack(clock=args.clock, port=args.port, definitions=args.definitions, functions=functions,
-                           request_log=None if args.quiet else sys.stderr).start()
+                           request_log=None if args.quiet else sys.stderr, moto_api=args.moto_api).start()
     except (HandlerSpecError, DefinitionsError) as error:
         raise CliError(str(error)) from None
->>>>>>> main
     except OSError as error:
         raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
     stopped = threading.Event()

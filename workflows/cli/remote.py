@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -40,33 +41,23 @@ def client(url: str | None, region: str | None = None) -> Any:
     return boto3.client("stepfunctions", region_name=region or clients.region())
 
 
-<<<<<<< HEAD
-def stack_info(url: str | None) -> dict[str, Any]:
-    """The local stack's outputs (state machines by name, ...); {} when the endpoint is not ours."""
-    if url is None:
-        return {}
-    try:
-        with urllib.request.urlopen(f"{url}/_local/health", timeout=5) as response:
-            return json.load(response)
-    except OSError as error:
-        raise CliError(f"no local stack answers at {url} ({error.__class__.__name__}); "
-                       "start one with `workflows up` or pass --endpoint") from None
-    except ValueError:
-        return {}
-
-
 TOKEN_ENV, TOKEN_HEADER = "WORKFLOWS_LOCAL_TOKEN", "X-Workflows-Local-Token"  # workflows/local/loopback_guard.py
 
 
 def local_token_headers(url: str) -> dict[str, str]:
     """The header the stack's /_local/ control endpoints need: $WORKFLOWS_LOCAL_TOKEN (from the
-    exports `workflows up` prints), else the token the stack's own health page gives this machine."""
-    token = os.environ.get(TOKEN_ENV) or str(stack_info(url).get("exports", {}).get(TOKEN_ENV) or "")
+    exports `workflows up` prints), else the token the stack's own health page gives this machine
+    (the stack shows it only to clients that are not foreign web pages)."""
+    token = os.environ.get(TOKEN_ENV, "")
+    if not token:
+        try:
+            with urllib.request.urlopen(f"{url}/_local/health", timeout=5) as response:
+                token = str((json.load(response).get("exports") or {}).get(TOKEN_ENV) or "")
+        except (OSError, ValueError, AttributeError):
+            token = ""  # the advance itself then says what is wrong
     return {TOKEN_HEADER: token} if token else {}
 
 
-=======
->>>>>>> main
 def read_json_arg(value: str, what: str) -> Any:
     """`value` is JSON text or @path to a JSON file; a clear error names `what` otherwise."""
     text = value
