@@ -88,13 +88,17 @@ class HttpClock:
             try:
                 request = urllib.request.Request(f"{self.endpoint}/_local/health", headers=self._headers())
                 with urllib.request.urlopen(request, timeout=3) as response:
-                    clock = json.load(response).get("clock")
+                    health = json.load(response)
+                clock = health.get("clock")
                 self._mode = clock if clock in ("virtual", "real") else None
+                # no $WORKFLOWS_LOCAL_TOKEN: the stack's health page shows its token to this machine
+                self.token = self.token or str((health.get("exports") or {}).get("WORKFLOWS_LOCAL_TOKEN") or "") or None
             except (OSError, ValueError, AttributeError):
                 self._mode = None
         return self._mode or None
 
     def advance(self, seconds: float) -> dict[str, Any]:
+        self.mode  # noqa: B018 - reads the health page (and the token) once
         request = urllib.request.Request(f"{self.endpoint}/_local/clock/advance", method="POST",
                                          data=json.dumps({"seconds": seconds}).encode(), headers=self._headers())
         try:
