@@ -47,6 +47,22 @@ ANONYMOUS = "anonymous"
 _NO_GROUPS: list[str] = []  # read only
 
 
+_GROUPS_TEXT: dict[tuple[str, ...], str] = {}
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _groups_text(groups: list[str]) -> str:
+    """JSON array text of the groups (context values are scalars): a group named "User,Admin" stays
+    one group. Memoized per combination of groups (few), so the warm path pays a dict lookup."""
+    key = tuple(groups)
+    text = _GROUPS_TEXT.get(key)
+    if text is None:
+        text = _to_json(list(key))
+        if len(_GROUPS_TEXT) < 1024:
+            _GROUPS_TEXT[key] = text
+    return text
+
+
 def _csv(value: str) -> frozenset[str]:
     return frozenset(part for part in value.replace(",", " ").split() if part)
 
@@ -106,8 +122,7 @@ class Authorizer:
             "username": username if type(username) is str else str(username),
             "sub": sub,
             "tenantId": tenant if type(tenant) is str else str(tenant) if type(tenant) is int else "",
-            # JSON array text: a group named "User,Admin" stays one group (context values are scalars)
-            "groups": json.dumps(list(groups), ensure_ascii=False, separators=(",", ":")),
+            "groups": _groups_text(groups),
             "tokenUse": get("token_use"),
         }
         return sub, self.roles.grants_for(groups), context
