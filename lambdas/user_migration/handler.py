@@ -21,9 +21,9 @@ import os
 from typing import Any, Callable
 
 try:
-    from .legacy_store import DynamoDBLegacyStore, LegacyStore, LegacyUser
+    from .legacy_store import DynamoDBLegacyStore, LegacyStore, LegacyUser, normalize_username
 except ImportError:  # deployed: the folder is the code root
-    from legacy_store import DynamoDBLegacyStore, LegacyStore, LegacyUser  # type: ignore[no-redef]
+    from legacy_store import DynamoDBLegacyStore, LegacyStore, LegacyUser, normalize_username  # type: ignore[no-redef]
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
@@ -98,8 +98,8 @@ def legacy_store() -> LegacyStore:
 
 def normalize_email(value: str) -> str:
     """The key form of an email: ``MIGRATION#``/``EMAIL#`` keys and the legacy store's ``username``
-    are lower-cased, and the workflows (JSONPath cannot lower-case) reject upper case."""
-    return value.strip().lower()
+    are trimmed and lower-cased, and the workflows (JSONPath cannot lower-case) reject upper case."""
+    return normalize_username(value)
 
 
 def user_attributes(user: LegacyUser) -> dict[str, str]:
@@ -175,10 +175,14 @@ def complete_migration(user: LegacyUser, migrated_via: str, cognito_username: st
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     source = event.get("triggerSource")
-    request = event.get("request") or {}
-    user_name = event.get("userName") or ""
+    request = event.get("request")
+    request = request if isinstance(request, dict) else {}
+    user_name = event.get("userName")
+    if source in (AUTHENTICATION, FORGOT_PASSWORD) and (not isinstance(user_name, str) or not user_name.strip()):
+        raise MigrationRefused("User not found")
     if source == AUTHENTICATION:
-        user = legacy_store().authenticate(user_name, request.get("password", ""))
+        password = request.get("password")
+        user = legacy_store().authenticate(user_name, password if isinstance(password, str) else "")
         if user is None:
             logger.info("legacy authentication failed for %s", user_name)
             raise MigrationRefused("Bad password")
