@@ -7,6 +7,7 @@
   workflows history EXECUTION_ARN
   workflows send-task-success TOKEN [--output JSON|@file]
   workflows send-task-failure TOKEN [--error E] [--cause C]
+  workflows load signup --users N --concurrency C [--prefill M]  load-test signup on a running stack
   workflows advance SECONDS              move the virtual clock of `workflows up --clock virtual` (90, 15m, 180d)
   workflows validate FILE...             offline definition checks (the engine's and statelint's)
   workflows test MOCKCONFIG... [--case NAME]  replay Step Functions Local mock test cases on the engine
@@ -85,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     advance = sub.add_parser("advance", parents=[common, remote],
                              help="move the virtual clock of `workflows up --clock virtual`")
     advance.add_argument("seconds", metavar="SECONDS", help="seconds, or a number with s/m/h/d (e.g. 180d)")
+
+    from .load import add_parser as add_load_parser
+
+    add_load_parser(sub, [common, remote])
 
     validate = sub.add_parser("validate", parents=[common], help="check state machine definitions offline (engine + statelint)")
     validate.add_argument("files", nargs="+", metavar="FILE")

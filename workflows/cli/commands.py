@@ -177,3 +177,9 @@ def cmd_test(args: argparse.Namespace) -> int:
         if not Path(path).is_file():
             raise CliError(f"mock config {path!r} not found")
     return int(runner.main(args.mock_configs, case=args.case, as_json=args.json))
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from .load import cmd_load as run_load
+
+    return run_load(args)
