@@ -10,6 +10,7 @@
   workflows send-task-success TOKEN [--output JSON|@file]
   workflows send-task-failure TOKEN [--error E] [--cause C]
   workflows send-task-heartbeat TOKEN
+  workflows load signup --users N --concurrency C [--prefill M]  load-test signup on a running stack
   workflows advance SECONDS              move the virtual clock of `workflows up --clock virtual` (90, 15m, 180d)
   workflows validate FILE... [--warnings] offline definition checks (AWS's rules; statelint warnings)
   workflows test MOCKCONFIG... [--definition [NAME=]FILE] [--case NAME]
@@ -110,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     advance = sub.add_parser("advance", parents=[common, remote],
                              help="move the virtual clock of `workflows up --clock virtual`")
     advance.add_argument("seconds", metavar="SECONDS", help="seconds, or a number with s/m/h/d (e.g. 180d)")
+
+    from .load import add_parser as add_load_parser
+
+    add_load_parser(sub, [common, remote])
 
     validate = sub.add_parser("validate", parents=[common], help="check state machine definitions offline as AWS does (statelint: a second opinion)")
     validate.add_argument("files", nargs="+", metavar="FILE")

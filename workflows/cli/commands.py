@@ -221,3 +221,9 @@ def cmd_test(args: argparse.Namespace) -> int:
     from .mock_test import run
 
     return run(args)
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from .load import cmd_load as run_load
+
+    return run_load(args)
