@@ -20,7 +20,8 @@ from workflows.engine.expressions import EvaluationError, json_type, jsonpath_ge
 from workflows.engine.item_batcher import checked_limit, cut_batches
 from workflows.engine.item_reader import read_items, write_results
 from workflows.engine.retry import with_recovery
-from workflows.engine.runtime import Execution, Frame, dumps
+from workflows.engine.quotas import HISTORY_LIMIT_CAUSE
+from workflows.engine.runtime import Execution, Frame, HistoryLimitExceeded, dumps
 from workflows.engine.scheduler import Cancelled
 from workflows.engine.state_exit import Step, finish_with_result, jsonata_states, record_evaluation_failure, state_error
 
@@ -137,7 +138,7 @@ async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, en
             return await map_attempt(retry_count)
         except StatesError as error:
             state_error(error, state, entered_id)
-            record_evaluation_failure(frame, state, error, frame.execution.events[entered_id - 1]["previousEventId"])
+            record_evaluation_failure(frame, state, error, frame.execution.previous_of(entered_id))
             raise
 
     async def map_attempt(retry_count: int) -> Step:
@@ -229,7 +230,10 @@ async def _distributed(state: m.MapState, values: list, frame: Frame, limit: int
                           value, dumps(value), engine.scheduler.now(), express=processor.execution_type == "EXPRESS",
                           sync=False, test_case=execution.test_case, parent=execution)
         child_frame = Frame(child, processor, {})
-        return await run_program(processor, value, child_frame)
+        try:
+            return await run_program(processor, value, child_frame)
+        except HistoryLimitExceeded:  # the child execution failed on its own history quota
+            raise StatesError(names.RUNTIME, HISTORY_LIMIT_CAUSE) from None
 
     try:
         results = await gather(frame, [item(i, v) for i, v in enumerate(values)], limit, tolerated)
