@@ -18,7 +18,7 @@ import pytest
 from workflows.engine import StepFunctions
 from workflows.engine.quotas import HISTORY_EVENT_LIMIT, HISTORY_LIMIT_CAUSE
 
-from .conftest import ROLE, create
+from .conftest import create
 
 LIVENESS_SECONDS = 30  # a call that does not return within this is hung, not slow
 
