@@ -138,7 +138,7 @@ async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, en
             return await map_attempt(retry_count)
         except StatesError as error:
             state_error(error, state, entered_id)
-            record_evaluation_failure(frame, state, error, frame.execution.events[entered_id - 1]["previousEventId"])
+            record_evaluation_failure(frame, state, error, frame.execution.previous_of(entered_id))
             raise
 
     async def map_attempt(retry_count: int) -> Step:
