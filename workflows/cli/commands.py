@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 from typing import Any
 
@@ -13,10 +14,17 @@ from .errors import CliError
 def cmd_up(args: argparse.Namespace) -> int:
     from workflows.local.stack import LocalStack
 
+    from workflows.local.lambdas import HandlerSpecError, load_handler
+    from workflows.local.user_definitions import DefinitionsError
+
     if not 0 <= args.port <= 65535:
         raise CliError(f"--port {args.port} is not a port number (0-65535)")
     try:
-        stack = LocalStack(clock=args.clock, port=args.port).start()
+        functions = dict(load_handler(spec) for spec in args.lambdas)
+        stack = LocalStack(clock=args.clock, port=args.port, definitions=args.definitions, functions=functions,
+                           request_log=None if args.quiet else sys.stderr).start()
+    except (HandlerSpecError, DefinitionsError) as error:
+        raise CliError(str(error)) from None
     except OSError as error:
         raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
     stopped = threading.Event()
@@ -24,11 +32,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stopped.set())
     try:
         if args.json:
-            output.emit_json({**stack.outputs(), "exports": stack.exports()})
+            output.emit_json(stack.outputs())
         else:
             _print_up(stack)
-        import sys
-
         sys.stdout.flush()
         stopped.wait()
     finally:
@@ -46,6 +52,7 @@ def _print_up(stack: Any) -> None:
     table.add_column(overflow="fold")
     table.add_row("Step Functions API", stack.url)
     table.add_row("AWS services (DynamoDB, Cognito, SQS)", stack.url)
+    table.add_row("Step Functions console", stack.console_url)
     table.add_row("API Gateway routes", stack.api_url)
     for route in stack.api.routes:
         table.add_row("", f"{route.method} {stack.api_url}{route.path} -> {route.action} {route.state_machine}")
@@ -58,6 +65,10 @@ def _print_up(stack: Any) -> None:
     table.add_row("local-only control (not AWS)", control)
     for name, arn in stack.state_machines.items():
         table.add_row(f"state machine {name}", arn)
+    for name, arn in stack.user_state_machines.items():
+        table.add_row(f"state machine {name} (--definitions)", arn)
+    for name in stack.user_functions:
+        table.add_row(f"Lambda function {name} (--lambda)", stack.lambdas.arn(name))
     output.console.print(table)
     output.console.print("# to point AWS SDKs and the aws CLI at it:")
     for key, value in stack.exports().items():
@@ -66,12 +77,41 @@ def _print_up(stack: Any) -> None:
                          " workflows executions; Ctrl-C stops[/]")
 
 
+def cmd_console(args: argparse.Namespace) -> int:
+    """Serves workflows.console in front of the endpoint until Ctrl-C (code: workflows/console/standalone.py)."""
+    from workflows.console import standalone
+
+    if not 0 <= args.port <= 65535:
+        raise CliError(f"--port {args.port} is not a port number (0-65535)")
+    url = remote.endpoint(args.endpoint)
+    try:
+        served = standalone.start(url, args.port)
+    except OSError as error:
+        raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    try:
+        if args.json:
+            output.emit_json({"console": served.url, "endpoint": url or "aws"})
+        else:
+            output.console.print(f"Step Functions console for {url or 'AWS'}: {served.url}  (Ctrl-C stops)",
+                                 highlight=False, soft_wrap=True)
+        import sys
+
+        sys.stdout.flush()
+        stopped.wait()
+    finally:
+        served.close()
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from workflows.local.demo import run_demo
 
     if args.users < 2:
         raise CliError(f"--users {args.users}: the demo needs at least 2 users")
-    return run_demo(users=args.users, as_json=args.json)
+    return run_demo(users=args.users, as_json=args.json, serve=args.serve)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -129,6 +169,11 @@ def cmd_send_task_failure(args: argparse.Namespace) -> int:
     return _done(args, "task failed")
 
 
+def cmd_send_task_heartbeat(args: argparse.Namespace) -> int:
+    remote.send_task_heartbeat(remote.endpoint(args.endpoint), args.token)
+    return _done(args, "heartbeat sent")
+
+
 def _done(args: argparse.Namespace, message: str) -> int:
     if args.json:
         output.emit_json({"ok": True})
@@ -154,26 +199,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from .validate import describe, validate_files
 
-    results = validate_files(args.files)
+    results = validate_files(args.files, warnings=args.warnings)
     if args.json:
         output.emit_json(results)
     else:
         for result in results:
             if result["valid"]:
-                output.console.print(f"[green]valid[/]    {result['file']}", highlight=False)
+                output.console.print(f"[green]valid[/]    {result['file']}", highlight=False, soft_wrap=True)
             for problem in result["problems"]:
                 output.console.print(f"[red]invalid[/]  {escape(describe(problem))}", highlight=False,
+                                     soft_wrap=True)
+            for warning in result.get("warnings", []):
+                output.console.print(f"[yellow]warning[/]  {escape(describe(warning))}", highlight=False,
                                      soft_wrap=True)
     return 0 if all(r["valid"] for r in results) else 1
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    """Delegates to the harness (workflows.testing.runner), which owns the replay semantics."""
-    from pathlib import Path
+    """Delegates to workflows/cli/mock_test.py (the harness, workflows.testing, owns the semantics)."""
+    from .mock_test import run
 
-    from workflows.testing import runner
-
-    for path in args.mock_configs:
-        if not Path(path).is_file():
-            raise CliError(f"mock config {path!r} not found")
-    return int(runner.main(args.mock_configs, case=args.case, as_json=args.json))
+    return run(args)
