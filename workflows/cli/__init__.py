@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--lambda", dest="lambdas", action="append", default=[], metavar="NAME=package.module:function",
                     help="serve a Python handler as Lambda function NAME (repeatable)")
     up.add_argument("--quiet", action="store_true", help="no per-request log lines on stderr")
+    up.add_argument("--state-dir", metavar="DIR",
+                    help="keep state machines, executions and DynamoDB tables in DIR across restarts")
 
     demo = sub.add_parser("demo", parents=[common], help="run the whole lifecycle on an in-process stack")
     demo.add_argument("--users", type=int, default=12, help="concurrent signups (default 12)")

@@ -18,6 +18,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     from workflows.local.stack import LocalStack
 
     from workflows.local.lambdas import HandlerSpecError, load_handler
+    from workflows.local.state_dir import StateDirError
     from workflows.local.user_definitions import DefinitionsError
 
     if not 0 <= args.port <= 65535:
@@ -25,8 +26,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     try:
         functions = dict(load_handler(spec) for spec in args.lambdas)
         stack = LocalStack(clock=args.clock, port=args.port, definitions=args.definitions, functions=functions,
-                           request_log=None if args.quiet else sys.stderr).start()
-    except (HandlerSpecError, DefinitionsError) as error:
+                           request_log=None if args.quiet else sys.stderr, state_dir=args.state_dir).start()
+    except (HandlerSpecError, DefinitionsError, StateDirError) as error:
         raise CliError(str(error)) from None
     except OSError as error:
         raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
@@ -65,6 +66,9 @@ def _print_up(stack: Any) -> None:
     if stack.clock == "virtual":
         control += f"\nPOST {stack.url}/_local/clock/advance  (`workflows advance 180d`)"
     table.add_row("local-only control (not AWS)", control)
+    if stack.state is not None:
+        table.add_row("kept across restarts (--state-dir)", f"{stack.state.path}: state machines, executions, "
+                                                             "DynamoDB tables")
     for name, arn in stack.state_machines.items():
         table.add_row(f"state machine {name}", arn)
     for name, arn in stack.user_state_machines.items():
