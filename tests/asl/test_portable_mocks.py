@@ -1,7 +1,9 @@
 """tests/mocks/*.json: fully mocked Step Functions Local MockConfigFiles, one per workflow.
 
 Every Task on each case's path is mocked, so the same files run unchanged on Step Functions Local
-and through `workflows test`. Run here inside moto so an unmocked call cannot reach AWS.
+and through `workflows test`. Each config holds AWS's two keys only; inputs and expected outcomes
+are in its sidecar, tests/mocks/<name>.expect.json. Run here inside moto so an unmocked call cannot
+reach AWS.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 from .conftest import PORTABLE_MOCKS_DIR, AwsFixture, deploy
 
 from workflows.definitions import MACHINES
+from workflows.testing.mock_files import load_suite
 from workflows.testing.runner import run_cases
 
 
@@ -37,6 +40,6 @@ def test_signup_cases_answer_the_right_status_code(make_sfn: Any, aws: AwsFixtur
     path = PORTABLE_MOCKS_DIR / "signup.json"
     sfn = make_sfn(mock_config=str(path))
     arn = deploy(sfn, aws, "signup")
-    body = json.loads(path.read_text())["x-inputs"]["signup"][case]
+    body = load_suite(path).case("signup", case).input
     response = sfn.start_sync_execution(stateMachineArn=f"{arn}#{case}", input=json.dumps(body))
     assert json.loads(response["output"])["statusCode"] == status

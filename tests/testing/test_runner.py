@@ -1,4 +1,7 @@
-"""`workflows test MOCKCONFIG`: runs each test case on the embedded engine and reports it."""
+"""`workflows test MOCKCONFIG`: runs each test case on the embedded engine and reports it.
+
+The configs here are AWS-only MockConfigFiles; definitions, inputs and expectations come from the
+sidecar next to each (MockConfigFile.expect.json)."""
 from __future__ import annotations
 
 import io
@@ -6,6 +9,7 @@ import json
 
 from rich.console import Console
 
+from workflows.testing.mock_files import save_suite
 from workflows.testing.runner import run_cases, run_mock_config
 
 PUT = "arn:aws:states:::dynamodb:putItem"
@@ -23,7 +27,7 @@ DEFINITION = {
 }
 
 
-def write_config(tmp_path, **overrides) -> str:
+def write_config(tmp_path, expect=None, **cases) -> str:
     (tmp_path / "users.asl.json").write_text(json.dumps(DEFINITION))
     config = {
         "StateMachines": {"users": {"TestCases": {
@@ -39,16 +43,16 @@ def write_config(tmp_path, **overrides) -> str:
             "Conditional": {"0": {"Throw": {"Error": "DynamoDB.ConditionalCheckFailedException",
                                             "Cause": "exists"}}},
         },
-        "x-definitions": {"users": "users.asl.json"},
-        "x-expect": {"users": {
-            "Happy": {"path": ["Save", "Done"]},
-            "Throttled": {"path": ["Save", "Done"]},
-            "Duplicate": {"status": "FAILED", "error": "DuplicateEmail", "path": ["Save", "Duplicate"]},
-        }},
     }
-    config.update(overrides)
+    expect = expect or {
+        "Happy": {"path": ["Save", "Done"]},
+        "Throttled": {"path": ["Save", "Done"]},
+        "Duplicate": {"status": "FAILED", "error": "DuplicateEmail", "path": ["Save", "Duplicate"]},
+    }
+    sidecar = {"StateMachines": {"users": {"definition": "users.asl.json", "TestCases": {
+        case: {"expect": want} for case, want in expect.items()}}}}
     path = tmp_path / "MockConfigFile.json"
-    path.write_text(json.dumps(config))
+    save_suite(path, config, sidecar)
     return str(path)
 
 
@@ -68,7 +72,7 @@ def test_table_and_exit_code(tmp_path):
 
 
 def test_case_filter_and_unexpected_status_fails(tmp_path):
-    path = write_config(tmp_path, **{"x-expect": {"users": {"Duplicate": {"status": "SUCCEEDED"}}}})
+    path = write_config(tmp_path, expect={"Duplicate": {"status": "SUCCEEDED"}})
     out = io.StringIO()
     assert run_mock_config(path, case="Duplicate", console=Console(file=out, width=200)) == 1
     assert "1 passed" not in out.getvalue() and "expected SUCCEEDED" in out.getvalue()

@@ -14,21 +14,26 @@ Beyond Step Functions Local, every Return and Throw is checked against the integ
 for (`result_shapes`, `error_names`) once the state's `Resource` is known: at `check_definition`
 (eagerly, what the runner and the pytest fixture call) and again at the first invocation. Modes:
 `strict` (required fields, types, and no unknown fields), `present` (types of present fields),
-`off`. Set by the loader's `validation=` argument or a top-level "x-validation" key, which Step
-Functions Local ignores.
+`off`. Set by the loader's `validation=` argument, else the sidecar's "validation"
+(`mock_sidecar`, <config>.expect.json), else a legacy top-level "x-validation" key.
+
+The file holds AWS's two top-level fields only (schemas/mock_config.schema.json); any other
+top-level key is read past with a `MockConfigWarning` naming it, since whether Step Functions Local
+accepts it is not documented. The old x-* harness keys keep working (see mock_sidecar).
 """
 from __future__ import annotations
 
 import json
 import os
 import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Literal, Mapping
 
-from workflows.testing import error_names, result_shapes
+from workflows.testing import error_names, result_shapes, schemas
 
-VALIDATION_KEY = "x-validation"
+VALIDATION_KEY = "x-validation"  # legacy: the sidecar's "validation" replaces it
 VALIDATION_MODES = {"strict": result_shapes.STRICT, "present": result_shapes.PRESENT,
                     "off": result_shapes.NONE}
 ENV_VAR = "SFN_MOCK_CONFIG"
@@ -36,6 +41,10 @@ ENV_VAR = "SFN_MOCK_CONFIG"
 
 class MockConfigError(ValueError):
     """The mock config file is malformed (names the JSON path that is wrong)."""
+
+
+class MockConfigWarning(UserWarning):
+    """The mock config has top-level keys AWS's MockConfigFile format does not document."""
 
 
 class MockValidationError(MockConfigError):
@@ -202,24 +211,34 @@ def iter_states(definition: Mapping[str, Any]) -> Iterator[tuple[str, dict]]:
 
 
 # -- loading ---------------------------------------------------------------------------------------
-def load(path_or_dict: str | os.PathLike | Mapping[str, Any], *, validation: str | None = None) -> TaskMocker:
-    """Load and check a MockConfigFile (path or parsed dict). `validation`: strict | present | off."""
+def load(path_or_dict: str | os.PathLike | Mapping[str, Any], *, validation: str | None = None,
+         source: str | None = None) -> TaskMocker:
+    """Load and check a MockConfigFile (path or parsed dict). `validation`: strict | present | off
+    (default: the sidecar's, for a path; else legacy x-validation; else strict). `source` names the
+    file in messages when a parsed dict is given."""
+    sidecar_mode = None
     if isinstance(path_or_dict, Mapping):
-        raw, source = dict(path_or_dict), "<mock config>"
+        raw, source = dict(path_or_dict), source or "<mock config>"
     else:
         path = Path(path_or_dict)
-        source = str(path)
+        source = source or str(path)
         try:
             raw = json.loads(path.read_text())
         except OSError as exc:
             raise MockConfigError(f"cannot read mock config {source}: {exc.strerror}") from exc
         except json.JSONDecodeError as exc:
             raise MockConfigError(f"{source} is not valid JSON: {exc}") from exc
+        if validation is None:
+            from workflows.testing import mock_sidecar  # it imports this module's errors
+
+            sidecar_mode = mock_sidecar.validation_mode(path)
     if not isinstance(raw, dict):
         raise MockConfigError(f"{source}: a mock config must be a JSON object")
-    mode_name = validation or raw.get(VALIDATION_KEY, "strict")
+    warn_unknown_keys(raw, source)
+    mode_name = validation or sidecar_mode or raw.get(VALIDATION_KEY, "strict")
     if mode_name not in VALIDATION_MODES:
-        raise MockConfigError(f"{source}: {VALIDATION_KEY} '{mode_name}' is not one of "
+        where = "validation" if validation or sidecar_mode else VALIDATION_KEY
+        raise MockConfigError(f"{source}: {where} '{mode_name}' is not one of "
                               f"{', '.join(VALIDATION_MODES)}")
     responses = {name: _parse_response(source, name, body)
                  for name, body in _object(source, raw, "MockedResponses").items()}
@@ -242,6 +261,29 @@ def load(path_or_dict: str | os.PathLike | Mapping[str, Any], *, validation: str
             by_name[case_name] = TestCase(machine, case_name, dict(states))
         cases[machine] = by_name
     return TaskMocker(cases, responses, VALIDATION_MODES[mode_name], source)
+
+
+def unknown_keys(raw: Mapping[str, Any]) -> list[str]:
+    """Top-level keys that are not AWS's (StateMachines, MockedResponses), in file order."""
+    known = schemas.top_level_keys(schemas.MOCK_CONFIG)
+    return [key for key in raw if key not in known]
+
+
+def warn_unknown_keys(raw: Mapping[str, Any], source: str) -> None:
+    """One MockConfigWarning naming every top-level key AWS's format does not document."""
+    extra = unknown_keys(raw)
+    if not extra:
+        return
+    from workflows.testing import mock_sidecar
+
+    message = (f"{source}: top-level key(s) {', '.join(extra)} are not in AWS's MockConfigFile format "
+               f"(only {' and '.join(schemas.top_level_keys(schemas.MOCK_CONFIG))}); Step Functions "
+               "Local may refuse the file or behave differently")
+    legacy = [key for key in extra if key in mock_sidecar.LEGACY_KEYS]
+    if legacy:
+        target = "the sidecar" if source.startswith("<") else mock_sidecar.sidecar_path(source).name
+        message += f". The harness still reads {', '.join(legacy)}; move them to {target} (docs/testing.md)"
+    warnings.warn(MockConfigWarning(message), stacklevel=3)
 
 
 def load_from_env() -> TaskMocker | None:
@@ -280,8 +322,8 @@ def _parse_response(source: str, name: str, body: Any) -> MockedResponse:
 
 
 def _parse_range(where: str, key: str) -> tuple[int, int]:
-    parts = key.strip().split("-")
-    if len(parts) in (1, 2) and all(p.strip().isdigit() for p in parts):
+    parts = key.split("-")
+    if len(parts) in (1, 2) and all(p.isascii() and p.isdigit() for p in parts):
         start, end = int(parts[0]), int(parts[-1])
         if end >= start:
             return start, end
@@ -302,8 +344,8 @@ def _parse_outcome(where: str, entry: Any) -> MockOutcome:
     if not isinstance(throw, dict) or not isinstance(throw.get("Error"), str):
         raise MockConfigError(f"{where}.Throw must be an object with string Error and Cause")
     cause = throw.get("Cause")
-    if cause is not None and not isinstance(cause, str):
-        raise MockConfigError(f"{where}.Throw.Cause must be a string")
+    if not isinstance(cause, str):  # AWS: "an object containing an Error and Cause fields with string values"
+        raise MockConfigError(f"{where}.Throw.Cause must be a string (AWS's format requires Error and Cause)")
     unknown = set(throw) - {"Error", "Cause"}
     if unknown:
         raise MockConfigError(f"{where}.Throw has unknown field(s) {', '.join(sorted(unknown))}; "

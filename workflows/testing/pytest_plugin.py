@@ -9,7 +9,14 @@ Fixtures:
   remote targets.
 - `sfn_wait` / `sfn_path`: `wait_for_execution` and `execution_path` bound to `sfn`.
 Marker `sfn_mock_config(path)`: the embedded engine loads that MockConfigFile (relative to the test
-file); other targets must have loaded it themselves, as Step Functions Local does from SFN_MOCK_CONFIG.
+file; its sidecar <config>.expect.json sets the validation mode); other targets must have loaded it
+themselves, as Step Functions Local does from SFN_MOCK_CONFIG.
+- `sfn_mock_case`: a test that takes it runs once per test case of the marker's MockConfigFile
+  (ids "<machine>/<case>"); each value is a `MockCase` (machine, name, input, expect from the
+  sidecar).
+- `sfn_replay(case)`: create the case's machine on the target under its mock-config name (reused
+  when it exists), start "<arn>#<case>" with the sidecar's input, wait, and return a
+  `runner.CaseResult` judged by the sidecar (`.passed`, `.problems`, `.path`, `.status`).
 Marker `embedded_only(reason)`: the test needs the embedded engine (virtual clock, in-process
 Lambdas); it is skipped on other targets with that reason.
 It is registered as a `pytest11` entry point so a clone of the repo needs no conftest import.
@@ -17,6 +24,8 @@ It is registered as a `pytest11` entry point so a clone of the repo needs no con
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 import pytest
@@ -56,6 +65,55 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=f"cannot run on target {target!r}: {why}"))
 
 
+@dataclass(frozen=True)
+class MockCase:
+    """One test case of a MockConfigFile, with its sidecar's input and expectation."""
+
+    suite: Any  # workflows.testing.mock_files.MockSuite
+    machine: str
+    name: str
+
+    @property
+    def input(self) -> Any:
+        return self.suite.case(self.machine, self.name).input
+
+    @property
+    def expect(self) -> Any:
+        return self.suite.case(self.machine, self.name).expect
+
+    def __str__(self) -> str:
+        return f"{self.machine}/{self.name}"
+
+
+def _mock_config_path(marker: pytest.Mark, test_file: Path) -> Path:
+    if not marker.args:
+        raise pytest.UsageError("sfn_mock_config needs the MockConfigFile's path")
+    return test_file.parent / marker.args[0]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "sfn_mock_case" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("sfn_mock_config")
+    if marker is None:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: sfn_mock_case needs "
+                                "@pytest.mark.sfn_mock_config(PATH)")
+    from workflows.testing.mock_files import load_suite
+
+    suite = load_suite(_mock_config_path(marker, Path(str(metafunc.definition.path))))
+    cases = [MockCase(suite, machine, name) for machine, name in suite.cases()]
+    metafunc.parametrize("sfn_mock_case", cases, ids=[str(case) for case in cases])
+
+
+@pytest.fixture
+def sfn_replay(sfn: Any, sfn_target: str) -> Callable[[MockCase], Any]:
+    from workflows.testing import runner
+
+    arns: dict[str, str] = {}
+    return lambda case: runner.replay_case(sfn, case.suite, case.machine, case.name, target=sfn_target,
+                                           arns=arns)
+
+
 @pytest.fixture(scope="session")
 def sfn_target(pytestconfig: pytest.Config) -> str:
     return selected_target(pytestconfig)
@@ -66,7 +124,7 @@ def sfn(sfn_target: str, request: pytest.FixtureRequest) -> Any:
     marker = request.node.get_closest_marker("sfn_mock_config")
     if marker is None or sfn_target != "embedded":
         return clients.sfn_client(sfn_target)
-    return clients.sfn_client(sfn_target, mock_config=request.path.parent / marker.args[0])
+    return clients.sfn_client(sfn_target, mock_config=_mock_config_path(marker, request.path))
 
 
 @pytest.fixture

@@ -1,14 +1,19 @@
 """`workflows test MOCKCONFIG [--case NAME]`: run every test case of a Step Functions Local mock
 config against its state machine and report cases, states visited and final status.
 
-Each `StateMachines.<name>` must be an asl/ machine (rendered with the project's substitutions) or
-have its definition path under "x-definitions". Optional keys Step Functions Local ignores:
-- "x-inputs":  {<machine>: {<case>: <execution input>}}            (default {})
-- "x-expect":  {<machine>: {<case>: {"status": "FAILED", "error": "...", "path": [...]}}}
-  (default: status SUCCEEDED; `path` is the exact list of states entered)
-A case fails when its final status, error or path differs from what is expected, or when the
-mock config does not fit the machine (validation names the state and field). The exit code is the
-number of failed cases, capped at 1 (0 = all passed, 2 = the config could not be used).
+The MockConfigFile stays exactly AWS's format; what the run needs besides comes from its sidecar,
+<config>.expect.json (`mock_sidecar`, `mock_files`): each case's input (default {}) and expected
+status / error / cause / output / path (default: SUCCEEDED), and for a machine that is not in asl/
+its definition file. Each `StateMachines.<name>` is created under that name, because Step Functions
+Local finds a test case by the state machine's name ("<arn>#<TestCase>").
+A case fails when its outcome differs from what is expected, or when the mock config does not fit
+the machine (validation names the state and field). Exit code: 0 all passed, 1 a case failed,
+2 the config could not be used.
+
+Targets: the embedded engine (default), or any Step Functions endpoint (`local`: SFN_LOCAL_ENDPOINT,
+e.g. Step Functions Local started with SFN_MOCK_CONFIG naming the same file). There, machines are
+created as STANDARD whatever their deployed type, because the path comes from
+GetExecutionHistory, which AWS and Step Functions Local keep for Standard executions only.
 """
 from __future__ import annotations
 
@@ -17,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from workflows.testing import clients, helpers, machines
-from workflows.testing.mock_config import MockConfigError, TaskMocker, load
+from workflows.testing import clients, helpers, machines, mock_sidecar
+from workflows.testing.mock_config import MockConfigError
+from workflows.testing.mock_files import MockSuite, load_suite
 
 
 @dataclass
@@ -44,13 +50,12 @@ def run_mock_config(path: str | Path, case: str | None = None, console: Any = No
 
     console = console or Console()
     try:
-        raw = json.loads(Path(path).read_text())
-        mocker = load(path)
-        plan = _plan(raw, mocker, case)
+        suite = load_suite(path)
+        plan = suite.cases(case)
     except (OSError, ValueError) as error:  # MockConfigError is a ValueError
         console.print(f"[red]cannot use mock config {escape(str(path))}: {escape(str(error))}[/red]")
         return 2
-    results = _run(plan, raw, mocker, path, target, console, show_progress)
+    results = _run(plan, suite, target, console, show_progress)
     _report(results, console)
     return 0 if all(r.passed for r in results) else 1
 
@@ -59,7 +64,7 @@ def main(mock_config: str | Path | Sequence[str | Path], case: str | None = None
          target: str | None = None) -> int:
     """Entry point of `workflows test`: a table per mock config file (or, with `as_json`, one JSON
     document for all of them). Exit 0 if every case passed, 1 if one failed, 2 if a file is unusable."""
-    paths = [mock_config] if isinstance(mock_config, (str, Path)) else list(mock_config)
+    paths = config_paths([mock_config] if isinstance(mock_config, (str, Path)) else list(mock_config))
     chosen = clients.resolve_target(target)
     if not as_json:
         return max(run_mock_config(path, case, target=chosen) for path in paths)
@@ -77,25 +82,26 @@ def main(mock_config: str | Path | Sequence[str | Path], case: str | None = None
     return 0 if all(r["passed"] for r in records) else 1
 
 
+def config_paths(paths: Sequence[str | Path]) -> list[Path]:
+    """The MockConfigFiles meant: a sidecar stands for its config, and is dropped when that config is
+    named too (`tests/mocks/*.json` matches both files of every pair). Other repeats are kept."""
+    given = {Path(path) for path in paths}
+    return [mock_sidecar.config_path_for(path) for path in paths
+            if not (mock_sidecar.is_sidecar(path) and mock_sidecar.config_path_for(path) in given)]
+
+
 def run_cases(path: str | Path, case: str | None = None, target: str = "embedded") -> list[CaseResult]:
     """The same run without printing (for tests and other tools)."""
-    raw = json.loads(Path(path).read_text())
-    mocker = load(path)
-    return _run(_plan(raw, mocker, case), raw, mocker, path, target, None, False)
+    suite = load_suite(path)
+    return _run(suite.cases(case), suite, target, None, False)
 
 
-def _plan(raw: dict, mocker: TaskMocker, only: str | None) -> list[tuple[str, str]]:
-    plan = [(machine, name) for machine, cases in mocker.test_cases.items() for name in cases
-            if only is None or name == only]
-    if not plan:
-        known = sorted({n for cases in mocker.test_cases.values() for n in cases})
-        raise MockConfigError(f"no test case {only!r} (have: {', '.join(known)})")
-    return plan
-
-
-def _run(plan: list[tuple[str, str]], raw: dict, mocker: TaskMocker, path: str | Path,
-         target: str, console: Any, show_progress: bool | None) -> list[CaseResult]:
-    sfn = clients.sfn_client(target, mock_config=mocker) if target == "embedded" else clients.sfn_client(target)
+def _run(plan: list[tuple[str, str]], suite: MockSuite, target: str, console: Any,
+         show_progress: bool | None) -> list[CaseResult]:
+    if target == "embedded":
+        sfn = clients.sfn_client(target, mock_config=suite.mocker)
+    else:
+        sfn = clients.sfn_client(target)
     account = machines.account_of(sfn)
     region = getattr(sfn, "region_name", None) or clients.region()
     arns: dict[str, str] = {}
@@ -106,10 +112,11 @@ def _run(plan: list[tuple[str, str]], raw: dict, mocker: TaskMocker, path: str |
 
         progress = Progress(console=console, transient=True)
         progress.start()
-        task = progress.add_task(f"mock config {Path(path).name}", total=len(plan))
+        task = progress.add_task(f"mock config {suite.config_path.name}", total=len(plan))
     try:
         for machine, case in plan:
-            results.append(_one(sfn, mocker, raw, machine, case, arns, region, account, Path(path)))
+            results.append(replay_case(sfn, suite, machine, case, target=target, arns=arns,
+                                       region=region, account=account))
             if progress is not None:
                 progress.advance(task)
     finally:
@@ -118,40 +125,71 @@ def _run(plan: list[tuple[str, str]], raw: dict, mocker: TaskMocker, path: str |
     return results
 
 
-def _one(sfn: Any, mocker: TaskMocker, raw: dict, machine: str, case: str, arns: dict[str, str],
-         region: str, account: str, config_path: Path) -> CaseResult:
+def replay_case(sfn: Any, suite: MockSuite, machine: str, case: str, *, target: str = "embedded",
+                arns: dict[str, str] | None = None, region: str | None = None,
+                account: str | None = None) -> CaseResult:
+    """Run one test case on `sfn` ("<arn>#<case>" with the sidecar's input) and judge it by the
+    sidecar's expectation. `arns` caches machines already created on `sfn` (created when absent)."""
+    arns = {} if arns is None else arns
+    region = region or getattr(sfn, "region_name", None) or clients.region()
+    account = account or machines.account_of(sfn)
+    spec = suite.case(machine, case)
     try:
         if machine not in arns:
-            arns[machine] = _create(sfn, mocker, raw, machine, region, account, config_path)
-        payload = raw.get("x-inputs", {}).get(machine, {}).get(case, {})
-        started = sfn.start_execution(stateMachineArn=f"{arns[machine]}#{case}", input=json.dumps(payload))
+            arns[machine] = create_machine(sfn, suite, machine, region, account, target)
+        started = sfn.start_execution(stateMachineArn=f"{arns[machine]}#{case}", input=json.dumps(spec.input))
         described = helpers.wait_for_execution(sfn, started["executionArn"])
         result = CaseResult(machine, case, described["status"],
                             helpers.execution_path(sfn, started["executionArn"]), described.get("error"))
     except Exception as error:  # noqa: BLE001 - one broken case must not hide the others
         return CaseResult(machine, case, "ERROR", problems=[str(error)])
-    expect = raw.get("x-expect", {}).get(machine, {}).get(case, {})
-    want_status = expect.get("status", "SUCCEEDED")
-    if result.status != want_status:
-        result.problems.append(f"status {result.status} (error {result.error}), expected {want_status}")
-    if "error" in expect and result.error != expect["error"]:
-        result.problems.append(f"error {result.error}, expected {expect['error']}")
-    if "path" in expect and result.path != expect["path"]:
-        result.problems.append(f"path {result.path}, expected {expect['path']}")
+    result.problems.extend(spec.expect.problems(described, result.path))
     return result
 
 
-def _create(sfn: Any, mocker: TaskMocker, raw: dict, machine: str, region: str, account: str,
-            config_path: Path) -> str:
-    given = raw.get("x-definitions", {}).get(machine)
-    if given is not None:
-        name, definition = machine, (config_path.parent / given).read_text()
-    else:
-        name, definition = machines.definition_text(machine, machines.test_params(region, account))
-    mocker.check_definition(machine, definition)
-    response = sfn.create_state_machine(name=machine, definition=definition,
-                                        roleArn=machines.role_arn(account), type=machines.machine_type(name))
-    return response["stateMachineArn"]
+def definition_for(suite: MockSuite, machine: str, region: str, account: str) -> tuple[str, str]:
+    """(type, definition text) of a machine: the sidecar's definition file, else asl/<machine>
+    rendered with the project's test substitutions."""
+    spec = suite.sidecar.machine(machine)
+    if spec.definition is not None:
+        try:
+            definition = spec.definition.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise MockConfigError(
+                f"{suite.sidecar.source}: StateMachines.{machine}.definition {spec.definition}: "
+                f"{exc.strerror}") from exc
+        return spec.type or "STANDARD", definition
+    _, definition = machines.definition_text(machine, machines.test_params(region, account))
+    return spec.type or machines.machine_type(machine), definition
+
+
+def create_machine(sfn: Any, suite: MockSuite, machine: str, region: str, account: str,
+                   target: str = "embedded") -> str:
+    """Create `machine` under its mock-config name (checking the mocks against its definition
+    first) and return its ARN. On an endpoint that already has a machine of that name (a second
+    run, or `workflows up`'s own machines) it is updated to this definition and reused."""
+    kind, definition = definition_for(suite, machine, region, account)
+    suite.mocker.check_definition(machine, definition)
+    kind = kind if target == "embedded" else "STANDARD"  # see the module doc
+    role = machines.role_arn(account)
+    try:
+        return sfn.create_state_machine(name=machine, definition=definition, roleArn=role,
+                                        type=kind)["stateMachineArn"]
+    except Exception as error:  # noqa: BLE001 - botocore's ClientError or the engine's own
+        if _error_code(error) != "StateMachineAlreadyExists" or target == "embedded":
+            raise
+    arn = next(m["stateMachineArn"] for page in sfn.get_paginator("list_state_machines").paginate()
+               for m in page["stateMachines"] if m["name"] == machine)
+    if sfn.describe_state_machine(stateMachineArn=arn).get("type", "STANDARD") != kind:
+        raise MockConfigError(
+            f"the endpoint already has a state machine '{machine}' of another type; delete it first")
+    sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=role)
+    return arn
+
+
+def _error_code(error: Exception) -> str | None:
+    response = getattr(error, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
 
 
 def _report(results: list[CaseResult], console: Any) -> None:
