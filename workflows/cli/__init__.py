@@ -11,6 +11,8 @@
   workflows send-task-heartbeat TOKEN
   workflows advance SECONDS              move the virtual clock of `workflows up --clock virtual` (90, 15m, 180d)
   workflows validate FILE...             offline definition checks (the engine's and statelint's)
+  workflows mock-from-history (EXECUTION_ARN | history.json) [--endpoint ...] [-o FILE]
+                                         a recorded execution as a mock config test case (every Task attempt)
   workflows test MOCKCONFIG... [--definition [NAME=]FILE] [--case NAME]
                                          replay Step Functions Local mock test cases on the engine
 
@@ -109,6 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--case", help="only this test case")
     test.add_argument("--definition", action="append", default=[], metavar="[NAME=]FILE",
                       help="run state machine NAME of the mock config from this definition file (repeatable)")
+    record = sub.add_parser("mock-from-history", parents=[common, remote],
+                            help="write a MockConfigFile test case that replays a recorded execution")
+    record.add_argument("source", metavar="EXECUTION_ARN|history.json",
+                        help="an execution on the endpoint (or AWS: --endpoint aws), or a saved GetExecutionHistory")
+    record.add_argument("--output", "-o", metavar="FILE",
+                        help="MockConfigFile to write or add the case to (default NAME.mock.json)")
+    record.add_argument("--case", help="test case name (default: the execution's name)")
+    record.add_argument("--state-machine", metavar="NAME", help="the machine's name (for a history.json)")
+    record.add_argument("--definition", metavar="FILE",
+                        help="the definition file the sidecar names (default: the one the execution ran, from the endpoint)")
     return parser
 
 

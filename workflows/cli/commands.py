@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -190,54 +188,52 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    """Delegates to the harness (workflows.testing.runner), which owns the replay semantics.
-
-    One's own definitions come as `--definition [NAME=]FILE` or as positional *.asl.json files; each
-    stands for the mock config's state machine NAME (default: the file name without .asl.json, or the
-    config's only machine when it has one)."""
+    """Delegates to the harness (workflows.testing.runner), which owns the replay semantics; one's own
+    definition files (positional *.asl.json or --definition [NAME=]FILE) via test_definitions."""
     from workflows.testing import runner
 
-    configs, definitions = _split_test_files(args.mock_configs)
-    definitions += list(args.definition)
+    from .test_definitions import split_files, with_definitions
+
+    configs, definitions = split_files(args.mock_configs)
     for path in configs:
         if not Path(path).is_file():
             raise CliError(f"mock config {path!r} not found")
     if not configs:
         raise CliError("name at least one mock config file (MockConfigFile.json)")
-    if not definitions:
-        return int(runner.main(configs, case=args.case, as_json=args.json))
-    with tempfile.TemporaryDirectory(prefix="workflows-test-") as scratch:
-        merged = [_with_definitions(Path(path), definitions, Path(scratch) / f"{i}-{Path(path).name}")
-                  for i, path in enumerate(configs)]
-        return int(runner.main(merged, case=args.case, as_json=args.json))
+    with with_definitions(configs, definitions + list(args.definition)) as runnable:
+        return int(runner.main(runnable, case=args.case, as_json=args.json))
 
 
-def _split_test_files(paths: list[str]) -> tuple[list[str], list[str]]:
-    """Positional files: *.asl.json are definitions, the rest mock configs."""
-    configs = [p for p in paths if not p.endswith(".asl.json")]
-    return configs, [p for p in paths if p.endswith(".asl.json")]
+def cmd_mock_from_history(args: argparse.Namespace) -> int:
+    from rich.markup import escape
 
+    from . import mock_from_history as recorder
 
-def _with_definitions(config: Path, specs: list[str], target: Path) -> str:
-    """A copy of `config` whose state machines use the given definition files (x-definitions)."""
-    try:
-        raw = json.loads(config.read_text())
-    except (OSError, ValueError) as error:
-        raise CliError(f"mock config {config}: cannot read as JSON ({error})") from None
-    machines = list(raw.get("StateMachines", {})) if isinstance(raw, dict) else []
-    chosen: dict[str, str] = {}
-    for spec in specs:
-        name, eq, file = spec.partition("=")
-        if not eq:
-            file = spec
-            stem = Path(file).name.removesuffix(".asl.json").removesuffix(".express")
-            name = stem if stem in machines or len(machines) != 1 else machines[0]
-        if not Path(file).is_file():
-            raise CliError(f"definition {file!r} not found")
-        if name not in machines:
-            raise CliError(f"definition {file}: mock config {config} has no state machine {name!r} "
-                           f"(have: {', '.join(machines) or 'none'}); pass --definition NAME={file}")
-        chosen[name] = str(Path(file).resolve())
-    raw.setdefault("x-definitions", {}).update(chosen)
-    target.write_text(json.dumps(raw))
-    return str(target)
+    if args.source.startswith("arn:"):
+        source = recorder.from_endpoint(remote.endpoint(args.endpoint), args.source)
+    else:
+        source = recorder.from_file(args.source)
+        if args.definition and not Path(args.definition).is_file():
+            raise CliError(f"--definition {args.definition!r} not found")
+    machine = args.state_machine or source.machine or (
+        Path(args.definition).name.removesuffix(".asl.json").removesuffix(".express") if args.definition else None)
+    if not machine:
+        raise CliError(f"{args.source} does not say which state machine ran: pass --state-machine NAME "
+                       "(and --definition FILE, so `workflows test` can create it)")
+    case = args.case or recorder.case_name(source.execution_name or Path(args.source).stem)
+    recording = recorder.read_history(source.events, machine, case)
+    output_path = args.output or f"{machine}.mock.json"
+    written = recorder.write(recording, source, output_path, args.definition)
+    if args.json:
+        output.emit_json(written)
+    else:
+        output.console.print(f"wrote test case [bold]{escape(case)}[/] of {escape(machine)}: "
+                             f"{written['taskAttempts']} Task attempts of {len(written['mockedStates'])} states, "
+                             f"expecting {written['expect']['status']} via {len(recording.path)} states", highlight=False)
+        output.console.print(f"  {escape(written['mockConfig'])} (MockConfigFile), {escape(written['sidecar'])} "
+                             f"(input, expectations{', definition' if written['definition'] else ''})", highlight=False)
+        output.console.print(f"  replay: workflows test {escape(written['mockConfig'])} --case {escape(case)}",
+                             highlight=False)
+    for problem in recording.problems:
+        print(f"workflows mock-from-history: warning: {problem}", file=sys.stderr)
+    return 0
