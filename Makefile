@@ -23,6 +23,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/lambdas.py
+	$(BIN)/python bench/console.py
 
 clean:
 	rm -rf $(VENV) cdk.out

@@ -2,6 +2,7 @@
 
   workflows up [--port 4599] [--clock real|virtual] [--definitions DIR] [--lambda NAME=module:function]
                                          serve the local stack (Step Functions API, AWS services, the API routes)
+  workflows console [--endpoint URL|aws] [--port 4600]  the Step Functions console in a browser, for any endpoint
   workflows demo                         the whole lifecycle on an in-process stack (what `make demo` runs)
   workflows run NAME|ARN --input JSON|@file  start an execution of any machine on the endpoint, show its path
   workflows executions [--state-machine NAME|ARN] [--status S]   every machine's executions, with their ARNs
@@ -68,8 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--state-dir", metavar="DIR",
                     help="keep state machines, executions and DynamoDB tables in DIR across restarts")
 
+    console = sub.add_parser("console", parents=[common, remote],
+                             help="serve the Step Functions console for an endpoint (Step Functions Local, "
+                                  "LocalStack, `workflows up`, AWS) until Ctrl-C")
+    console.add_argument("--port", type=int, default=4600, help="port on 127.0.0.1 (0 = any free port)")
+
     demo = sub.add_parser("demo", parents=[common], help="run the whole lifecycle on an in-process stack")
     demo.add_argument("--users", type=int, default=12, help="concurrent signups (default 12)")
+    demo.add_argument("--serve", action="store_true", default=None,
+                      help="keep the demo's stack serving its runs in the console (/console/) until Ctrl-C")
 
     run = sub.add_parser("run", parents=[common, remote], help="start an execution and show its path")
     run.add_argument("name", help="state machine name or ARN (any machine on the endpoint)")

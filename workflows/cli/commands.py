@@ -54,6 +54,7 @@ def _print_up(stack: Any) -> None:
     table.add_column(overflow="fold")
     table.add_row("Step Functions API", stack.url)
     table.add_row("AWS services (DynamoDB, Cognito, SQS)", stack.url)
+    table.add_row("Step Functions console", stack.console_url)
     table.add_row("API Gateway routes", stack.api_url)
     for route in stack.api.routes:
         table.add_row("", f"{route.method} {stack.api_url}{route.path} -> {route.action} {route.state_machine}")
@@ -81,12 +82,41 @@ def _print_up(stack: Any) -> None:
                          " workflows executions; Ctrl-C stops[/]")
 
 
+def cmd_console(args: argparse.Namespace) -> int:
+    """Serves workflows.console in front of the endpoint until Ctrl-C (code: workflows/console/standalone.py)."""
+    from workflows.console import standalone
+
+    if not 0 <= args.port <= 65535:
+        raise CliError(f"--port {args.port} is not a port number (0-65535)")
+    url = remote.endpoint(args.endpoint)
+    try:
+        served = standalone.start(url, args.port)
+    except OSError as error:
+        raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    try:
+        if args.json:
+            output.emit_json({"console": served.url, "endpoint": url or "aws"})
+        else:
+            output.console.print(f"Step Functions console for {url or 'AWS'}: {served.url}  (Ctrl-C stops)",
+                                 highlight=False, soft_wrap=True)
+        import sys
+
+        sys.stdout.flush()
+        stopped.wait()
+    finally:
+        served.close()
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from workflows.local.demo import run_demo
 
     if args.users < 2:
         raise CliError(f"--users {args.users}: the demo needs at least 2 users")
-    return run_demo(users=args.users, as_json=args.json)
+    return run_demo(users=args.users, as_json=args.json, serve=args.serve)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -266,8 +267,11 @@ class Demo:
         return str(self.sfn.describe_execution(executionArn=arn)["status"])
 
 
-def run_demo(users: int = 12, as_json: bool = False) -> int:
-    """Run the demo; print checks, claims and execution tables; 0 only if every check passed."""
+def run_demo(users: int = 12, as_json: bool = False, serve: bool | None = None) -> int:
+    """Run the demo; print checks, claims and execution tables; 0 only if every check passed.
+
+    It ends with the console URL of each run it made. `serve` keeps the stack serving them until
+    Ctrl-C (None: only when a person is at the terminal, who is then asked to press Enter)."""
     from workflows.cli import output
     from workflows.testing.helpers import history
 
@@ -316,18 +320,55 @@ def run_demo(users: int = 12, as_json: bool = False) -> int:
                 except Exception as error:
                     report.check(f"history of {label}", False, str(error)[:120])
             progress.advance(overall)
-        finally:
+        except BaseException:
             stack.close()
+            raise
     elapsed = time.perf_counter() - started
-    if as_json:
-        output.emit_json({"ok": report.ok, "seconds": round(elapsed, 2),
-                          "checks": [{"check": n, "ok": ok, "detail": d} for n, ok, d in report.checks],
-                          "claims": report.claims,
-                          "executions": [{"label": label, "status": status, "path": output.path_of(events)}
-                                         for label, status, events in histories]})
-        return 0 if report.ok else 1
-    _print_report(console, report, histories, elapsed)
+    try:
+        links = _console_links(stack, report)
+        if as_json:
+            output.emit_json({"ok": report.ok, "seconds": round(elapsed, 2),
+                              "checks": [{"check": n, "ok": ok, "detail": d} for n, ok, d in report.checks],
+                              "claims": report.claims,
+                              "executions": [{"label": label, "status": status, "path": output.path_of(events),
+                                              "console": links.get(label)}
+                                             for label, status, events in histories],
+                              "console": stack.console_url})
+        else:
+            _print_report(console, report, histories, elapsed)
+        _offer_console(console, stack, links, False if serve is None and as_json else serve)
+    finally:
+        stack.close()
     return 0 if report.ok else 1
+
+
+def _console_links(stack: LocalStack, report: Report) -> dict[str, str]:
+    from workflows.console import execution_url
+
+    return {label: stack.url + execution_url(arn) for label, arn in report.executions}
+
+
+def _offer_console(console: Console, stack: LocalStack, links: dict[str, str], serve: bool | None) -> None:
+    """The demo's last lines: where to see its runs in the Step Functions console (workflows/console)."""
+    import sys
+
+    interactive = sys.stdin.isatty() and console.is_terminal
+    keep = interactive if serve is None else serve
+    console.print(f"\n[bold]Step Functions console[/]: {stack.console_url}", highlight=False, soft_wrap=True)
+    for label, url in links.items():
+        console.print(f"  {escape(label)}: {url}", highlight=False, soft_wrap=True)
+    if not keep:
+        console.print("[dim](the demo's stack has stopped; `workflows demo --serve` keeps it serving these until "
+                      "Ctrl-C, or run `workflows up` and `workflows console`)[/]", highlight=False)
+        return
+    try:
+        if serve:
+            console.print("[dim]serving until Ctrl-C[/]")
+            threading.Event().wait()
+        else:
+            console.input("[dim]the stack serves these until you press Enter (or Ctrl-C)[/] ")
+    except (KeyboardInterrupt, EOFError):
+        pass
 
 
 def _print_report(console: Console, report: Report, histories: list[tuple[str, str, list[dict[str, Any]]]],

@@ -3,7 +3,8 @@
 AWS clients say which service they want in the X-Amz-Target header (JSON protocols) or in the
 SigV4 credential scope; API Gateway requests come under the stage path (`/local/...`); the
 stack's own control endpoints (health, the virtual clock) under `/_local/`, a prefix no AWS API
-uses (see control.py); Lambda's Invoke under `/2015-03-31/functions/` (lambdas.py).
+uses (see control.py); Lambda's Invoke under `/2015-03-31/functions/` (lambdas.py); the Step Functions
+console under `/console/` (workflows/console).
 Anything else is moto's (DynamoDB, SQS, EventBridge, Cognito's JWKS at `/<pool>/.well-known/jwks.json`).
 One port keeps `AWS_ENDPOINT_URL` a single value for every SDK and Lambda in the stack.
 """
@@ -16,6 +17,8 @@ from .control import PREFIX as CONTROL_PREFIX
 from .lambdas import INVOKE_PREFIX as LAMBDA_PREFIX
 from .sfn_api import TARGET_PREFIX as SFN_TARGET
 
+CONSOLE_PREFIX = "/console"
+
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 
@@ -23,11 +26,13 @@ class Router:
     """WSGI dispatcher over the stack's apps."""
 
     def __init__(self, *, stepfunctions: WsgiApp, cognito: WsgiApp, api: WsgiApp, api_prefix: str,
-                 aws: WsgiApp, control: WsgiApp, lambdas: WsgiApp | None = None) -> None:
+                 aws: WsgiApp, control: WsgiApp, lambdas: WsgiApp | None = None,
+                 console: WsgiApp | None = None) -> None:
         self.stepfunctions, self.cognito, self.api, self.aws = stepfunctions, cognito, api, aws
         self.api_prefix = api_prefix.rstrip("/")
         self.control = control
         self.lambdas = lambdas  # Lambda's Invoke REST call (POST /2015-03-31/functions/{name}/invocations)
+        self.console = console
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -42,4 +47,6 @@ class Router:
             return self.control(environ, start_response)
         if self.lambdas is not None and path.startswith(LAMBDA_PREFIX):
             return self.lambdas(environ, start_response)
+        if self.console is not None and not target and (path == CONSOLE_PREFIX or path.startswith(CONSOLE_PREFIX + "/")):
+            return self.console(environ, start_response)
         return self.aws(environ, start_response)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import secrets
 import sys
 import uuid
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any, Mapping, TextIO
 
 from workflows.testing.clients import endpoint_client, endpoint_kwargs
 
+from . import in_process
 from .api_gateway import ApiGateway
 from .cognito_triggers import CognitoTriggers
 from .control import ControlApi
@@ -87,6 +89,7 @@ class LocalStack:
         self.api: ApiGateway | None = None
         self._saved_env: dict[str, str | None] = {}
         self._clients: dict[str, Any] = {}
+        self.console_token = secrets.token_urlsafe(24)  # the console's form token, new at every start
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self) -> "LocalStack":
@@ -111,7 +114,8 @@ class LocalStack:
             self._router = Router(stepfunctions=sfn_api, cognito=CognitoTriggers(self.moto, self.lambdas),
                                   api=self.api, api_prefix=self.api.prefix, aws=self.moto,
                                   control=ControlApi(info=self.outputs, clock=self.clock, advance=self.advance),
-                                  lambdas=LambdaInvokeApi(self.lambdas))
+                                  lambdas=LambdaInvokeApi(self.lambdas),
+                                  console=self._console())
         except BaseException:
             self.close()
             raise
@@ -147,10 +151,21 @@ class LocalStack:
             return self.moto(environ, start_response)
         return self._router(environ, start_response)
 
+    def _console(self) -> Any:
+        """The Step Functions console at /console/, reading the engine in-process (workflows/console)."""
+        from workflows.console import ConsoleApp, InProcessClock, Source
+
+        source = Source(self.engine, InProcessClock(self.clock, self.advance), endpoint_label=f"local stack {self.url}")
+        return ConsoleApp(source, token=self.console_token)
+
     # -- what the stack exposes ---------------------------------------------------------------------
     @property
     def url(self) -> str:
         return self.server.url
+
+    @property
+    def console_url(self) -> str:
+        return f"{self.url}/console/"
 
     @property
     def api_url(self) -> str:
@@ -188,7 +203,7 @@ class LocalStack:
         return {"endpoint": self.url, "apiUrl": self.api_url, "region": self.region_name,
                 "accountId": self.account_id, "clock": self.clock, "usersTable": self.users_table,
                 "legacyUsersTable": self.legacy_table, "userPoolId": self.user_pool_id,
-                "userPoolClientId": self.client_id, "jwksUrl": self.jwks_url,
+                "userPoolClientId": self.client_id, "jwksUrl": self.jwks_url, "consoleUrl": self.console_url,
                 "stateMachines": {**self.state_machines, **self.user_state_machines},
                 "lambdaFunctions": {name: self.lambdas.arn(name) for name in self.lambdas.names()},
                 "stateDir": str(self.state.path) if self.state is not None else None,
@@ -206,11 +221,15 @@ class LocalStack:
         }
 
     def client(self, service: str) -> Any:
-        """A boto3 client for `service` pointed at this stack (cached)."""
+        """A boto3 client for `service` pointed at this stack (cached); it reaches the stack's WSGI
+        app in-process (workflows.local.in_process), not over the socket, unless $WORKFLOWS_LOCAL_HTTP_CLIENTS."""
         if service not in self._clients:
-            self._clients[service] = endpoint_client(
+            client = endpoint_client(
                 service, self.url, region_name=self.region_name, credentials=CREDENTIALS,
                 retries={"mode": "standard", "max_attempts": 1})  # ASL Retry decides
+            if not os.environ.get("WORKFLOWS_LOCAL_HTTP_CLIENTS"):
+                in_process.attach(client, self._dispatch)
+            self._clients[service] = client
         return self._clients[service]
 
     def advance(self, seconds: float) -> None:
