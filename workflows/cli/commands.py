@@ -78,8 +78,8 @@ def _print_up(stack: Any) -> None:
     output.console.print("# to point AWS SDKs and the aws CLI at it:")
     for key, value in stack.exports().items():
         print(f"export {key}={value}")
-    output.console.print(f"[dim]e.g. aws stepfunctions --endpoint-url {stack.url} list-state-machines;"
-                         " workflows executions; Ctrl-C stops[/]")
+    output.console.print("[dim]with these, e.g. aws stepfunctions list-state-machines; workflows executions;"
+                         " Ctrl-C stops[/]")
 
 
 def cmd_console(args: argparse.Namespace) -> int:
