@@ -204,34 +204,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from .validate import describe, validate_files
 
-    results = validate_files(args.files)
+    results = validate_files(args.files, warnings=args.warnings)
     if args.json:
         output.emit_json(results)
     else:
         for result in results:
             if result["valid"]:
-                output.console.print(f"[green]valid[/]    {result['file']}", highlight=False)
+                output.console.print(f"[green]valid[/]    {result['file']}", highlight=False, soft_wrap=True)
             for problem in result["problems"]:
                 output.console.print(f"[red]invalid[/]  {escape(describe(problem))}", highlight=False,
+                                     soft_wrap=True)
+            for warning in result.get("warnings", []):
+                output.console.print(f"[yellow]warning[/]  {escape(describe(warning))}", highlight=False,
                                      soft_wrap=True)
     return 0 if all(r["valid"] for r in results) else 1
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    """Delegates to the harness (workflows.testing.runner), which owns the replay semantics; one's own
-    definition files (positional *.asl.json or --definition [NAME=]FILE) via test_definitions."""
-    from workflows.testing import runner
+    """Delegates to workflows/cli/mock_test.py (the harness, workflows.testing, owns the semantics)."""
+    from .mock_test import run
 
-    from .test_definitions import split_files, with_definitions
-
-    configs, definitions = split_files(args.mock_configs)
-    for path in configs:
-        if not Path(path).is_file():
-            raise CliError(f"mock config {path!r} not found")
-    if not configs:
-        raise CliError("name at least one mock config file (MockConfigFile.json)")
-    with with_definitions(configs, definitions + list(args.definition)) as runnable:
-        return int(runner.main(runnable, case=args.case, as_json=args.json))
+    return run(args)
 
 
 def cmd_mock_from_history(args: argparse.Namespace) -> int:

@@ -79,7 +79,7 @@ class LocalStack:
         self.moto = MotoServices(region_name)
         self.lambdas = LambdaRegistry(region_name, self.account_id)
         self._router: Router | None = None
-        # every request is logged, the socket's and the in-process clients' (`client()`) alike
+        # one app for the socket and the in-process clients alike, so both are logged the same way
         self._app = RequestLog(self._dispatch, request_log) if request_log is not None else self._dispatch
         self.server = LoopbackServer(self._app, port=port)
         self.user_pool_id = ""
