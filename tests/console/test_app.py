@@ -184,3 +184,17 @@ def test_endpoints_without_newer_operations_degrade(sfn: StepFunctions) -> None:
     assert page.status_code == 200 and "does not offer state machine versions or aliases" in page.get_data(as_text=True)
     arn = _start(sfn, {"items": []})
     assert client.get(execution_url(arn)).status_code == 200
+
+
+def test_distributed_map_runs_and_child_execution_urls(sfn: StepFunctions) -> None:
+    definition = {"StartAt": "Fan", "States": {"Fan": {"Type": "Map", "ItemsPath": "$.items", "End": True,
+                  "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                                    "StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": True}}}}}}
+    arn = sfn.create_state_machine(name="distributed", definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+    run = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"items": [1, 2]}))["executionArn"]
+    client = Client(ConsoleApp(Source(sfn), token=TOKEN))
+    html = client.get(execution_url(run)).get_data(as_text=True)
+    assert re.search(r'data-map-run-arn="arn:aws:states:us-east-1:123456789012:mapRun:distributed/', html)
+    # a map run's child execution ARN holds a "/": its page URL still routes
+    child = "arn:aws:states:us-east-1:123456789012:execution:distributed/run:child"
+    assert b"no execution" in client.get(execution_url(child)).data
