@@ -75,10 +75,6 @@ class Visit:
         return max(self.attempts - 1, 0)
 
     @property
-    def failures(self) -> list[Event]:
-        return [e for e in self.events if _is_failure(e["type"])]
-
-    @property
     def started_at(self) -> dt.datetime:
         return self.entered["timestamp"]
 
