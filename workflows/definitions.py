@@ -10,6 +10,8 @@ Placeholders in use (documented in docs/contracts.md):
 - `UserPoolId`                  Cognito user pool id (signup, migrate_user)
 - `EventBusName`                EventBridge bus the guard notifies (guard)
 - `MigrateUserStateMachineArn`  the migrate_user machine, started once per user (migrate_batch)
+- `GroupGrants`                 who may grant which groups (signup), JSON text from api/routes.json
+                                (workflows.group_grants); filled from there unless a caller passes it
 - `CreateProfileStateMachineArn`, `AccountId`, `Region`, `Partition` are reserved names; no
   machine needs them today (the guard derives the child's execution ARN from the child's own
   state machine ARN, which stays right across partitions and accounts).
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +52,20 @@ KNOWN_PLACEHOLDERS: frozenset[str] = frozenset(
         "AccountId",
         "Region",
         "Partition",
+        "GroupGrants",
     }
 )
+
+
+def _group_grants() -> str:
+    from workflows import group_grants
+
+    return group_grants.load().placeholder_value()
+
+
+# Placeholders whose value is data of this repo rather than a deployed resource: render() fills them
+# from their one source when the caller does not pass them, so every renderer deploys the same table.
+DATA_PLACEHOLDERS: dict[str, Callable[[], str]] = {"GroupGrants": _group_grants}
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_]*)\}")
 
@@ -92,13 +106,18 @@ def placeholders(name: str) -> set[str]:
 def render(name: str, params: Mapping[str, str]) -> str:
     """The exact definition text that is deployed: every `${Name}` replaced by `params[Name]`.
 
+    DATA_PLACEHOLDERS missing from `params` are filled from their source (api/routes.json).
     Raises MissingPlaceholderError (naming the placeholder and the file) when a value is missing,
     and DefinitionError when a value is not a string. Extra parameters are ignored, so callers can
     pass one mapping for all machines.
     """
     path = asl_path(name)
     text = path.read_text(encoding="utf-8")
-    for placeholder in sorted(set(_PLACEHOLDER.findall(text))):
+    used = set(_PLACEHOLDER.findall(text))
+    missing_data = [p for p in used if p in DATA_PLACEHOLDERS and p not in params]
+    if missing_data:
+        params = {**params, **{p: DATA_PLACEHOLDERS[p]() for p in missing_data}}
+    for placeholder in sorted(used):
         if placeholder not in params:
             raise MissingPlaceholderError(placeholder, path)
         value = params[placeholder]

@@ -25,6 +25,7 @@ false``; the reason is logged, never returned, and no exception escapes.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from typing import Any
@@ -105,7 +106,8 @@ class Authorizer:
             "username": username if type(username) is str else str(username),
             "sub": sub,
             "tenantId": tenant if type(tenant) is str else str(tenant) if type(tenant) is int else "",
-            "groups": ",".join(groups),
+            # JSON array text: a group named "User,Admin" stays one group (context values are scalars)
+            "groups": json.dumps(list(groups), ensure_ascii=False, separators=(",", ":")),
             "tokenUse": get("token_use"),
         }
         return sub, self.roles.grants_for(groups), context

@@ -12,6 +12,7 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,27 +90,35 @@ class AwsFixture:
             return {g["GroupName"] for g in groups["Groups"]}
 
 
+@contextmanager
+def moto_aws() -> Iterator[AwsFixture]:
+    """moto's in-process mock with the users table and a user pool with the three groups."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+                    "SFN_MOCK_CONFIG"):
+            monkeypatch.delenv(var, raising=False)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+        with mock_aws():
+            ddb = boto3.client("dynamodb", region_name=REGION)
+            ddb.create_table(
+                TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                      {"AttributeName": "sk", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            )
+            cognito = boto3.client("cognito-idp", region_name=REGION)
+            pool_id = cognito.create_user_pool(PoolName="users", AliasAttributes=["email"])["UserPool"]["Id"]
+            for group in GROUPS:
+                cognito.create_group(UserPoolId=pool_id, GroupName=group)
+            yield AwsFixture(ddb=ddb, cognito=cognito, pool_id=pool_id)
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsFixture]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
-                "SFN_MOCK_CONFIG"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws():
-        ddb = boto3.client("dynamodb", region_name=REGION)
-        ddb.create_table(
-            TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                  {"AttributeName": "sk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        )
-        cognito = boto3.client("cognito-idp", region_name=REGION)
-        pool_id = cognito.create_user_pool(PoolName="users", AliasAttributes=["email"])["UserPool"]["Id"]
-        for group in GROUPS:
-            cognito.create_group(UserPoolId=pool_id, GroupName=group)
-        yield AwsFixture(ddb=ddb, cognito=cognito, pool_id=pool_id)
+def aws() -> Iterator[AwsFixture]:
+    with moto_aws() as fixture:
+        yield fixture
 
 
 @pytest.fixture

@@ -42,20 +42,30 @@ def test_render_substitutes_every_placeholder_and_stays_json(name: str) -> None:
 
 
 def test_expected_placeholders_per_machine() -> None:
-    assert placeholders("signup") == {"UsersTable", "UserPoolId"}
+    assert placeholders("signup") == {"UsersTable", "UserPoolId", "GroupGrants"}
     assert placeholders("guard") == {"UsersTable", "EventBusName"}
     assert placeholders("migrate_batch") == {"MigrateUserStateMachineArn"}
 
 
 @pytest.mark.parametrize("name", MACHINES)
 def test_missing_placeholder_names_placeholder_and_file(name: str) -> None:
-    for missing in placeholders(name):
+    for missing in placeholders(name) - set(definitions.DATA_PLACEHOLDERS):
         params = {k: v for k, v in ALL_PARAMS.items() if k != missing}
         with pytest.raises(MissingPlaceholderError) as info:
             render(name, params)
         assert info.value.placeholder == missing
         assert f"${{{missing}}}" in str(info.value)
         assert f"{name}.asl.json" in str(info.value)
+
+
+def test_data_placeholders_are_filled_from_their_source_unless_given() -> None:
+    from workflows import group_grants
+
+    params = {k: v for k, v in ALL_PARAMS.items() if k != "GroupGrants"}
+    filled = definitions.load("signup", params)["States"]["ApplyDefaults"]["Parameters"]["grantTable"]
+    assert filled == group_grants.load().placeholder_value()
+    given = definitions.load("signup", ALL_PARAMS)["States"]["ApplyDefaults"]["Parameters"]["grantTable"]
+    assert given == "value-of-GroupGrants"
 
 
 def test_unknown_machine_is_refused_with_known_names() -> None:

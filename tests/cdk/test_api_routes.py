@@ -18,7 +18,7 @@ PLACEHOLDERS = {
     "StateMachineArn": MACHINE_ARN,
     "ExecutionArnPrefix": "arn:aws:states:us-east-1:123456789012:execution:ul-migrate_batch:",
 }
-CALLER = {"userId": "1042", "username": "1042", "groups": "Admin"}
+CALLER = {"userId": "1042", "username": "1042", "groups": "[\"Admin\"]"}
 SFN_PREFIX = "com.amazonaws.swf.service.v2.model#"
 
 
@@ -55,13 +55,52 @@ def signup_input(body: object) -> dict:
 def test_signup_input_lower_cases_the_email_and_keeps_quotes_and_unicode() -> None:
     body = {"email": "O'Brien+\"x\"@Example.COM", "displayName": "Seán \"Shaun\" O'Brien / \\x",
             "tenantId": "t-1", "plan": "pro", "groups": ["User", "Registrar"], "emailVerified": False}
-    assert signup_input(body) == {**body, "email": "o'brien+\"x\"@example.com"}
+    assert signup_input(body) == {**body, "email": "o'brien+\"x\"@example.com", "caller": ADMIN_CALLER}
+
+
+ADMIN_CALLER = {"groups": ["Admin"]}
 
 
 def test_signup_input_is_an_allow_list_and_leaves_type_errors_to_the_workflow() -> None:
-    assert signup_input({"email": "a@b.co", "isAdmin": True, "displayName": None}) == {"email": "a@b.co"}
-    assert signup_input({"email": 42, "emailVerified": "yes"}) == {"email": 42, "emailVerified": "yes"}
-    assert signup_input({}) == {"email": None}
+    assert signup_input({"email": "a@b.co", "isAdmin": True, "displayName": None}) == \
+        {"email": "a@b.co", "caller": ADMIN_CALLER}
+    assert signup_input({"email": 42, "emailVerified": "yes"}) == \
+        {"email": 42, "emailVerified": "yes", "caller": ADMIN_CALLER}
+    assert signup_input({}) == {"email": None, "caller": ADMIN_CALLER}
+
+
+def test_signup_email_is_trimmed_as_java_trims_before_lower_casing() -> None:
+    assert signup_input({"email": " \t A@X.Example\t\n\u0001"})["email"] == "a@x.example"
+    assert signup_input({"email": "a@x.example\u00a0"})["email"] == "a@x.example\u00a0"  # not <= U+0020
+
+
+def test_signup_caller_groups_come_from_the_authorizer_never_from_the_body() -> None:
+    body = {"email": "a@b.co", "caller": {"groups": ["Admin"]}, "groups": ["Admin"]}
+    text, _ = render(route("POST", "/users")["requestTemplate"], PLACEHOLDERS, json.dumps(body),
+                     authorizer={"userId": "7", "groups": '["Registrar"]'})
+    raw_input = json.loads(text)["input"]
+    assert json.loads(raw_input)["caller"] == {"groups": ["Registrar"]}
+    assert raw_input.count('"caller"') == 1 and raw_input.rstrip("}").endswith('["Registrar"]')
+    # a group name with quotes or a comma stays one JSON string
+    text, _ = render(route("POST", "/users")["requestTemplate"], PLACEHOLDERS, json.dumps(body),
+                     authorizer={"groups": json.dumps(['Reg"istrar', "User,Admin", "O'Neil"])})
+    assert json.loads(json.loads(text)["input"])["caller"] == {"groups": ['Reg"istrar', "User,Admin", "O'Neil"]}
+    # no groups in the context: the caller may grant nothing
+    text, _ = render(route("POST", "/users")["requestTemplate"], PLACEHOLDERS, json.dumps(body), authorizer={})
+    assert json.loads(json.loads(text)["input"])["caller"] == {"groups": []}
+
+
+@pytest.mark.parametrize("raw_body, groups", [
+    ('{"email": "a@b.co", "groups": ["User"], "groups": ["Admin"]}', ["Admin"]),
+    ('{"email": "a@b.co", "groups": ["Admin"], "groups": ["User"]}', ["User"]),
+])
+def test_signup_duplicate_groups_keys_pass_one_final_value(raw_body: str, groups: list) -> None:
+    """JSON parse semantics (last key wins): the template passes exactly one `groups`, the one the
+    workflow then checks against the caller's grants."""
+    text, _ = render(route("POST", "/users")["requestTemplate"], PLACEHOLDERS, raw_body, authorizer=CALLER)
+    raw_input = json.loads(text)["input"]
+    assert raw_input.count('"groups"') == 2  # the body's (once) and caller.groups
+    assert json.loads(raw_input)["groups"] == groups
 
 
 @pytest.mark.parametrize(
@@ -151,3 +190,12 @@ def test_local_emulation_has_java_string_methods() -> None:
     text = vtl.render('#set($e = $input.path("$.email"))$e.toLowerCase()',
                       input=vtl.Input(json.dumps({"email": "A@Example.COM"})), context={})
     assert text == "a@example.com"
+
+
+def test_known_groups_of_the_grant_table_are_the_groups_of_the_pool() -> None:
+    """api/routes.json knownGroups (what signup may grant) = the groups CDK and the local stack create."""
+    from cdk.stacks.identity import GROUPS as DEPLOYED_GROUPS
+    from workflows import group_grants
+    from workflows.local.stack import GROUPS as LOCAL_GROUPS
+
+    assert set(group_grants.load().known) == set(DEPLOYED_GROUPS) == set(LOCAL_GROUPS) == set(ROUTES["knownGroups"])

@@ -117,15 +117,15 @@ def test_item_too_large_for_any_batch_fails_naming_it(sfn):
 
 
 @pytest.mark.parametrize("batcher, message, where", [
-    ({"MaxInputBytesPerBatch": 0}, "'MaxInputBytesPerBatch' must be an integer between 1 and 262144, not 0",
+    ({"MaxInputBytesPerBatch": 0}, "MaxInputBytesPerBatch is 0; AWS requires an integer from 1 to 262144",
      "/States/M/ItemBatcher/MaxInputBytesPerBatch"),
-    ({"MaxInputBytesPerBatch": 262145}, "between 1 and 262144, not 262145", "/States/M/ItemBatcher/MaxInputBytesPerBatch"),
-    ({"MaxInputBytesPerBatch": "100"}, "between 1 and 262144, not \"100\"", "/States/M/ItemBatcher/MaxInputBytesPerBatch"),
-    ({"MaxItemsPerBatch": -1}, "'MaxItemsPerBatch' must be a positive integer, not -1",
+    ({"MaxInputBytesPerBatch": 262145}, "MaxInputBytesPerBatch is 262145; AWS requires an integer from 1 to 262144", "/States/M/ItemBatcher/MaxInputBytesPerBatch"),
+    ({"MaxInputBytesPerBatch": "100"}, "MaxInputBytesPerBatch is \"100\"; AWS requires an integer from 1 to 262144", "/States/M/ItemBatcher/MaxInputBytesPerBatch"),
+    ({"MaxItemsPerBatch": -1}, "MaxItemsPerBatch is -1; AWS requires a positive integer",
      "/States/M/ItemBatcher/MaxItemsPerBatch"),
     ({"MaxInputBytesPerBatch": 10, "MaxInputBytesPerBatchPath": "$.b"},
      "Only one of 'MaxInputBytesPerBatch' or 'MaxInputBytesPerBatchPath' can be present", "/States/M/ItemBatcher"),
-    ({"MaxInputBytesPerBatchPath": "$.["}, "'MaxInputBytesPerBatchPath' must be a valid JSONPath",
+    ({"MaxInputBytesPerBatchPath": "$.["}, "MaxInputBytesPerBatchPath is \"$.[\"; AWS requires a valid JSONPath",
      "/States/M/ItemBatcher/MaxInputBytesPerBatchPath"),
     ({"MaxBytes": 10}, "Field 'MaxBytes' is not supported", "/States/M/ItemBatcher"),
 ])

@@ -20,7 +20,7 @@ def test_valid_definition_has_no_diagnostics():
 
 @pytest.mark.parametrize("definition, expected", [
     ({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True, "Bogus": 1}}},
-     "SCHEMA_VALIDATION_FAILED: Field 'Bogus' is not supported at /States/A"),
+     "SCHEMA_VALIDATION_FAILED: Field 'Bogus' is not supported in a Pass state at /States/A"),
     ({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}},
      "MISSING_TRANSITION_TARGET: Missing 'Next' target: Nowhere at /States/A/Next"),
     ({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}, "B": {"Type": "Pass", "End": True}}},

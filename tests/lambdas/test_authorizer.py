@@ -38,15 +38,23 @@ def test_access_token_allowed_with_flat_scalar_context(make_authorizer: Any, mak
     assert response["principalId"] == access_claims()["sub"]
     assert response["context"] == {
         "userId": "1001", "username": "1001", "sub": access_claims()["sub"], "tenantId": "acme",
-        "groups": "Registrar", "tokenUse": "access",
+        "groups": "[\"Registrar\"]", "tokenUse": "access",
     }
     assert all(isinstance(v, (str, int, float, bool)) for v in response["context"].values())
 
 
-def test_groups_joined_and_custom_user_id_claim(make_authorizer: Any, make_token: Any) -> None:
+def test_groups_are_json_array_text_and_custom_user_id_claim(make_authorizer: Any, make_token: Any) -> None:
     token = make_token(access_claims(**{"cognito:groups": ["User", "Registrar"], "userId": 42}))
     context = make_authorizer(TOKEN_USE="access")(token_event(token))["context"]
-    assert context["groups"] == "User,Registrar" and context["userId"] == "42"
+    assert json.loads(context["groups"]) == ["User", "Registrar"] and context["userId"] == "42"
+
+
+def test_a_group_name_with_a_comma_stays_one_group(make_authorizer: Any, make_token: Any) -> None:
+    token = make_token(access_claims(**{"cognito:groups": ["User,Admin", "Tea \"Time\""]}))
+    context = make_authorizer(TOKEN_USE="access")(token_event(token))["context"]
+    assert json.loads(context["groups"]) == ["User,Admin", 'Tea "Time"']  # never ["User", "Admin", ...]
+    assert json.loads(make_authorizer(TOKEN_USE="access")(token_event(make_token(
+        access_claims(**{"cognito:groups": []}))))["context"]["groups"]) == []
 
 
 def test_both_issuer_forms_accepted(make_authorizer: Any, make_token: Any) -> None:
@@ -305,7 +313,7 @@ def test_http_api_simple_response_checks_the_route(make_authorizer: Any, make_to
                 "requestContext": {"http": {"method": route_key.split()[0], "path": path}}}
 
     me = authorizer(event("GET /executions/{executionId}", "/executions/x1"))
-    assert me == {"isAuthorized": True, "context": me["context"]} and me["context"]["groups"] == "User"
+    assert me == {"isAuthorized": True, "context": me["context"]} and me["context"]["groups"] == '["User"]'
     assert authorizer(event("POST /users", "/users"))["isAuthorized"] is False
     assert authorizer(event("GET /executions/{executionId}", "/executions/abc"))["isAuthorized"] is True
 
@@ -399,7 +407,7 @@ def test_moto_cognito_tokens_verify(aws_env: None, tmp_path: Path) -> None:
     env = {"AWS_REGION": "us-east-1", "USER_POOL_ID": pool, "CLIENT_IDS": client_id, "JWKS_PATH": str(jwks)}
     arn = "arn:aws:execute-api:us-east-1:123456789012:api/prod/POST/users"
     access = Authorizer({**env, "TOKEN_USE": "access"})(token_event(tokens["AccessToken"], arn))
-    assert effect(access) == "Allow" and access["context"]["username"] == "7" and access["context"]["groups"] == "Admin"
+    assert effect(access) == "Allow" and access["context"]["username"] == "7" and access["context"]["groups"] == '["Admin"]'
     identity = Authorizer({**env, "TOKEN_USE": "id"})(token_event(tokens["IdToken"], arn))
     assert effect(identity) == "Allow" and identity["context"]["userId"] == "7"
     assert effect(Authorizer({**env, "CLIENT_IDS": "someone-else"})(token_event(tokens["AccessToken"], arn))) == "Deny"

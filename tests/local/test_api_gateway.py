@@ -23,7 +23,7 @@ def policy(effect: str, resource: str) -> dict[str, Any]:
 class Authorizer:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
-        self.answer: Any = {"principalId": "sub-42", "context": {"userId": "42", "groups": "Admin"},
+        self.answer: Any = {"principalId": "sub-42", "context": {"userId": "42", "groups": "[\"Admin\"]"},
                             "policyDocument": policy("Allow", "arn:aws:execute-api:us-east-1:123456789012:local/local/*")}
 
     def __call__(self, event: dict[str, Any], context: Any) -> Any:

@@ -85,7 +85,7 @@ def aws(server: dict[str, Any], service: str) -> Any:
 def test_up_prints_endpoints_and_exports(server: dict[str, Any]) -> None:
     info = server["info"]
     assert info["endpoint"] == f"http://127.0.0.1:{info['endpoint'].rsplit(':', 1)[1]}"
-    assert info["exports"]["AWS_ENDPOINT_URL_STEPFUNCTIONS"] == info["endpoint"]
+    assert info["exports"]["AWS_ENDPOINT_URL_SFN"] == info["endpoint"]
     assert info["exports"]["AWS_ENDPOINT_URL_DYNAMODB"] == info["endpoint"]
     assert set(info["stateMachines"]) >= {"signup", "create_profile", "migrate_user", "migrate_batch"}
     assert info["clock"] == "real"

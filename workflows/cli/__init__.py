@@ -1,16 +1,19 @@
 """The `workflows` command.
 
-  workflows up [--port 4599] [--clock real|virtual]  serve the local stack (Step Functions API, AWS services, the API routes)
+  workflows up [--port 4599] [--clock real|virtual] [--definitions DIR] [--lambda NAME=module:function]
+                                         serve the local stack (Step Functions API, AWS services, the API routes)
   workflows console [--endpoint URL|aws] [--port 4600]  the Step Functions console in a browser, for any endpoint
   workflows demo                         the whole lifecycle on an in-process stack (what `make demo` runs)
-  workflows run NAME --input JSON|@file  start an execution on a running stack and show its path
-  workflows executions [--state-machine NAME] [--status S]
+  workflows run NAME|ARN --input JSON|@file  start an execution of any machine on the endpoint, show its path
+  workflows executions [--state-machine NAME|ARN] [--status S]   every machine's executions, with their ARNs
   workflows history EXECUTION_ARN
   workflows send-task-success TOKEN [--output JSON|@file]
   workflows send-task-failure TOKEN [--error E] [--cause C]
+  workflows send-task-heartbeat TOKEN
   workflows advance SECONDS              move the virtual clock of `workflows up --clock virtual` (90, 15m, 180d)
   workflows validate FILE...             offline definition checks (the engine's and statelint's)
-  workflows test MOCKCONFIG... [--case NAME]  replay Step Functions Local mock test cases on the engine
+  workflows test MOCKCONFIG... [--definition [NAME=]FILE] [--case NAME]
+                                         replay Step Functions Local mock test cases on the engine
 
 `workflows up` serves everything on ONE loopback port: the Step Functions API (AWS JSON 1.0, as
 Step Functions Local), DynamoDB/Cognito/SQS (moto, thread-safe, with the Cognito triggers wired to
@@ -21,8 +24,8 @@ POST /_local/clock/advance), so a 180-day migration deadline is reached at once.
 runs the same stack in-process on the virtual clock.
 
 Commands that need a running stack (run, executions, history, send-task-*, advance) talk to `workflows up`
-over HTTP: --endpoint URL, else $WORKFLOWS_ENDPOINT, else http://127.0.0.1:4599 (`--endpoint aws`
-uses AWS itself with your credentials). Every command takes --json for machine-readable output.
+over HTTP: --endpoint URL, else $WORKFLOWS_ENDPOINT, else $AWS_ENDPOINT_URL_SFN, else
+http://127.0.0.1:4599 (`--endpoint aws` uses AWS itself with your credentials). Every command takes --json for machine-readable output.
 Bad input prints one line naming what was wrong and exits non-zero.
 """
 from __future__ import annotations
@@ -56,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=4599, help="port on 127.0.0.1 (0 = any free port)")
     up.add_argument("--clock", choices=["real", "virtual"], default="real",
                     help="real time (default) or a virtual clock that only moves when told")
+    up.add_argument("--definitions", metavar="DIR",
+                    help="create DIR/*.asl.json as state machines at start (NAME.express.asl.json: Express)")
+    up.add_argument("--lambda", dest="lambdas", action="append", default=[], metavar="NAME=package.module:function",
+                    help="serve a Python handler as Lambda function NAME (repeatable)")
+    up.add_argument("--quiet", action="store_true", help="no per-request log lines on stderr")
 
     console = sub.add_parser("console", parents=[common, remote],
                              help="serve the Step Functions console for an endpoint (Step Functions Local, "
@@ -68,13 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help="keep the demo's stack serving its runs in the console (/console/) until Ctrl-C")
 
     run = sub.add_parser("run", parents=[common, remote], help="start an execution and show its path")
-    run.add_argument("name", help="state machine name (asl/ name) or ARN")
+    run.add_argument("name", help="state machine name or ARN (any machine on the endpoint)")
     run.add_argument("--input", default="{}", help="execution input: JSON text or @file")
     run.add_argument("--execution-name", help="execution name (default: generated)")
     run.add_argument("--wait", type=float, default=30.0, help="seconds to wait for a Standard execution")
 
     executions = sub.add_parser("executions", parents=[common, remote], help="list executions")
-    executions.add_argument("--state-machine", help="name or ARN (default: every machine of the stack)")
+    executions.add_argument("--state-machine", help="name or ARN (default: every Standard machine on the endpoint)")
     executions.add_argument("--status", choices=["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"])
     executions.add_argument("--max", type=int, default=50)
 
@@ -90,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     failure.add_argument("--error")
     failure.add_argument("--cause")
 
+    heartbeat = sub.add_parser("send-task-heartbeat", parents=[common, remote],
+                               help="report that a callback task is still alive")
+    heartbeat.add_argument("token")
+
     advance = sub.add_parser("advance", parents=[common, remote],
                              help="move the virtual clock of `workflows up --clock virtual`")
     advance.add_argument("seconds", metavar="SECONDS", help="seconds, or a number with s/m/h/d (e.g. 180d)")
@@ -98,8 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", metavar="FILE")
 
     test = sub.add_parser("test", parents=[common], help="replay Step Functions Local mock configs")
-    test.add_argument("mock_configs", nargs="+", metavar="MOCKCONFIG")
+    test.add_argument("mock_configs", nargs="+", metavar="MOCKCONFIG",
+                      help="Step Functions Local mock config files (and, optionally, your *.asl.json definitions)")
     test.add_argument("--case", help="only this test case")
+    test.add_argument("--definition", action="append", default=[], metavar="[NAME=]FILE",
+                      help="run state machine NAME of the mock config from this definition file (repeatable)")
     return parser
 
 
@@ -114,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as error:  # botocore errors and the like: one line, the AWS code first
         if type(error).__name__ == "EndpointConnectionError":
-            print(f"workflows {args.command}: error: no stack answers at {getattr(error, 'kwargs', {}).get('endpoint_url')}"
+            url = str(getattr(error, "kwargs", {}).get("endpoint_url", "")).rstrip("/")
+            print(f"workflows {args.command}: error: no local stack answers at {url}"
                   " (start one with `workflows up`, or pass --endpoint)", file=sys.stderr)
             return 1
         code = getattr(error, "response", {}).get("Error", {}).get("Code") if hasattr(error, "response") else None

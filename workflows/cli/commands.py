@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import signal
+import sys
+import tempfile
 import threading
+from pathlib import Path
 from typing import Any
 
 from . import output, remote
@@ -13,10 +17,17 @@ from .errors import CliError
 def cmd_up(args: argparse.Namespace) -> int:
     from workflows.local.stack import LocalStack
 
+    from workflows.local.lambdas import HandlerSpecError, load_handler
+    from workflows.local.user_definitions import DefinitionsError
+
     if not 0 <= args.port <= 65535:
         raise CliError(f"--port {args.port} is not a port number (0-65535)")
     try:
-        stack = LocalStack(clock=args.clock, port=args.port).start()
+        functions = dict(load_handler(spec) for spec in args.lambdas)
+        stack = LocalStack(clock=args.clock, port=args.port, definitions=args.definitions, functions=functions,
+                           request_log=None if args.quiet else sys.stderr).start()
+    except (HandlerSpecError, DefinitionsError) as error:
+        raise CliError(str(error)) from None
     except OSError as error:
         raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
     stopped = threading.Event()
@@ -24,11 +35,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stopped.set())
     try:
         if args.json:
-            output.emit_json({**stack.outputs(), "exports": stack.exports()})
+            output.emit_json(stack.outputs())
         else:
             _print_up(stack)
-        import sys
-
         sys.stdout.flush()
         stopped.wait()
     finally:
@@ -59,6 +68,10 @@ def _print_up(stack: Any) -> None:
     table.add_row("local-only control (not AWS)", control)
     for name, arn in stack.state_machines.items():
         table.add_row(f"state machine {name}", arn)
+    for name, arn in stack.user_state_machines.items():
+        table.add_row(f"state machine {name} (--definitions)", arn)
+    for name in stack.user_functions:
+        table.add_row(f"Lambda function {name} (--lambda)", stack.lambdas.arn(name))
     output.console.print(table)
     output.console.print("# to point AWS SDKs and the aws CLI at it:")
     for key, value in stack.exports().items():
@@ -159,6 +172,11 @@ def cmd_send_task_failure(args: argparse.Namespace) -> int:
     return _done(args, "task failed")
 
 
+def cmd_send_task_heartbeat(args: argparse.Namespace) -> int:
+    remote.send_task_heartbeat(remote.endpoint(args.endpoint), args.token)
+    return _done(args, "heartbeat sent")
+
+
 def _done(args: argparse.Namespace, message: str) -> int:
     if args.json:
         output.emit_json({"ok": True})
@@ -198,12 +216,54 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    """Delegates to the harness (workflows.testing.runner), which owns the replay semantics."""
-    from pathlib import Path
+    """Delegates to the harness (workflows.testing.runner), which owns the replay semantics.
 
+    One's own definitions come as `--definition [NAME=]FILE` or as positional *.asl.json files; each
+    stands for the mock config's state machine NAME (default: the file name without .asl.json, or the
+    config's only machine when it has one)."""
     from workflows.testing import runner
 
-    for path in args.mock_configs:
+    configs, definitions = _split_test_files(args.mock_configs)
+    definitions += list(args.definition)
+    for path in configs:
         if not Path(path).is_file():
             raise CliError(f"mock config {path!r} not found")
-    return int(runner.main(args.mock_configs, case=args.case, as_json=args.json))
+    if not configs:
+        raise CliError("name at least one mock config file (MockConfigFile.json)")
+    if not definitions:
+        return int(runner.main(configs, case=args.case, as_json=args.json))
+    with tempfile.TemporaryDirectory(prefix="workflows-test-") as scratch:
+        merged = [_with_definitions(Path(path), definitions, Path(scratch) / f"{i}-{Path(path).name}")
+                  for i, path in enumerate(configs)]
+        return int(runner.main(merged, case=args.case, as_json=args.json))
+
+
+def _split_test_files(paths: list[str]) -> tuple[list[str], list[str]]:
+    """Positional files: *.asl.json are definitions, the rest mock configs."""
+    configs = [p for p in paths if not p.endswith(".asl.json")]
+    return configs, [p for p in paths if p.endswith(".asl.json")]
+
+
+def _with_definitions(config: Path, specs: list[str], target: Path) -> str:
+    """A copy of `config` whose state machines use the given definition files (x-definitions)."""
+    try:
+        raw = json.loads(config.read_text())
+    except (OSError, ValueError) as error:
+        raise CliError(f"mock config {config}: cannot read as JSON ({error})") from None
+    machines = list(raw.get("StateMachines", {})) if isinstance(raw, dict) else []
+    chosen: dict[str, str] = {}
+    for spec in specs:
+        name, eq, file = spec.partition("=")
+        if not eq:
+            file = spec
+            stem = Path(file).name.removesuffix(".asl.json").removesuffix(".express")
+            name = stem if stem in machines or len(machines) != 1 else machines[0]
+        if not Path(file).is_file():
+            raise CliError(f"definition {file!r} not found")
+        if name not in machines:
+            raise CliError(f"definition {file}: mock config {config} has no state machine {name!r} "
+                           f"(have: {', '.join(machines) or 'none'}); pass --definition NAME={file}")
+        chosen[name] = str(Path(file).resolve())
+    raw.setdefault("x-definitions", {}).update(chosen)
+    target.write_text(json.dumps(raw))
+    return str(target)

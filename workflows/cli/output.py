@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from typing import Any, Iterable
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-console = Console()
+# Not a terminal (a pipe, a file, `$(...)`): no line is wrapped, so every ARN in a table stays whole
+# on one line for grep/awk/cut; a terminal folds long cells to its width.
+NO_WRAP_WIDTH = 100_000
+console = Console(width=None if sys.stdout.isatty() else NO_WRAP_WIDTH)
 errors = Console(stderr=True)
 STATUS_STYLE = {"SUCCEEDED": "green", "FAILED": "red", "TIMED_OUT": "red", "ABORTED": "yellow",
                 "RUNNING": "cyan", "PENDING_REDRIVE": "yellow"}
@@ -80,13 +84,16 @@ def history_table(events: list[dict[str, Any]], title: str = "") -> Table:
 
 
 def executions_table(executions: list[dict[str, Any]]) -> Table:
+    """One row per execution; the ARN column is the whole executionArn (what `history` takes)."""
     table = Table(header_style="bold")
     for column in ("name", "state machine", "status", "started", "stopped"):
         table.add_column(column, overflow="fold")
+    table.add_column("ARN", overflow="fold")
     for execution in executions:
         machine = execution.get("stateMachineArn", "").rsplit(":", 1)[-1]
         table.add_row(escape(execution.get("name", "")), escape(machine), status_text(execution.get("status", "")),
-                      _when(execution.get("startDate")), _when(execution.get("stopDate")))
+                      _when(execution.get("startDate")), _when(execution.get("stopDate")),
+                      escape(execution.get("executionArn", "")))
     return table
 
 

@@ -1,15 +1,17 @@
-"""Commands that talk to a running `workflows up` over its Step Functions API (run, executions, ...).
+"""Commands that talk to a Step Functions endpoint (run, executions, history, send-task-*, ...).
 
 They use a plain boto3 stepfunctions client on the endpoint (`--endpoint`, else $WORKFLOWS_ENDPOINT,
-else http://127.0.0.1:4599), so they work the same against Step Functions Local or, with AWS
-credentials and `--endpoint aws`, against AWS itself.
+else $AWS_ENDPOINT_URL_SFN, else http://127.0.0.1:4599), so they work the same against `workflows
+up`, Step Functions Local or, with AWS credentials and `--endpoint aws`, AWS itself. State machines
+are found through the API (ListStateMachines), by name or ARN: every machine on the endpoint, the
+user's as much as the project's. For a loopback endpoint host-prefix injection is off (the
+"sync-" prefix of StartSyncExecution and TestState); for AWS the SDK's own settings apply.
 """
 from __future__ import annotations
 
 import json
 import os
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,8 @@ FINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 def endpoint(value: str | None) -> str | None:
     """The endpoint URL to use; None means AWS itself (`--endpoint aws`)."""
-    chosen = value or os.environ.get("WORKFLOWS_ENDPOINT") or DEFAULT_ENDPOINT
+    chosen = (value or os.environ.get("WORKFLOWS_ENDPOINT") or os.environ.get("AWS_ENDPOINT_URL_SFN")
+              or DEFAULT_ENDPOINT)
     return None if chosen == "aws" else chosen.rstrip("/")
 
 
@@ -30,24 +33,11 @@ def client(url: str | None, region: str | None = None) -> Any:
     from workflows.testing import clients
 
     if url is not None:
-        return clients.endpoint_client("stepfunctions", url, region_name=region)
+        return clients.endpoint_client("stepfunctions", url, region_name=region,
+                                       retries={"max_attempts": 2})  # a stopped stack is reported at once
     import boto3
 
     return boto3.client("stepfunctions", region_name=region or clients.region())
-
-
-def stack_info(url: str | None) -> dict[str, Any]:
-    """The local stack's outputs (state machines by name, ...); {} when the endpoint is not ours."""
-    if url is None:
-        return {}
-    try:
-        with urllib.request.urlopen(f"{url}/_local/health", timeout=5) as response:
-            return json.load(response)
-    except OSError as error:
-        raise CliError(f"no local stack answers at {url} ({error.__class__.__name__}); "
-                       "start one with `workflows up` or pass --endpoint") from None
-    except ValueError:
-        return {}
 
 
 def read_json_arg(value: str, what: str) -> Any:
@@ -65,14 +55,29 @@ def read_json_arg(value: str, what: str) -> Any:
         raise CliError(f"{what} is not valid JSON ({error})") from None
 
 
+def state_machines(url: str | None) -> list[dict[str, Any]]:
+    """Every state machine on the endpoint (all ListStateMachines pages): name, ARN, type."""
+    sfn = client(url)
+    found: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {}
+    while True:
+        page = sfn.list_state_machines(**kwargs)
+        found.extend(page.get("stateMachines", []))
+        if not page.get("nextToken"):
+            return found
+        kwargs["nextToken"] = page["nextToken"]
+
+
 def state_machine_arn(url: str | None, name: str) -> str:
+    """`name` as an ARN: an ARN is taken as given, a name is looked up on the endpoint."""
     if name.startswith("arn:"):
         return name
-    machines = stack_info(url).get("stateMachines", {})
-    if name not in machines:
-        known = ", ".join(sorted(machines)) or "none"
-        raise CliError(f"unknown state machine {name!r} (known: {known})")
-    return str(machines[name])
+    machines = state_machines(url)
+    for machine in machines:
+        if machine["name"] == name:
+            return str(machine["stateMachineArn"])
+    known = ", ".join(sorted(m["name"] for m in machines)) or "none"
+    raise CliError(f"unknown state machine {name!r} on {url or 'AWS'} (known: {known})")
 
 
 def run(url: str | None, name: str, input_arg: str, execution_name: str | None, wait_seconds: float) -> dict[str, Any]:
@@ -104,21 +109,25 @@ def history(url: str | None, execution_arn: str) -> list[dict[str, Any]]:
 
 
 def executions(url: str | None, name: str | None, status: str | None, limit: int) -> list[dict[str, Any]]:
+    """The newest `limit` executions of `name`, or of every Standard machine on the endpoint."""
     sfn = client(url)
     if name:
         arns = [state_machine_arn(url, name)]
-    else:
-        arns = list(stack_info(url).get("stateMachines", {}).values())
-        if not arns:
-            raise CliError("name a state machine (--state-machine NAME|ARN): the endpoint lists none")
+    else:  # Express machines keep no execution list (ListExecutions refuses them, on AWS as here)
+        arns = [m["stateMachineArn"] for m in state_machines(url) if m.get("type", "STANDARD") != "EXPRESS"]
     found: list[dict[str, Any]] = []
     for arn in arns:
         kwargs: dict[str, Any] = {"stateMachineArn": arn, "maxResults": min(limit, 1000)}
         if status:
             kwargs["statusFilter"] = status
         try:
-            found.extend(sfn.list_executions(**kwargs)["executions"])
-        except Exception as error:  # Express machines keep no execution list, on AWS as here
+            while True:  # each machine's list is newest first: `limit` of each is enough
+                page = sfn.list_executions(**kwargs)
+                found.extend(page["executions"])
+                if not page.get("nextToken") or len(page["executions"]) >= limit:
+                    break
+                kwargs["nextToken"] = page["nextToken"]
+        except Exception as error:
             if getattr(error, "response", {}).get("Error", {}).get("Code") != "StateMachineTypeNotSupported":
                 raise
             if name:
@@ -140,3 +149,7 @@ def send_task_failure(url: str | None, token: str, error: str | None, cause: str
     if cause:
         kwargs["cause"] = cause
     return client(url).send_task_failure(**kwargs)
+
+
+def send_task_heartbeat(url: str | None, token: str) -> dict[str, Any]:
+    return client(url).send_task_heartbeat(taskToken=token)

@@ -4,11 +4,15 @@
 - statelint (pinned in pyproject), the community ASL linter, which checks field types and ranges
   the engine accepts silently (e.g. a BackoffRate below 1).
 
-statelint has one known false alarm: it wants BackoffRate to be a JSON float, so `"BackoffRate": 2`
+statelint has two known false alarms. It wants BackoffRate to be a JSON float, so `"BackoffRate": 2`
 is reported as "... is 2 but should be a Float" although AWS accepts any number >= 1. Exactly that
-message, for an integer >= 1 that really is in the document, is dropped; every other statelint
-finding is kept (`"BackoffRate": 0` still fails: statelint words it as a type problem, AWS as a range
-problem, and it is wrong either way).
+message, for an integer >= 1 that really is in the document, is dropped (`"BackoffRate": 0` still
+fails: statelint words it as a type problem, AWS as a range problem, and it is wrong either way).
+And it refuses every JSONPath filter (`$.items[?(@.price < 10)]`), which Parameters, ItemSelector and
+ResultSelector accept on AWS: its "Field "x.$" ... is not a JSONPath or intrinsic function
+expression" is dropped when every value of that key in the state's payload templates has a filter
+and the engine compiles it (a path the engine refuses keeps the message). Every other statelint
+finding is kept.
 
 Both checkers name a place in the document (the engine a JSON pointer, statelint a dotted path
 "State Machine.States.A.Retry[0]..." that this module resolves against the document, since state
@@ -75,7 +79,8 @@ def check_definition(text: str) -> list[dict[str, Any]]:
     seen = {(p["state"], p["field"]): p for p in problems}
     for message in statelint_messages(document):
         segments, end = statelint_location(document, message)
-        if _is_integer_backoff_false_alarm(document, message, segments):
+        if _is_integer_backoff_false_alarm(document, message, segments) \
+                or is_filter_path_false_alarm(document, message, segments):
             continue
         problem = _problem("statelint", "STATELINT", message, segments)
         if message.startswith(ROOT) and segments:  # "State Machine.States.A.X is 1.5 ..." -> "X is 1.5 ..."
@@ -141,6 +146,45 @@ def _is_integer_backoff_false_alarm(document: Any, message: str, segments: list[
     for segment in segments:
         value = value[segment]
     return type(value) is int and value == int(match.group(1)) and value >= 1
+
+
+_PAYLOAD_FIELD_ALARM = re.compile(r'^Field "(?P<key>[^"]+\.\$)" of (?:Parameters|ItemSelector|ResultSelector) '
+                                  r'at "[^"]*" is not a JSONPath or intrinsic function expression$')
+_PAYLOAD_FIELDS = ("Parameters", "ItemSelector", "ResultSelector")
+
+
+def is_filter_path_false_alarm(document: Any, message: str, segments: list[str | int]) -> bool:
+    """statelint's refusal of a JSONPath filter that the engine (and AWS) accepts."""
+    from workflows.engine.expressions.jsonpath_parser import validate_path
+
+    match = _PAYLOAD_FIELD_ALARM.match(message)
+    if not match:
+        return False
+    state: Any = document
+    for segment in segments:
+        state = state[segment]
+    values: list[Any] = []
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == match.group("key"):
+                    values.append(value)
+                collect(value)
+        elif isinstance(node, list):
+            for item in node:
+                collect(item)
+
+    for field in _PAYLOAD_FIELDS:
+        collect(state.get(field) if isinstance(state, dict) else None)
+    if not values or not all(isinstance(v, str) and "[?(" in v for v in values):
+        return False
+    try:
+        for value in values:
+            validate_path(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _pointer_segments(location: str) -> list[str | int]:

@@ -14,6 +14,8 @@ CODES = (
     "MissingRequiredParameter", "ResourceNotFound", "StateMachineAlreadyExists", "StateMachineDeleting",
     "StateMachineDoesNotExist", "StateMachineTypeNotSupported", "TaskDoesNotExist", "TaskTimedOut",
     "ValidationException", "ConflictException", "ActivityWorkerLimitExceeded",
+    "ActivityAlreadyExists", "ActivityLimitExceeded", "ExecutionNotRedrivable", "InvalidEncryptionConfiguration",
+    "ServiceQuotaExceededException", "StateMachineLimitExceeded", "TooManyTags",
 )
 
 

@@ -5,7 +5,7 @@ its tolerated-failure rule allows, and cancels the rest on the first failure tha
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from workflows.engine import errors as names
 from workflows.engine.errors import StatesError
@@ -13,11 +13,14 @@ from workflows.engine.runtime import Frame
 from workflows.engine.scheduler import Future
 
 
-async def gather(frame: Frame, coros: list, limit: int, tolerated: Any = None) -> list[Any]:
+async def gather(frame: Frame, coros: list, limit: int | Callable[[], int], tolerated: Any = None,
+                 wake_with: Callable[[Callable[[], None]], None] | None = None) -> list[Any]:
     """Run coroutines with at most `limit` alive (0 = all); results in order.
 
     `tolerated(failures) -> bool` lets a Map keep going past failed items; otherwise the first
-    failure cancels the rest and is raised."""
+    failure cancels the rest and is raised. A map run's limit can change while it runs
+    (UpdateMapRun): `limit` is then a callable, and `wake_with` receives the function that makes
+    the gather look again at once."""
     scheduler = frame.execution.engine.scheduler
     results: list[Any] = [None] * len(coros)
     failures: list[StatesError] = []
@@ -32,18 +35,23 @@ async def gather(frame: Frame, coros: list, limit: int, tolerated: Any = None) -
         wake.set_result(None)  # the current `wake`: it is rebound before each wait
 
     def launch() -> None:
-        while pending and (limit <= 0 or len(live) < limit):
+        cap = limit() if callable(limit) else limit
+        while pending and (cap <= 0 or len(live) < cap):
             index, coro = pending.pop()
             task = scheduler.spawn(coro)
             live[task] = index
             task.add_done_callback(on_done)
 
+    if wake_with is not None:
+        wake_with(lambda: wake.set_result(None))
     launch()
     try:
         while live:
             if not done:
                 wake = Future()
                 await wake
+                if not done:  # woken to look again: the limit changed
+                    launch()
                 continue
             finished = sorted(done, key=live.__getitem__)  # in item order, as the results are
             done.clear()

@@ -1,65 +1,48 @@
-"""Structural checks of an ASL definition: the field tables and the rules that need no typed state.
+"""The create-time checker of an ASL definition: AWS's rules, reported as `Diagnostic`s.
 
-Split from `parser` along its real seam: `parser` turns the document into `model` states (and
-compiles Choice rules); this module owns what a state may contain (fields per type and per query
-language, path and JSONata syntax, ErrorEquals, transition targets, reachability) and how a problem
-is reported — a `Diagnostic` (code, message, location), collected rather than raised so `workflows
-validate` lists every problem, and `DefinitionError` in AWS's InvalidDefinition wording.
+One checker serves CreateStateMachine, UpdateStateMachine, ValidateStateMachineDefinition and
+`workflows validate`. `parser._Parser` builds typed states on top of it and calls in here for every
+rule: the fields each state type and each nested object may hold, in which query language, of which
+type and range (all read from `field_rules`, the table the engine's run-time resolution reads too),
+what strings mean (`value_checks`: the engine's own JSONPath grammar, intrinsic functions with their
+arities, payload templates, JSONata), the rules between fields (X or XPath, HeartbeatSeconds below
+TimeoutSeconds, exactly one Wait duration, CSVHeaders when GIVEN), transition targets and
+reachability. Problems are collected, not raised, so every one is listed; `DefinitionError` carries
+them in AWS's InvalidDefinition wording ("Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED:
+... at /States/X/Field'"). A `Diagnostic` has what ValidateStateMachineDefinition returns: severity
+(ERROR or WARNING), code, message and location.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-import jsonata
-
-from workflows.engine import item_batcher
 from workflows.engine import model as m
-from workflows.engine.expressions import validate_path, validate_reference_path
+from workflows.engine.expressions import is_timestamp
+from workflows.engine.expressions.jsonata_eval import is_jsonata_template
+from workflows.engine.field_rules import (
+    BLOCK, BLOCKS, CHOICES, PATH, REFERENCE_PATH, SECTION, SECTIONS, SECTIONS_LIST, STATE_FIELDS, STATE_NAME,
+    TEMPLATE, TIMESTAMP, FieldRule, label_problem, shown,
+)
+from workflows.engine.value_checks import jsonata_problem, path_problem, template_problems
 
-STATE_TYPES = ("Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map")
-_COMMON = {"Type", "Comment", "QueryLanguage"}
-_TRANSITION = {"Next", "End"}
-_IO = {"InputPath", "OutputPath"}
-_ASSIGN_OUT = {"Assign", "Output"}
-_ERR = {"Retry", "Catch", "ResultSelector", "ResultPath", "Parameters", "Arguments"}
-_FIELDS: dict[str, set[str]] = {
-    "Pass": _COMMON | _TRANSITION | _IO | _ASSIGN_OUT | {"Parameters", "Result", "ResultPath"},
-    "Task": _COMMON | _TRANSITION | _IO | _ASSIGN_OUT | _ERR | {
-        "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds",
-        "HeartbeatSecondsPath", "Credentials"},
-    "Choice": _COMMON | _IO | _ASSIGN_OUT | {"Choices", "Default"},
-    "Wait": _COMMON | _TRANSITION | _IO | _ASSIGN_OUT | {
-        "Seconds", "SecondsPath", "Timestamp", "TimestampPath"},
-    "Succeed": _COMMON | _IO | {"Output"},
-    "Fail": _COMMON | {"Error", "ErrorPath", "Cause", "CausePath"},
-    "Parallel": _COMMON | _TRANSITION | _IO | _ASSIGN_OUT | _ERR | {"Branches"},
-    "Map": _COMMON | _TRANSITION | _IO | _ASSIGN_OUT | _ERR | {
-        "ItemProcessor", "Iterator", "ItemsPath", "Items", "ItemSelector", "ItemReader",
-        "ItemBatcher", "ResultWriter", "MaxConcurrency", "MaxConcurrencyPath",
-        "ToleratedFailureCount", "ToleratedFailureCountPath", "ToleratedFailurePercentage",
-        "ToleratedFailurePercentagePath", "Label"},
-}
-_JSONPATH_ONLY = {"InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "ItemsPath",
-                  "SecondsPath", "TimestampPath", "ErrorPath", "CausePath", "TimeoutSecondsPath",
-                  "HeartbeatSecondsPath", "MaxConcurrencyPath", "ToleratedFailureCountPath",
-                  "ToleratedFailurePercentagePath", "Result"}
-_JSONATA_ONLY = {"Arguments", "Output", "Items"}
-_PATH_FIELDS = ("InputPath", "OutputPath", "ItemsPath", "SecondsPath", "TimestampPath", "ErrorPath",
-                "CausePath", "TimeoutSecondsPath", "HeartbeatSecondsPath", "MaxConcurrencyPath",
-                "ToleratedFailureCountPath", "ToleratedFailurePercentagePath")
-RETRIER_FIELDS = {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds",
-                  "JitterStrategy", "Comment"}
-CATCHER_FIELDS = {"ErrorEquals", "Next", "ResultPath", "Assign", "Output", "Comment"}
-TOP_FIELDS = {"StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage"}
-BLOCK_FIELDS = {"StartAt", "States", "Comment", "ProcessorConfig", "QueryLanguage"}  # branch, ItemProcessor
+STATE_TYPES = tuple(STATE_FIELDS)
+SCHEMA = "SCHEMA_VALIDATION_FAILED"
+ERROR, WARNING = "ERROR", "WARNING"
+_TEMPLATES = {"Parameters", "ResultSelector", "ItemSelector", "Assign", "BatchInput"}  # ".$" keys, JSONPath
+_NESTED = ("ItemProcessor", "Iterator", "Branches")  # blocks: checked as blocks of their own
+_S3_ACTION = re.compile(r"^arn:[^:]+:states:::(?P<action>[^:]+:[^:]+)$")
+_READER_ACTIONS = ("s3:getObject", "s3:listObjectsV2")
+_WRITER_ACTIONS = ("s3:putObject",)
 
 
 @dataclass(frozen=True)
 class Diagnostic:
     code: str  # SCHEMA_VALIDATION_FAILED, MISSING_TRANSITION_TARGET, UNREACHABLE_STATE, ...
     message: str
-    location: str  # "/States/X/Field"
+    location: str  # a JSON pointer-like path: "/States/X/Retry[0]/BackoffRate"
+    severity: str = ERROR  # ERROR (refused) or WARNING (a second opinion; never refuses)
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message} at {self.location}"
@@ -73,6 +56,15 @@ class DefinitionError(ValueError):
         )
 
 
+def _state_of(loc: str) -> str:
+    """The state a location is in, for messages: "/States/A/Retry[0]" -> "A"."""
+    parts = loc.split("/")
+    for index in range(len(parts) - 2, -1, -1):
+        if parts[index] == "States":
+            return parts[index + 1]
+    return ""
+
+
 class DefinitionChecks:
     """Collects diagnostics; `parser._Parser` builds states on top of it."""
 
@@ -82,36 +74,175 @@ class DefinitionChecks:
     def fail(self, code: str, message: str, location: str) -> None:
         self.diags.append(Diagnostic(code, message, location or "/"))
 
-    def check_known_fields(self, doc: dict, allowed: set[str], loc: str) -> None:
-        for key in doc:
-            if key not in allowed:
-                self.fail("SCHEMA_VALIDATION_FAILED", f"Field '{key}' is not supported", loc)
+    def schema(self, message: str, location: str) -> None:
+        self.fail(SCHEMA, message, location)
+
+    # ---- whole objects from the table ------------------------------------------------------------
+    def check_object(self, doc: dict, table: dict[str, FieldRule], loc: str, ql: str, where: str) -> None:
+        """Every key of `doc` against `table`: known, in this query language, of the right form."""
+        for key, value in doc.items():
+            rule = table.get(key)
+            if rule is None:
+                self.schema(f"Field '{key}' is not supported{where}", loc)
+            elif not rule.allows(ql):
+                self.schema(f"The field '{key}' is not supported for the QueryLanguage {ql}", f"{loc}/{key}")
+            else:
+                self.check_field(rule, value, f"{loc}/{key}", ql)
+        for rule in table.values():
+            if rule.required and rule.name not in doc and rule.allows(ql):
+                self.schema(f"These fields are required: [{rule.name}]", loc)
+            if rule.twin and rule.name < rule.twin and rule.name in doc and rule.twin in doc:
+                first, second = sorted((rule.name, rule.twin), key=len)
+                self.schema(f"Only one of '{first}' or '{second}' can be present", loc)
+
+    def check_field(self, rule: FieldRule, value: Any, loc: str, ql: str) -> None:
+        if ql == m.JSONATA and isinstance(value, str) and is_jsonata_template(value):
+            if not rule.jsonata and rule.kind not in ("any", "string"):
+                self.schema(f"{rule.name} is {shown(value)}; AWS requires {rule.expects} here, "
+                            "not a JSONata expression", loc)
+            return  # the expression itself is checked with the rest of the state's JSONata
+        kind = rule.kind
+        if kind in (PATH, REFERENCE_PATH):
+            if value is None and rule.nullable:
+                return
+            intrinsic = rule.name in ("ErrorPath", "CausePath")
+            problem = path_problem(rule.name, value, reference=kind == REFERENCE_PATH, intrinsic=intrinsic)
+        elif kind == SECTION:
+            problem = rule.problem(value)
+            if problem is None:
+                self.check_section(rule, value, loc, ql)
+        elif kind == SECTIONS_LIST:
+            problem = rule.problem(value)
+            if problem is None:
+                self.check_entries(rule, value, loc, ql)
+        elif kind in (BLOCK, BLOCKS, CHOICES):
+            problem = rule.problem(value)  # their content is the parser's (blocks, compiled rules)
+        elif rule.name == "Label":
+            problem = label_problem(value)
+        else:
+            problem = rule.problem(value)
+            if problem is None and kind == TIMESTAMP and not is_timestamp(value):
+                problem = f"{rule.name} is {shown(value)}; AWS requires {rule.expects}"
+        if problem is not None:
+            self.schema(problem, loc)
+            return
+        if ql == m.JSONPATH and (kind == TEMPLATE or rule.name in _TEMPLATES):
+            for where, message in template_problems(rule.name, value):
+                self.schema(message, f"{loc}/{where}")
+
+    def check_section(self, rule: FieldRule, doc: dict, loc: str, ql: str) -> None:
+        name = rule.section or rule.name
+        if name == "Credentials":
+            self.check_credentials(doc, loc, ql)
+            return
+        self.check_object(doc, SECTIONS[name], loc, ql, f" in {rule.name}")
+        if name == "ReaderConfig" and doc.get("CSVHeaderLocation") == "GIVEN" and "CSVHeaders" not in doc:
+            self.schema("CSVHeaderLocation is \"GIVEN\"; AWS requires the column names in CSVHeaders", loc)
+        if name in ("ItemReader", "ResultWriter") and isinstance(doc.get("Resource"), str):
+            allowed = _READER_ACTIONS if name == "ItemReader" else _WRITER_ACTIONS
+            match = _S3_ACTION.match(doc["Resource"])
+            if match and match.group("action") not in allowed:
+                self.schema(f"{name}.Resource is {shown(doc['Resource'])}; AWS requires "
+                            + " or ".join(f"arn:aws:states:::{a}" for a in allowed), f"{loc}/Resource")
+        if name == "ResultWriter" and not doc.get("Resource") and "WriterConfig" not in doc:
+            self.schema("ResultWriter has neither Resource nor WriterConfig; AWS requires at least one", loc)
+
+    def check_entries(self, rule: FieldRule, entries: list, loc: str, ql: str) -> None:
+        kind = "Retrier" if rule.name == "Retry" else "Catcher"
+        for index, doc in enumerate(entries):
+            here = f"{loc}[{index}]"
+            if not isinstance(doc, dict):
+                self.schema(f"{rule.name}[{index}] is {shown(doc)}; AWS requires a JSON object", here)
+                continue
+            self.check_object(doc, SECTIONS[rule.section or kind], here, ql, f" in a {kind}")
+            self.check_error_equals(doc, here, index, len(entries), kind)
+
+    def check_credentials(self, doc: dict, loc: str, ql: str) -> None:
+        """Credentials is a role: {"RoleArn": "arn:..."} or, in JSONPath, {"RoleArn.$": path}."""
+        keys = set(doc)
+        allowed = {"RoleArn", "RoleArn.$"} if ql == m.JSONPATH else {"RoleArn"}
+        for key in sorted(keys - allowed):
+            self.schema(f"Field '{key}' is not supported in Credentials; AWS requires only RoleArn", loc)
+        if not keys & allowed and not keys - allowed:
+            self.schema(f"Credentials is {shown(doc)}; AWS requires a role: {{\"RoleArn\": \"arn:aws:iam::...\"}}", loc)
+        elif len(keys & allowed) > 1:
+            self.schema("Only one of 'RoleArn' or 'RoleArn.$' can be present", loc)
+        if "RoleArn" in doc:
+            value = doc["RoleArn"]
+            if not (ql == m.JSONATA and isinstance(value, str) and is_jsonata_template(value)):
+                problem = SECTIONS["Credentials"]["RoleArn"].problem(value)
+                if problem:
+                    self.schema(problem, f"{loc}/RoleArn")
+        if "RoleArn.$" in doc and ql == m.JSONPATH:
+            for where, message in template_problems("Credentials", {"RoleArn.$": doc["RoleArn.$"]}):
+                self.schema(message, f"{loc}/{where}")
+
+    def check_error_equals(self, doc: dict, here: str, index: int, count: int, kind: str) -> None:
+        errors = doc.get("ErrorEquals")
+        if isinstance(errors, list) and "States.ALL" in errors and (len(errors) > 1 or index != count - 1):
+            self.schema(f"States.ALL must appear alone and in the last {kind[0].lower() + kind[1:]}",
+                        f"{here}/ErrorEquals")
+
+    # ---- the top level, blocks, states ---------------------------------------------------------------
+    def check_top(self, doc: dict, ql: str) -> None:
+        self.check_object(doc, SECTIONS["StateMachine"], "", ql, " at the top level")
+        self.check_states_present(doc, "")
+
+    def check_block(self, doc: dict, loc: str, ql: str) -> None:
+        self.check_object(doc, SECTIONS["Block"], loc, ql, f" in {loc.rsplit('/', 1)[-1].split('[')[0]}")
+        self.check_states_present(doc, loc)
+
+    def check_states_present(self, doc: dict, loc: str) -> None:
+        states = doc.get("States")
+        if isinstance(states, dict) and not states:
+            self.schema("States is empty: a state machine needs at least one state", f"{loc}/States")
 
     def check_state_fields(self, body: dict, loc: str, kind: str, ql: str) -> None:
-        """Fields allowed for the state type and query language; path and JSONata syntax."""
-        allowed = _FIELDS[kind]
-        for key in body:
-            if key not in allowed:
-                self.fail("SCHEMA_VALIDATION_FAILED", f"Field '{key}' is not supported", loc)
-            elif ql == m.JSONATA and key in _JSONPATH_ONLY:
-                self.fail("SCHEMA_VALIDATION_FAILED",
-                          f"The field '{key}' is not supported for the QueryLanguage JSONata", f"{loc}/{key}")
-            elif ql == m.JSONPATH and key in _JSONATA_ONLY:
-                self.fail("SCHEMA_VALIDATION_FAILED",
-                          f"The field '{key}' is not supported for the QueryLanguage JSONPath", f"{loc}/{key}")
-        if ql == m.JSONPATH:
-            for key in _PATH_FIELDS:
-                value = body.get(key)
-                if isinstance(value, str):
-                    if key in ("ErrorPath", "CausePath") and value.lstrip().startswith("States."):
-                        continue  # Fail accepts an intrinsic function here
-                    self.check_path(value, f"{loc}/{key}")
-            rp = body.get("ResultPath")
-            if isinstance(rp, str):
-                self.check_path(rp, f"{loc}/ResultPath", reference=True)
-        else:
+        """A state's fields from the table, then the rules between its fields."""
+        self.check_object(body, STATE_FIELDS[kind], loc, ql, f" in a {kind} state")
+        if ql == m.JSONATA:
             self.check_jsonata_tree(body, loc)
+        if kind == "Task":
+            self.check_heartbeat(body, loc)
+        elif kind == "Wait":
+            given = [k for k in ("Seconds", "SecondsPath", "Timestamp", "TimestampPath") if k in body]
+            if len(given) != 1:
+                self.schema("Exactly one of 'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath' is required"
+                            + (f", not {len(given)}: {', '.join(given)}" if given else ""), loc)
+        elif kind == "Map":
+            if "Iterator" in body and "ItemProcessor" in body:
+                self.schema("Only one of 'ItemProcessor' or 'Iterator' can be present", loc)
+            if "ItemSelector" in body and "Parameters" in body:
+                self.schema("Only one of 'ItemSelector' or 'Parameters' can be present", loc)
+        if kind not in ("Choice", "Succeed", "Fail"):
+            nxt, end = body.get("Next"), body.get("End")
+            if nxt is not None and end is not None:
+                self.schema("Only one of 'Next' or 'End' can be present", loc)
+            elif nxt is None and end is not True:
+                self.schema("These fields are required: [Next]" if end is None
+                            else f"End is {shown(end)}; AWS requires End: true or a Next state", loc)
 
+    def check_heartbeat(self, body: dict, loc: str) -> None:
+        timeout, heartbeat = body.get("TimeoutSeconds"), body.get("HeartbeatSeconds")
+        numbers = all(isinstance(v, int) and not isinstance(v, bool) for v in (timeout, heartbeat))
+        if numbers and heartbeat >= timeout:
+            self.schema(f"HeartbeatSeconds is {heartbeat}; AWS requires it to be less than TimeoutSeconds "
+                        f"({timeout})", f"{loc}/HeartbeatSeconds")
+
+    def check_jsonata_tree(self, value: Any, loc: str) -> None:
+        if isinstance(value, str):
+            problem = jsonata_problem(loc.rsplit("/", 1)[-1], value)
+            if problem:
+                self.schema(problem, loc)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if key not in _NESTED:
+                    self.check_jsonata_tree(item, f"{loc}/{key}")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                self.check_jsonata_tree(item, f"{loc}[{i}]")
+
+    # ---- transitions (on built states) ---------------------------------------------------------------
     def check_transitions(self, states: dict[str, m.State], loc: str) -> None:
         for state in states.values():
             targets: list[tuple[str, str]] = []
@@ -124,7 +255,7 @@ class DefinitionChecks:
             if isinstance(state, m.RetryingState):
                 targets += [(c.next, "Catch") for c in state.catch]
             for target, field in targets:
-                if target not in states:
+                if isinstance(target, str) and target not in states:
                     self.fail("MISSING_TRANSITION_TARGET", f"Missing 'Next' target: {target}",
                               f"{loc}/States/{state.name}/{field}")
 
@@ -146,65 +277,3 @@ class DefinitionChecks:
         for name in states:
             if name not in seen:
                 self.fail("UNREACHABLE_STATE", f"State \"{name}\" is not reachable.", f"{loc}/States/{name}")
-
-    def check_path(self, path: str, loc: str, reference: bool = False) -> None:
-        validator = validate_reference_path if reference else validate_path
-        try:
-            validator(path)
-        except Exception as error:  # noqa: BLE001 - reported, not raised
-            field = loc.rsplit("/", 1)[-1]
-            self.fail("SCHEMA_VALIDATION_FAILED",
-                      f"The value for the field '{field}' must be a valid JSONPath ({error})", loc)
-
-    def check_jsonata_tree(self, value: Any, loc: str) -> None:
-        if isinstance(value, str):
-            if value.startswith("{%") and value.endswith("%}"):
-                try:
-                    jsonata.Jsonata(value[2:-2])
-                except Exception as error:  # noqa: BLE001 - reported, not raised
-                    self.fail("SCHEMA_VALIDATION_FAILED",
-                              f"The JSONata expression '{value[2:-2].strip()}' is invalid ({error})", loc)
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                if key in ("ItemProcessor", "Iterator", "Branches"):
-                    continue
-                self.check_jsonata_tree(item, f"{loc}/{key}")
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                self.check_jsonata_tree(item, f"{loc}[{i}]")
-
-    def check_item_batcher(self, batcher: Any, loc: str, ql: str) -> None:
-        """ItemBatcher's fields, X-or-XPath, and the static limits' ranges (256 KiB for bytes)."""
-        if not isinstance(batcher, dict):
-            self.fail("SCHEMA_VALIDATION_FAILED", "The field 'ItemBatcher' must be an object", loc)
-            return
-        self.check_known_fields(batcher, item_batcher.FIELDS, loc)
-        for field in ("MaxItemsPerBatch", "MaxInputBytesPerBatch"):
-            path = field + "Path"
-            if field in batcher and path in batcher:
-                self.fail("SCHEMA_VALIDATION_FAILED", f"Only one of '{field}' or '{path}' can be present", loc)
-            if path in batcher:
-                if ql == m.JSONATA:
-                    self.fail("SCHEMA_VALIDATION_FAILED",
-                              f"The field '{path}' is not supported for the QueryLanguage JSONata", f"{loc}/{path}")
-                elif isinstance(batcher[path], str):
-                    self.check_path(batcher[path], f"{loc}/{path}")
-                else:
-                    self.fail("SCHEMA_VALIDATION_FAILED", f"The value for the field '{path}' must be a "
-                                                          f"valid JSONPath, not {batcher[path]!r}", f"{loc}/{path}")
-            value = batcher.get(field)
-            if field in batcher and not (ql == m.JSONATA and isinstance(value, str) and value.startswith("{%")):
-                problem = item_batcher.static_problem(field, value)
-                if problem is not None:
-                    self.fail("SCHEMA_VALIDATION_FAILED", problem, f"{loc}/{field}")
-
-    def error_equals(self, doc: dict, here: str, index: int, count: int, kind: str) -> list[str]:
-        errors = doc.get("ErrorEquals")
-        if not isinstance(errors, list) or not errors:
-            self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [ErrorEquals]", here)
-            return []
-        if "States.ALL" in errors and (len(errors) > 1 or index != count - 1):
-            self.fail("SCHEMA_VALIDATION_FAILED",
-                      f"States.ALL must appear alone and in the last {kind[0].lower() + kind[1:]}er",
-                      f"{here}/ErrorEquals")
-        return errors

@@ -19,6 +19,7 @@ from workflows.engine.integrations import (
 from workflows.engine.integrations.lambda_invoke import LambdaFunctions, LambdaInvokeIntegration
 from workflows.engine.integrations.states_start import StartExecutionIntegration
 from workflows.engine.interpreter import run_program
+from workflows.engine.redrive import forget
 from workflows.engine.model import Program
 from workflows.engine.runtime import NOT_TRUNCATED, Execution, Frame, StateMachineRecord, dumps
 from workflows.engine.scheduler import Cancelled, Future, Scheduler, first_of
@@ -62,6 +63,7 @@ class Engine:
         self.machines: dict[str, StateMachineRecord] = {}
         self.executions: dict[str, Execution] = {}
         self.activities: dict[str, dict[str, Any]] = {}
+        self.map_runs: dict[str, Any] = {}  # map_runs.MapRun by ARN
 
     # ---- arns --------------------------------------------------------------------------------
     def machine_arn(self, name: str) -> str:
@@ -109,12 +111,20 @@ class Engine:
                               "Invalid State Machine Execution Input: 'Input is not valid JSON'") from None
         return self.start(machine, name, input_text, value, parent=parent)
 
-    async def _drive(self, execution: Execution, program: Program) -> None:
-        frame = Frame(execution, program, execution.root_variables)
+    def resume(self, execution: Execution, since: float) -> None:
+        """Run a redriven execution on from where it stopped; TimeoutSeconds counts from `since`."""
+        execution.task = self.scheduler.spawn(
+            self._drive(execution, execution.machine.program, execution.top_frame, since))
+
+    async def _drive(self, execution: Execution, program: Program, frame: Frame | None = None,
+                     since: float | None = None) -> None:
+        if frame is None:
+            frame = execution.top_frame = Frame(execution, program, execution.root_variables)
         body = self.scheduler.spawn(run_program(program, execution.input, frame))
         timer = None
         if program.timeout_seconds:
-            timer = self.scheduler.sleep_until(execution.start + program.timeout_seconds)
+            timer = self.scheduler.sleep_until((execution.start if since is None else since)
+                                               + program.timeout_seconds)
         try:
             done = await first_of([body] + ([timer] if timer is not None else []))
         except Cancelled:
@@ -130,6 +140,7 @@ class Engine:
             if error is None:
                 execution.finish("SUCCEEDED", output=body.result(), output_text=frame.text_of(body.result()),
                                  previous=frame.last_id)
+                forget(execution)
             elif isinstance(error, StatesError):
                 execution.finish("FAILED", error=error.error, cause=error.cause, previous=frame.last_id)
             elif isinstance(error, Cancelled):

@@ -26,12 +26,18 @@ HANDLERS: dict[str, Handler] = {
 
 
 async def run_program(program: m.Program, value: Any, frame: Frame) -> Any:
-    name = program.start_at
+    name: str | None = program.start_at
+    if frame.at is not None:  # a redrive resumes this line where it stopped (or it had finished)
+        name, value = frame.at
+        if name is None:
+            return value
     states = program.states
     while True:
+        frame.at = (name, value)
         state = states[name]
         next_name, value = await run_state(state, value, frame)
         if next_name is None:
+            frame.at = (None, value)
             return value
         name = next_name
 

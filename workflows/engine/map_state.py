@@ -8,7 +8,6 @@ States.ExceedToleratedFailureThreshold. ItemBatcher batches are cut by `item_bat
 """
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from workflows.engine import errors as names
@@ -19,8 +18,10 @@ from workflows.engine.errors import StatesError
 from workflows.engine.expressions import EvaluationError, json_type, jsonpath_get
 from workflows.engine.item_batcher import checked_limit, cut_batches
 from workflows.engine.item_reader import read_items, write_results
+from workflows.engine.map_runs import run_distributed
+from workflows.engine.redrive import child_frame, finished
 from workflows.engine.retry import with_recovery
-from workflows.engine.runtime import Execution, Frame, dumps
+from workflows.engine.runtime import Frame, dumps
 from workflows.engine.scheduler import Cancelled
 from workflows.engine.state_exit import Step, finish_with_result, jsonata_states, record_evaluation_failure, state_error
 
@@ -155,17 +156,8 @@ async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, en
                           state.tolerated_failure_percentage_path, "ToleratedFailurePercentage",
                           effective, frame, ctx, states)
         _check_tolerance(count, percent)
-        tolerated = None
-        if count is not None or percent is not None:
-            total = len(values)
-
-            def tolerated(failures: int) -> bool:
-                if count is not None and failures <= count:
-                    return True
-                return percent is not None and total > 0 and failures * 100 / total <= percent
-
         if state.distributed:
-            result = await _distributed(state, values, frame, int(limit), tolerated)
+            result = await run_distributed(state, values, frame, int(limit), count, percent)
         else:
             result = await _inline(state, values, frame, int(limit))
         if state.result_writer is not m.UNSET:
@@ -184,7 +176,9 @@ async def _inline(state: m.MapState, values: list, frame: Frame, limit: int) -> 
     closing = [frame.last_id]
 
     async def iteration(index: int, value: Any) -> Any:
-        child = frame.child(processor)
+        child = child_frame(frame, state.name, index, processor)
+        if finished(child):  # succeeded before a redrive: not run again
+            return child.at[1]
         details = {"index": index, "name": state.name}
         child.emit("MapIterationStarted", "mapIterationStartedEventDetails", details)
         try:
@@ -205,45 +199,3 @@ async def _inline(state: m.MapState, values: list, frame: Frame, limit: int) -> 
     frame.last_id = closing[0]
     frame.emit("MapStateSucceeded", chain=False)
     return results
-
-
-async def _distributed(state: m.MapState, values: list, frame: Frame, limit: int, tolerated: Any) -> list:
-    from workflows.engine.interpreter import run_program  # a program runs Maps, a Map runs programs
-
-    execution = frame.execution
-    engine = execution.engine
-    machine = execution.machine
-    run_id = uuid.UUID(int=engine.rng.getrandbits(128))
-    label = f"{state.label}:" if state.label else ""
-    map_run_arn = (f"arn:{engine.partition}:states:{engine.region}:{engine.account_id}:mapRun:"
-                   f"{machine.name}/{label}{run_id}:{uuid.UUID(int=engine.rng.getrandbits(128))}")
-    run_started = frame.emit("MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": map_run_arn})
-    # MapStateExited chains to MapRunStarted on current AWS, to MapRunSucceeded before late 2024
-    # (see aws_behaviour); MapStateSucceeded always follows MapRunSucceeded.
-    processor = state.processor
-    assert processor is not None
-
-    async def item(index: int, value: Any) -> Any:
-        name = str(uuid.UUID(int=engine.rng.getrandbits(128)))
-        child = Execution(engine, machine, f"{map_run_arn.replace(':mapRun:', ':execution:')}:{name}", name,
-                          value, dumps(value), engine.scheduler.now(), express=processor.execution_type == "EXPRESS",
-                          sync=False, test_case=execution.test_case, parent=execution)
-        child_frame = Frame(child, processor, {})
-        return await run_program(processor, value, child_frame)
-
-    try:
-        results = await gather(frame, [item(i, v) for i, v in enumerate(values)], limit, tolerated)
-    except StatesError as error:
-        if tolerated is not None:
-            error = StatesError(names.EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                                "The specified tolerated failure threshold was exceeded")
-        frame.emit("MapRunFailed", "mapRunFailedEventDetails",
-                   {"cause": error.cause, "error": error.error} if error.cause else {"error": error.error})
-        raise error from None
-    frame.emit("MapRunSucceeded")
-    frame.emit("MapStateSucceeded", chain=False)
-    if engine.behaviour.map_exit_after_run_started:
-        frame.last_id = run_started
-    execution.map_runs.append({"mapRunArn": map_run_arn, "stateName": state.name})
-    return results
-

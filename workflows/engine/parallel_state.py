@@ -11,6 +11,7 @@ from workflows.engine import model as m
 from workflows.engine.children import closing_failure, gather
 from workflows.engine.dataflow import input_path, jsonata_value, parameters
 from workflows.engine.errors import StatesError
+from workflows.engine.redrive import child_frame
 from workflows.engine.retry import with_recovery
 from workflows.engine.runtime import Frame
 from workflows.engine.state_exit import Step, finish_with_result, jsonata_states
@@ -27,7 +28,7 @@ async def run_parallel(state: m.ParallelState, raw: Any, frame: Frame, entered_i
         else:
             value = parameters(state.parameters, input_path(state, raw, frame, ctx), frame, ctx)
         frame.emit("ParallelStateStarted")
-        children = [frame.child(branch) for branch in state.branches]
+        children = [child_frame(frame, state.name, i, branch) for i, branch in enumerate(state.branches)]
         try:
             result = await gather(frame, [run_program(b, value, c) for b, c in zip(state.branches, children)], 0)
         except StatesError:

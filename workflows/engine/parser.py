@@ -12,10 +12,7 @@ import json
 from typing import Any
 
 from workflows.engine import model as m
-from workflows.engine.definition_checks import (
-    BLOCK_FIELDS, CATCHER_FIELDS, RETRIER_FIELDS, STATE_TYPES, TOP_FIELDS, DefinitionChecks, DefinitionError,
-    Diagnostic,
-)
+from workflows.engine.definition_checks import STATE_TYPES, DefinitionChecks, DefinitionError, Diagnostic
 from workflows.engine.expressions import compile_choice
 from workflows.engine.integrations.resources import ResourceError, parse_resource
 
@@ -51,14 +48,10 @@ class _Parser(DefinitionChecks):
             raise DefinitionError([Diagnostic("SCHEMA_VALIDATION_FAILED", "Expected an object", "/")])
         ql = doc.get("QueryLanguage", m.JSONPATH)
         if ql not in (m.JSONPATH, m.JSONATA):
-            self.fail("SCHEMA_VALIDATION_FAILED",
-                      "The field 'QueryLanguage' should have one of these values: [JSONPath, JSONata]",
-                      "/QueryLanguage")
             ql = m.JSONPATH
-        self.check_known_fields(doc, TOP_FIELDS, "")
+        self.check_top(doc, ql)
         timeout = doc.get("TimeoutSeconds")
-        if timeout is not None and (not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 0):
-            self.fail("SCHEMA_VALIDATION_FAILED", "Expected value of type: Integer", "/TimeoutSeconds")
+        if not isinstance(timeout, int) or isinstance(timeout, bool):
             timeout = None
         program = self.program(doc, "", ql, top=True)
         program.timeout_seconds = timeout
@@ -72,13 +65,12 @@ class _Parser(DefinitionChecks):
             self.fail("SCHEMA_VALIDATION_FAILED", "Expected an object", loc)
             return m.Program("", {}, ql)
         if not top:
-            self.check_known_fields(doc, BLOCK_FIELDS, loc)
+            self.check_block(doc, loc, ql)
         start = doc.get("StartAt")
         states_doc = doc.get("States")
         if not isinstance(start, str):
-            self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [StartAt]", loc or "/")
+            start = None
         if not isinstance(states_doc, dict) or not states_doc:
-            self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [States]", loc or "/")
             return m.Program(start or "", {}, ql)
         states: dict[str, m.State] = {}
         for name, body in states_doc.items():
@@ -107,9 +99,6 @@ class _Parser(DefinitionChecks):
             return None
         ql = body.get("QueryLanguage", parent_ql)
         if ql not in (m.JSONPATH, m.JSONATA):
-            self.fail("SCHEMA_VALIDATION_FAILED",
-                      "The field 'QueryLanguage' should have one of these values: [JSONPath, JSONata]",
-                      f"{loc}/QueryLanguage")
             ql = parent_ql
         if parent_ql == m.JSONATA and ql == m.JSONPATH:
             self.fail("SCHEMA_VALIDATION_FAILED",
@@ -126,44 +115,23 @@ class _Parser(DefinitionChecks):
 
     def transition(self, body: dict, loc: str, common: dict) -> None:
         nxt, end = body.get("Next"), body.get("End")
-        if nxt is not None and end is not None:
-            self.fail("SCHEMA_VALIDATION_FAILED", "Only one of 'Next' or 'End' can be present", loc)
-        elif nxt is None and end is not True:
-            self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [Next]", loc)
-        if nxt is not None and not isinstance(nxt, str):
-            self.fail("SCHEMA_VALIDATION_FAILED", "Expected value of type: String", f"{loc}/Next")
-            nxt = None
-        common["next"], common["end"] = nxt, end is True
+        common["next"], common["end"] = (nxt if isinstance(nxt, str) else None), end is True
 
     def retry_catch(self, body: dict, loc: str, ql: str) -> tuple[list[m.Retrier], list[m.Catcher]]:
         retriers: list[m.Retrier] = []
-        for i, doc in enumerate(body.get("Retry") or []):
-            here = f"{loc}/Retry[{i}]"
+        for doc in body.get("Retry") if isinstance(body.get("Retry"), list) else []:
             if not isinstance(doc, dict):
-                self.fail("SCHEMA_VALIDATION_FAILED", "Expected an object", here)
                 continue
-            self.check_known_fields(doc, RETRIER_FIELDS, here)
-            errors = self.error_equals(doc, here, i, len(body.get("Retry")), "Retry")
+            errors = doc.get("ErrorEquals") if isinstance(doc.get("ErrorEquals"), list) else []
             jitter = doc.get("JitterStrategy", "NONE")
-            if jitter not in ("FULL", "NONE"):
-                self.fail("SCHEMA_VALIDATION_FAILED",
-                          "The field 'JitterStrategy' should have one of these values: [FULL, NONE]",
-                          f"{here}/JitterStrategy")
             retriers.append(m.Retrier(errors, doc.get("IntervalSeconds", 1), doc.get("MaxAttempts", 3),
                                       doc.get("BackoffRate", 2.0), doc.get("MaxDelaySeconds"),
                                       jitter == "FULL"))
         catchers: list[m.Catcher] = []
-        for i, doc in enumerate(body.get("Catch") or []):
-            here = f"{loc}/Catch[{i}]"
+        for doc in body.get("Catch") if isinstance(body.get("Catch"), list) else []:
             if not isinstance(doc, dict):
-                self.fail("SCHEMA_VALIDATION_FAILED", "Expected an object", here)
                 continue
-            self.check_known_fields(doc, CATCHER_FIELDS, here)
-            errors = self.error_equals(doc, here, i, len(body.get("Catch")), "Catch")
-            if not isinstance(doc.get("Next"), str):
-                self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [Next]", here)
-            if ql == m.JSONPATH and isinstance(doc.get("ResultPath"), str):
-                self.check_path(doc["ResultPath"], f"{here}/ResultPath", reference=True)
+            errors = doc.get("ErrorEquals") if isinstance(doc.get("ErrorEquals"), list) else []
             catchers.append(m.Catcher(errors, doc.get("Next", ""), doc.get("ResultPath", m.UNSET),
                                       doc.get("Assign", m.UNSET), doc.get("Output", m.UNSET)))
         return retriers, catchers
@@ -177,18 +145,11 @@ class _Parser(DefinitionChecks):
         return m.SucceedState(**common, end=True)
 
     def build_fail(self, body: dict, loc: str, common: dict) -> m.State:
-        for a, b in (("Error", "ErrorPath"), ("Cause", "CausePath")):
-            if a in body and b in body:
-                self.fail("SCHEMA_VALIDATION_FAILED", f"Only one of '{a}' or '{b}' can be present", loc)
         return m.FailState(**common, end=True, error=body.get("Error", m.UNSET),
                            error_path=body.get("ErrorPath", m.UNSET), cause=body.get("Cause", m.UNSET),
                            cause_path=body.get("CausePath", m.UNSET))
 
     def build_wait(self, body: dict, loc: str, common: dict) -> m.State:
-        given = [k for k in ("Seconds", "SecondsPath", "Timestamp", "TimestampPath") if k in body]
-        if len(given) != 1:
-            self.fail("SCHEMA_VALIDATION_FAILED",
-                      "Exactly one of 'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath' is required", loc)
         return m.WaitState(**common, seconds=body.get("Seconds", m.UNSET),
                            seconds_path=body.get("SecondsPath", m.UNSET),
                            timestamp=body.get("Timestamp", m.UNSET),
@@ -196,8 +157,7 @@ class _Parser(DefinitionChecks):
 
     def build_choice(self, body: dict, loc: str, common: dict) -> m.State:
         choices = body.get("Choices")
-        if not isinstance(choices, list) or not choices:
-            self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [Choices]", loc)
+        if not isinstance(choices, list):
             choices = []
         branches: list[m.ChoiceBranch] = []
         for i, rule in enumerate(choices):
@@ -225,19 +185,11 @@ class _Parser(DefinitionChecks):
         fields = self._retrying(body, loc, common)
         resource_text = body.get("Resource")
         ref = None
-        if not isinstance(resource_text, str):
-            self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [Resource]", loc)
-        else:
+        if isinstance(resource_text, str):
             try:
                 ref = parse_resource(resource_text)
             except ResourceError as error:
                 self.fail("SCHEMA_VALIDATION_FAILED", str(error), f"{loc}/Resource")
-        for a in ("TimeoutSeconds", "HeartbeatSeconds"):
-            if a in body and a + "Path" in body:
-                self.fail("SCHEMA_VALIDATION_FAILED", f"Only one of '{a}' or '{a}Path' can be present", loc)
-            value = body.get(a)
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 0:
-                self.fail("SCHEMA_VALIDATION_FAILED", "Expected a positive integer", f"{loc}/{a}")
         return m.TaskState(**fields, resource=ref, resource_text=resource_text or "",
                            timeout_seconds=body.get("TimeoutSeconds", m.UNSET),
                            timeout_seconds_path=body.get("TimeoutSecondsPath", m.UNSET),
@@ -248,8 +200,7 @@ class _Parser(DefinitionChecks):
     def build_parallel(self, body: dict, loc: str, common: dict) -> m.State:
         fields = self._retrying(body, loc, common)
         docs = body.get("Branches")
-        if not isinstance(docs, list) or not docs:
-            self.fail("SCHEMA_VALIDATION_FAILED", "Value cannot be empty", f"{loc}/Branches")
+        if not isinstance(docs, list):
             docs = []
         branches = [self.program(doc, f"{loc}/Branches[{i}]", common["query_language"])
                     for i, doc in enumerate(docs)]
@@ -267,12 +218,6 @@ class _Parser(DefinitionChecks):
         config = doc.get("ProcessorConfig") or {} if isinstance(doc, dict) else {}
         processor.processor_mode = config.get("Mode", "INLINE")
         processor.execution_type = config.get("ExecutionType", "STANDARD")
-        if processor.processor_mode not in ("INLINE", "DISTRIBUTED"):
-            self.fail("SCHEMA_VALIDATION_FAILED",
-                      "The field 'Mode' should have one of these values: [INLINE, DISTRIBUTED]",
-                      f"{loc}/{key}/ProcessorConfig/Mode")
-        if "ItemBatcher" in body:
-            self.check_item_batcher(body["ItemBatcher"], f"{loc}/ItemBatcher", common["query_language"])
         selector = body.get("ItemSelector", m.UNSET)
         if selector is m.UNSET and common["query_language"] == m.JSONPATH and "Parameters" in body:
             selector = body["Parameters"]  # legacy name of ItemSelector

@@ -87,6 +87,8 @@ class Execution:
         self.context_execution = execution_ctx
         self.context_machine = {"Id": machine.arn, "Name": machine.name}
         self.map_runs: list[dict[str, Any]] = []
+        self.top_frame: Frame | None = None  # kept for a redrive (see redrive)
+        self.redrive_journal: Any = None  # redrive.RedriveJournal once a Map/Parallel ran
 
     def add_event(self, type_: str, previous: int, key: str | None = None,
                   details: dict[str, Any] | None = None) -> int:
@@ -128,7 +130,7 @@ class Execution:
 class Frame:
     """A line of control flow inside an execution (the top level, a branch, a Map iteration)."""
 
-    __slots__ = ("execution", "last_id", "variables", "map_item", "program", "last_output")
+    __slots__ = ("execution", "last_id", "variables", "map_item", "program", "last_output", "at")
 
     def __init__(self, execution: Execution, program: Program, variables: Any,
                  map_item: dict[str, Any] | None = None, last_id: int = 0) -> None:
@@ -138,6 +140,9 @@ class Frame:
         self.map_item = map_item
         self.last_id = last_id
         self.last_output: tuple[Any, str] | None = None  # (value, its JSON text) of the last StateExited
+        # (state name, its input) while running; (None, output) once run to its end - where a
+        # redrive resumes this line of control flow (see redrive)
+        self.at: tuple[str | None, Any] | None = None
 
     def emit(self, type_: str, key: str | None = None, details: dict[str, Any] | None = None,
              previous: int | None = None, chain: bool = True) -> int:

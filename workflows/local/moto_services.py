@@ -1,27 +1,32 @@
-"""moto's server-mode WSGI app for DynamoDB, Cognito-idp and SQS, with request handling serialized.
+"""moto's server-mode WSGI app for DynamoDB, Cognito-idp and SQS, with request handling serialized
+per table, user pool and queue.
 
-Why a lock: moto's backends mutate plain dicts without locking, so two concurrent UpdateItem calls
+Why locks: moto's backends mutate plain dicts without locking, so two concurrent UpdateItem calls
 with ``ADD #value :one`` on the same item can both read the old value and one increment is lost
 (measured: a shared counter under 8 threads ends short). Real DynamoDB serializes writes per item;
-one process-wide lock around moto's dispatch gives the same guarantee for our scale. The lock is held
-only while moto handles one request, never while a Cognito trigger or a state machine runs, so
-re-entrant calls (trigger -> Step Functions -> DynamoDB) cannot deadlock.
+here each request holds the lock of every table (pool, queue) it names while moto handles it, and
+requests that touch a service as a whole hold that service exclusively (moto_locks.py says which is
+which). A lock is held only while moto handles one request, never while a Cognito trigger or a state
+machine runs, so re-entrant calls (trigger -> Step Functions -> DynamoDB) cannot deadlock.
 
 This module is pinned to moto 5.2.5 (asserted at import): the Cognito adapter relies on the shape of
-moto's user-pool objects (token registries, signing key), which moto does not promise to keep.
+moto's user-pool objects (token registries, signing key), the lock plans on which actions stay inside
+one resource, and moto_patches on moto's TransactWriteItems; moto promises none of these.
 """
 from __future__ import annotations
 
 import io
 import json
 import os
-import threading
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 import moto
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+from . import moto_patches
+from .moto_locks import EVERYTHING, LockPlan, MotoLocks, plan_for
 
 PINNED_MOTO_VERSION = "5.2.5"
 if moto.__version__ != PINNED_MOTO_VERSION:  # pragma: no cover - exercised only on a wrong install
@@ -68,11 +73,13 @@ class MotoServices:
 
     def __init__(self, region_name: str = "us-east-1") -> None:
         self.region_name = region_name
-        self._lock = threading.Lock()
+        moto_patches.apply()  # TransactWriteItems without a copy of the whole table
+        self._locks = MotoLocks()
+        self._pools_by_client: dict[str, str] = {}
         self._app = DomainDispatcherApplication(create_backend_app)
         # moto's dispatcher re-lists its backend modules on disk for every request; the JSON
         # services we serve name themselves in X-Amz-Target, so their apps are looked up directly.
-        self._service_apps = {prefix: create_backend_app(service)  # type: ignore[arg-type]
+        self._service_apps = {prefix: (service, create_backend_app(service))  # type: ignore[arg-type]
                               for service, prefix in TARGET_PREFIXES.items()}
 
     @property
@@ -86,7 +93,7 @@ class MotoServices:
         return [response.body]
 
     def dispatch(self, environ: dict[str, Any]) -> ServiceResponse:
-        """Run one request through moto, holding the lock until its whole body is produced."""
+        """Run one request through moto, holding its locks until its whole body is produced."""
         captured: dict[str, Any] = {}
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -95,8 +102,15 @@ class MotoServices:
             return lambda _data: None
 
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        app = self._service_apps.get(target.split(".", 1)[0], self._app) if target else self._app
-        with self._lock:
+        prefix, _, action = target.partition(".")
+        service, app = self._service_apps.get(prefix, (None, self._app)) if target else (None, self._app)
+        plan = EVERYTHING
+        if service is not None:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            environ = dict(environ, **{"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))})
+            plan = plan_for(service, action, body, self._pool_of_client)
+        with self._locks.holding(plan):
             chunks = app(environ, start_response)
             try:
                 body = b"".join(chunks)
@@ -118,9 +132,25 @@ class MotoServices:
         )
         return self.dispatch(environ)
 
-    def locked(self) -> threading.Lock:
-        """The dispatch lock, for the few adapter steps that touch moto's objects directly."""
-        return self._lock
+    def locked(self, service: str | None = None, resource: str | None = None) -> Any:
+        """A context holding moto's locks, for the few adapter steps that touch moto's objects
+        directly: one resource of one service, a whole service, or (no arguments) all of moto."""
+        if service is None:
+            return self._locks.holding(EVERYTHING)
+        return self._locks.holding(LockPlan(service, (resource,) if resource else None))
+
+    def _pool_of_client(self, client_id: str) -> str | None:
+        """The user pool an app client belongs to (cached: client ids are unique and never move)."""
+        pool_id = self._pools_by_client.get(client_id)
+        if pool_id is None:
+            from moto.cognitoidp.models import cognitoidp_backends
+
+            pools = cognitoidp_backends[self.account_id][self.region_name].user_pools
+            for pool in list(pools.values()):  # list(): one atomic copy, pools may be created meanwhile
+                if client_id in pool.clients:
+                    pool_id = self._pools_by_client[client_id] = pool.id
+                    break
+        return pool_id
 
 
 def json_request_environ(*, target: str, body: bytes, signing_name: str | None,

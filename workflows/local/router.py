@@ -3,7 +3,9 @@
 AWS clients say which service they want in the X-Amz-Target header (JSON protocols) or in the
 SigV4 credential scope; API Gateway requests come under the stage path (`/local/...`); the
 stack's own control endpoints (health, the virtual clock) under `/_local/`, a prefix no AWS API
-uses (see control.py); the Step Functions console under `/console/` (workflows/console). Anything else is moto's (DynamoDB, SQS, EventBridge, Cognito's JWKS at `/<pool>/.well-known/jwks.json`).
+uses (see control.py); Lambda's Invoke under `/2015-03-31/functions/` (lambdas.py); the Step Functions
+console under `/console/` (workflows/console).
+Anything else is moto's (DynamoDB, SQS, EventBridge, Cognito's JWKS at `/<pool>/.well-known/jwks.json`).
 One port keeps `AWS_ENDPOINT_URL` a single value for every SDK and Lambda in the stack.
 """
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any, Callable, Iterable
 
 from .cognito_triggers import TARGET_PREFIX as COGNITO_TARGET
 from .control import PREFIX as CONTROL_PREFIX
+from .lambdas import INVOKE_PREFIX as LAMBDA_PREFIX
 from .sfn_api import TARGET_PREFIX as SFN_TARGET
 
 CONSOLE_PREFIX = "/console"
@@ -23,10 +26,12 @@ class Router:
     """WSGI dispatcher over the stack's apps."""
 
     def __init__(self, *, stepfunctions: WsgiApp, cognito: WsgiApp, api: WsgiApp, api_prefix: str,
-                 aws: WsgiApp, control: WsgiApp, console: WsgiApp | None = None) -> None:
+                 aws: WsgiApp, control: WsgiApp, lambdas: WsgiApp | None = None,
+                 console: WsgiApp | None = None) -> None:
         self.stepfunctions, self.cognito, self.api, self.aws = stepfunctions, cognito, api, aws
         self.api_prefix = api_prefix.rstrip("/")
         self.control = control
+        self.lambdas = lambdas  # Lambda's Invoke REST call (POST /2015-03-31/functions/{name}/invocations)
         self.console = console
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -40,6 +45,8 @@ class Router:
             return self.api(environ, start_response)
         if path.startswith(CONTROL_PREFIX) and not target:
             return self.control(environ, start_response)
+        if self.lambdas is not None and path.startswith(LAMBDA_PREFIX):
+            return self.lambdas(environ, start_response)
         if self.console is not None and not target and (path == CONSOLE_PREFIX or path.startswith(CONSOLE_PREFIX + "/")):
             return self.console(environ, start_response)
         return self.aws(environ, start_response)

@@ -21,15 +21,17 @@ import secrets
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, TextIO
 
 from workflows.testing.clients import endpoint_client, endpoint_kwargs
 
+from . import in_process
 from .api_gateway import ApiGateway
 from .cognito_triggers import CognitoTriggers
 from .control import ControlApi
-from .lambdas import LambdaRegistry
+from .lambdas import Handler, HandlerSpecError, LambdaInvokeApi, LambdaRegistry
 from .moto_services import ACCOUNT_ID, MotoServices
+from .request_log import RequestLog
 from .router import Router
 from .server import LoopbackServer
 from .sfn_api import StepFunctionsApi
@@ -42,15 +44,29 @@ GROUP_SCOPES = {"Admin": ["users/admin", "users/write", "users/read"], "Registra
                 "User": ["users/read"]}
 CUSTOM_ATTRIBUTES = ("tenant_id", "legacy_user_id", "user_id", "plan", "display_name")
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+# SDK service ids (botocore's `serviceId`, upper-cased, spaces as "_") of what the stack serves.
+ENDPOINT_SERVICE_IDS = ("SFN", "LAMBDA", "DYNAMODB", "COGNITO_IDENTITY_PROVIDER", "SQS")
 
 
 class LocalStack:
     """Everything the CDK app deploys, in this process, served on 127.0.0.1:`port`."""
 
     def __init__(self, *, clock: str = "virtual", port: int = 0, region_name: str = "us-east-1",
-                 stage: str = "local", name_prefix: str | None = None) -> None:
+                 stage: str = "local", name_prefix: str | None = None,
+                 definitions: str | Path | None = None, functions: Mapping[str, Handler] | None = None,
+                 request_log: TextIO | None = None) -> None:
+        """`definitions`: a directory of the user's *.asl.json (user_definitions.py); `functions`:
+        the user's Lambda handlers by function name; `request_log`: where one line per request goes."""
         if clock not in ("virtual", "real"):
             raise ValueError(f"clock must be 'virtual' or 'real', got {clock!r}")
+        from .user_definitions import discover  # every file is read and named before anything starts
+
+        self.user_definitions = discover(definitions) if definitions is not None else []
+        self.user_functions = dict(functions or {})
+        for name in self.user_functions:
+            if name in FUNCTIONS:
+                raise HandlerSpecError(f"--lambda {name}=...: {name!r} is one of the stack's own functions "
+                                 f"({', '.join(FUNCTIONS)}); pick another name")
         self.clock, self.region_name, self.account_id, self.stage = clock, region_name, ACCOUNT_ID, stage
         prefix = name_prefix or f"wf{uuid.uuid4().hex[:6]}"
         self.users_table = f"{prefix}-users"
@@ -59,10 +75,12 @@ class LocalStack:
         self.moto = MotoServices(region_name)
         self.lambdas = LambdaRegistry(region_name, self.account_id)
         self._router: Router | None = None
-        self.server = LoopbackServer(self._dispatch, port=port)
+        app = RequestLog(self._dispatch, request_log) if request_log is not None else self._dispatch
+        self.server = LoopbackServer(app, port=port)
         self.user_pool_id = ""
         self.client_id = ""
-        self.state_machines: dict[str, str] = {}
+        self.state_machines: dict[str, str] = {}  # the project's own (asl/) machines
+        self.user_state_machines: dict[str, str] = {}  # --definitions
         self.engine: Any = None
         self.api: ApiGateway | None = None
         self._saved_env: dict[str, str | None] = {}
@@ -90,6 +108,7 @@ class LocalStack:
             self._router = Router(stepfunctions=sfn_api, cognito=CognitoTriggers(self.moto, self.lambdas),
                                   api=self.api, api_prefix=self.api.prefix, aws=self.moto,
                                   control=ControlApi(info=self.outputs, clock=self.clock, advance=self.advance),
+                                  lambdas=LambdaInvokeApi(self.lambdas),
                                   console=self._console())
         except BaseException:
             self.close()
@@ -148,20 +167,31 @@ class LocalStack:
         return f"arn:aws:states:{self.region_name}:{self.account_id}:execution:{name}:"
 
     def exports(self) -> dict[str, str]:
-        """The environment a shell (or another process) needs to use this stack."""
-        env = {f"AWS_ENDPOINT_URL_{s}": self.url for s in
-               ("STEPFUNCTIONS", "DYNAMODB", "COGNITO_IDENTITY_PROVIDER", "SQS")}
-        env.update({"AWS_REGION": self.region_name, "AWS_DEFAULT_REGION": self.region_name, **CREDENTIALS,
+        """The environment that points an unmodified boto3, AWS CLI or SDK at this stack.
+
+        Endpoint variables are named by each service's SDK service id (``AWS_ENDPOINT_URL_<ID>``,
+        botocore's and the AWS CLI's own lookup), so Step Functions is ``SFN``. StartSyncExecution
+        and TestState carry an endpoint ``hostPrefix`` ("sync-") in the service model, which would
+        send them to ``sync-127.0.0.1``; ``AWS_DISABLE_HOST_PREFIX_INJECTION`` is the config setting
+        both SDKs read to leave the host alone. The AWS CLI v1 reads the region from
+        ``AWS_DEFAULT_REGION`` only, boto3 from either.
+        """
+        env = {f"AWS_ENDPOINT_URL_{service_id}": self.url for service_id in ENDPOINT_SERVICE_IDS}
+        env.update({"AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+                    "AWS_REGION": self.region_name, "AWS_DEFAULT_REGION": self.region_name, **CREDENTIALS,
                     "WORKFLOWS_ENDPOINT": self.url, "WORKFLOWS_API_URL": self.api_url})
         return env
 
     def outputs(self) -> dict[str, Any]:
-        """What the CDK stack would output, for this local deployment."""
+        """What the CDK stack would output, for this local deployment, and the shell exports
+        (`workflows up` prints these, `--json` and GET /_local/health return them)."""
         return {"endpoint": self.url, "apiUrl": self.api_url, "region": self.region_name,
                 "accountId": self.account_id, "clock": self.clock, "usersTable": self.users_table,
                 "legacyUsersTable": self.legacy_table, "userPoolId": self.user_pool_id,
                 "userPoolClientId": self.client_id, "jwksUrl": self.jwks_url, "consoleUrl": self.console_url,
-                "stateMachines": dict(self.state_machines)}
+                "stateMachines": {**self.state_machines, **self.user_state_machines},
+                "lambdaFunctions": {name: self.lambdas.arn(name) for name in self.lambdas.names()},
+                "exports": self.exports()}
 
     def lambda_environment(self) -> dict[str, str]:
         """The variables of docs/contracts.md, for every function (they do not collide)."""
@@ -175,11 +205,15 @@ class LocalStack:
         }
 
     def client(self, service: str) -> Any:
-        """A boto3 client for `service` pointed at this stack (cached)."""
+        """A boto3 client for `service` pointed at this stack (cached); it reaches the stack's WSGI
+        app in-process (workflows.local.in_process), not over the socket, unless $WORKFLOWS_LOCAL_HTTP_CLIENTS."""
         if service not in self._clients:
-            self._clients[service] = endpoint_client(
+            client = endpoint_client(
                 service, self.url, region_name=self.region_name, credentials=CREDENTIALS,
                 retries={"mode": "standard", "max_attempts": 1})  # ASL Retry decides
+            if not os.environ.get("WORKFLOWS_LOCAL_HTTP_CLIENTS"):
+                in_process.attach(client, self._dispatch)
+            self._clients[service] = client
         return self._clients[service]
 
     def advance(self, seconds: float) -> None:
@@ -241,6 +275,8 @@ class LocalStack:
         for name in FUNCTIONS:
             module = importlib.import_module(f"lambdas.{name}.handler")
             self.lambdas.register(name, module.handler)
+        for name, handler in self.user_functions.items():
+            self.lambdas.register(name, handler)
         self._forget_function_state()  # clients/config cached by an earlier stack
 
     def _forget_function_state(self) -> None:
@@ -258,7 +294,7 @@ class LocalStack:
 
         self.engine = StepFunctions(region_name=self.region_name, account_id=self.account_id,
                                     clock=self.clock, client_factory=self.client)
-        for name in FUNCTIONS:
+        for name in self.lambdas.names():
             self.engine.register_lambda(name, self.lambdas.handler(name))
         # every placeholder the harness knows (machine ARNs by asl/ name, account, region, partition),
         # with this stack's own table and pool
@@ -271,6 +307,11 @@ class LocalStack:
                 name=name, definition=render(name, params), type=MACHINE_TYPES.get(name, "STANDARD"),
                 roleArn=f"arn:aws:iam::{self.account_id}:role/{name}-role")
             self.state_machines[name] = created["stateMachineArn"]
+        if self.user_definitions:
+            from .user_definitions import create_all
+
+            self.user_state_machines = create_all(self.engine, self.user_definitions, self.account_id,
+                                                  taken=self.state_machines)
 
     # -- environment --------------------------------------------------------------------------------
     def _set_env(self, values: dict[str, str], only_missing: bool = False) -> None:

@@ -69,10 +69,11 @@ class JavaBoolean:
 # java.lang.String methods that API Gateway templates may call and airspeed does not provide
 # (api/templates/signup_request.vtl lower-cases the email). airspeed's documented extension point is
 # its per-type method table; we add to it once, at import, without replacing airspeed's own entries.
+_JAVA_TRIMMED = "".join(map(chr, range(0x21)))
 _JAVA_STRING_METHODS = {
     "toLowerCase": lambda self: self.lower(),
     "toUpperCase": lambda self: self.upper(),
-    "trim": lambda self: self.strip(" \t\n\r\x0b\x0c\x00"),
+    "trim": lambda self: self.strip(_JAVA_TRIMMED),  # java.lang.String.trim: every char <= U+0020
     "isEmpty": lambda self: JavaBoolean(len(self) == 0),
     "equals": lambda self, other: JavaBoolean(self == other),
     "equalsIgnoreCase": lambda self, other: JavaBoolean(isinstance(other, str) and self.lower() == other.lower()),

@@ -72,9 +72,23 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def _arity(function: str, args: list, *counts: int) -> None:
-    if len(args) not in counts:
-        expected = " or ".join(str(c) for c in counts)
+# How many arguments each function takes: (fewest, most; None = no limit). Read by the run-time
+# checks below and by the create-time checker (workflows.engine.value_checks), so AWS's arities
+# are written down once.
+ARITY: dict[str, tuple[int, int | None]] = {
+    "States.Format": (1, None), "States.StringToJson": (1, 1), "States.JsonToString": (1, 1),
+    "States.Array": (0, None), "States.ArrayPartition": (2, 2), "States.ArrayContains": (2, 2),
+    "States.ArrayRange": (3, 3), "States.ArrayGetItem": (2, 2), "States.ArrayLength": (1, 1),
+    "States.ArrayUnique": (1, 1), "States.Base64Encode": (1, 1), "States.Base64Decode": (1, 1),
+    "States.Hash": (2, 2), "States.JsonMerge": (3, 3), "States.MathRandom": (2, 3), "States.MathAdd": (2, 2),
+    "States.StringSplit": (2, 2), "States.UUID": (0, 0),
+}
+
+
+def _arity(function: str, args: list) -> None:
+    low, high = ARITY[function]
+    if len(args) < low or (high is not None and len(args) > high):
+        expected = str(low) if low == high else f"{low} or {high}" if high == low + 1 else f"at least {low}"
         raise _fail(function, f"expected {expected} argument(s), got {len(args)}")
 
 
@@ -112,7 +126,7 @@ def _format(args: list, parts: tuple[str, ...] | None) -> str:
 
 
 def _string_to_json(args: list) -> Any:
-    _arity("States.StringToJson", args, 1)
+    _arity("States.StringToJson", args)
     text = _string("States.StringToJson", args[0]).strip()
     if not text:
         return None
@@ -123,7 +137,7 @@ def _string_to_json(args: list) -> Any:
 
 
 def _array_partition(args: list) -> list:
-    _arity("States.ArrayPartition", args, 2)
+    _arity("States.ArrayPartition", args)
     arr = _array("States.ArrayPartition", args[0])
     size = _integral("States.ArrayPartition", args[1], "the chunk size")
     if size <= 0:
@@ -132,14 +146,14 @@ def _array_partition(args: list) -> list:
 
 
 def _array_contains(args: list) -> bool:
-    _arity("States.ArrayContains", args, 2)
+    _arity("States.ArrayContains", args)
     arr = _array("States.ArrayContains", args[0])
     needle = _canonical(args[1])
     return any(_canonical(item) == needle for item in arr)
 
 
 def _array_range(args: list) -> list:
-    _arity("States.ArrayRange", args, 3)
+    _arity("States.ArrayRange", args)
     start, end, step = (_integral("States.ArrayRange", a, w) for a, w in zip(args, ("start", "end", "step")))
     if step == 0:
         raise _fail("States.ArrayRange", "the step must not be 0")
@@ -150,7 +164,7 @@ def _array_range(args: list) -> list:
 
 
 def _array_get_item(args: list) -> Any:
-    _arity("States.ArrayGetItem", args, 2)
+    _arity("States.ArrayGetItem", args)
     arr = _array("States.ArrayGetItem", args[0])
     index = _integral("States.ArrayGetItem", args[1], "the index")
     if not 0 <= index < len(arr):
@@ -159,7 +173,7 @@ def _array_get_item(args: list) -> Any:
 
 
 def _array_unique(args: list) -> list:
-    _arity("States.ArrayUnique", args, 1)
+    _arity("States.ArrayUnique", args)
     seen: set[str] = set()
     out = []
     for item in _array("States.ArrayUnique", args[0]):
@@ -171,12 +185,12 @@ def _array_unique(args: list) -> list:
 
 
 def _base64_encode(args: list) -> str:
-    _arity("States.Base64Encode", args, 1)
+    _arity("States.Base64Encode", args)
     return base64.b64encode(_string("States.Base64Encode", args[0]).encode()).decode()
 
 
 def _base64_decode(args: list) -> str:
-    _arity("States.Base64Decode", args, 1)
+    _arity("States.Base64Decode", args)
     text = _string("States.Base64Decode", args[0])
     try:
         return base64.b64decode(text, validate=True).decode()
@@ -185,7 +199,7 @@ def _base64_decode(args: list) -> str:
 
 
 def _hash(args: list) -> str:
-    _arity("States.Hash", args, 2)
+    _arity("States.Hash", args)
     data = args[0]
     if data is None:
         raise _fail("States.Hash", "the data to hash must not be null")
@@ -208,7 +222,7 @@ def _deep_merge(left: dict, right: dict) -> dict:
 
 
 def _json_merge(args: list) -> dict:
-    _arity("States.JsonMerge", args, 3)
+    _arity("States.JsonMerge", args)
     left, right, deep = args
     if not isinstance(left, dict) or not isinstance(right, dict):
         raise _fail("States.JsonMerge", "the first two arguments must be JSON objects")
@@ -218,7 +232,7 @@ def _json_merge(args: list) -> dict:
 
 
 def _math_random(args: list) -> int:
-    _arity("States.MathRandom", args, 2, 3)
+    _arity("States.MathRandom", args)
     if not all(_is_number(a) for a in args[:2]):
         raise _fail("States.MathRandom", "the start and end must be numbers")
     start, end = int(args[0]), int(args[1])
@@ -229,14 +243,14 @@ def _math_random(args: list) -> int:
 
 
 def _math_add(args: list) -> int:
-    _arity("States.MathAdd", args, 2)
+    _arity("States.MathAdd", args)
     if not all(_is_number(a) for a in args):
         raise _fail("States.MathAdd", f"both arguments must be numbers, got {compact_json(args)}")
     return _java_round(args[0]) + _java_round(args[1])
 
 
 def _string_split(args: list) -> list:
-    _arity("States.StringSplit", args, 2)
+    _arity("States.StringSplit", args)
     text = _string("States.StringSplit", args[0], "the string to split")
     delimiters = _string("States.StringSplit", args[1], "the delimiter")
     pieces = [text]
@@ -246,13 +260,13 @@ def _string_split(args: list) -> list:
 
 
 def _uuid(args: list) -> str:
-    _arity("States.UUID", args, 0)
+    _arity("States.UUID", args)
     return str(uuid.uuid4())
 
 
-def _simple(function: str, count: int, fn: Callable[[Any], Any]) -> Callable[[list], Any]:
+def _simple(function: str, fn: Callable[[Any], Any]) -> Callable[[list], Any]:
     def run(args: list) -> Any:
-        _arity(function, args, count)
+        _arity(function, args)
         return fn(args[0])
 
     return run
@@ -260,13 +274,13 @@ def _simple(function: str, count: int, fn: Callable[[Any], Any]) -> Callable[[li
 
 FUNCTIONS: dict[str, Callable[[list], Any]] = {
     "States.StringToJson": _string_to_json,
-    "States.JsonToString": _simple("States.JsonToString", 1, compact_json),
+    "States.JsonToString": _simple("States.JsonToString", compact_json),
     "States.Array": list,
     "States.ArrayPartition": _array_partition,
     "States.ArrayContains": _array_contains,
     "States.ArrayRange": _array_range,
     "States.ArrayGetItem": _array_get_item,
-    "States.ArrayLength": _simple("States.ArrayLength", 1, lambda a: len(_array("States.ArrayLength", a))),
+    "States.ArrayLength": _simple("States.ArrayLength", lambda a: len(_array("States.ArrayLength", a))),
     "States.ArrayUnique": _array_unique,
     "States.Base64Encode": _base64_encode,
     "States.Base64Decode": _base64_decode,

@@ -1,0 +1,254 @@
+"""The TransactWriteItems patch (workflows/local/moto_patches.py): moto's semantics, no table copy.
+
+Semantics are checked twice: through boto3 against moto (all-or-nothing, cancellation reasons,
+ALL_OLD, two operations on one item, streams), and by replaying random transactions on two moto
+backends - one through the patch, one through moto's own unpatched function - and comparing every
+error and the final items.
+"""
+from __future__ import annotations
+
+import copy
+import random
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
+
+from workflows.local import moto_patches
+
+TABLE = "users"
+
+
+@pytest.fixture
+def ddb() -> Any:
+    moto_patches.apply()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="testing",
+                              aws_secret_access_key="testing")
+        client.create_table(
+            TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "sk", "AttributeType": "S"}],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+        yield client
+
+
+def key(pk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": "X"}}
+
+
+def put(pk: str, **attrs: str) -> dict[str, Any]:
+    return {"Put": {"TableName": TABLE, "Item": {**key(pk), **{k: {"S": v} for k, v in attrs.items()}},
+                    "ConditionExpression": "attribute_not_exists(pk)"}}
+
+
+def items(ddb: Any) -> dict[str, dict[str, Any]]:
+    return {item["pk"]["S"]: item for item in ddb.scan(TableName=TABLE, ConsistentRead=True)["Items"]}
+
+
+def cancellation(error: pytest.ExceptionInfo[ClientError]) -> list[dict[str, Any]]:
+    assert error.value.response["Error"]["Code"] == "TransactionCanceledException"
+    return error.value.response["CancellationReasons"]
+
+
+def test_the_patch_is_applied_by_the_local_stack() -> None:
+    from workflows.local.moto_services import MotoServices
+
+    MotoServices()
+    assert moto_patches.applied()
+    assert DynamoDBBackend.transact_write_items is moto_patches.transact_write_items
+
+
+def test_a_transaction_writes_every_item(ddb: Any) -> None:
+    ddb.put_item(TableName=TABLE, Item={**key("COUNTER"), "value": {"N": "1"}})
+    ddb.transact_write_items(TransactItems=[
+        put("A", name="a"), put("B", name="b"),
+        {"Update": {"TableName": TABLE, "Key": key("COUNTER"), "UpdateExpression": "ADD #v :one",
+                    "ExpressionAttributeNames": {"#v": "value"}, "ExpressionAttributeValues": {":one": {"N": "1"}}}}])
+    found = items(ddb)
+    assert set(found) == {"A", "B", "COUNTER"} and found["COUNTER"]["value"] == {"N": "2"}
+
+
+def test_a_failed_condition_cancels_every_write_with_one_reason_per_operation(ddb: Any) -> None:
+    ddb.put_item(TableName=TABLE, Item={**key("TAKEN"), "owner": {"S": "first"}})
+    ddb.put_item(TableName=TABLE, Item={**key("COUNTER"), "value": {"N": "7"}})
+    ddb.put_item(TableName=TABLE, Item={**key("OLD"), "v": {"S": "keep"}})
+    before = items(ddb)
+    with pytest.raises(ClientError) as error:
+        ddb.transact_write_items(TransactItems=[
+            put("NEW", name="new"),
+            {"Update": {"TableName": TABLE, "Key": key("COUNTER"), "UpdateExpression": "ADD #v :one",
+                        "ExpressionAttributeNames": {"#v": "value"},
+                        "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+            {"Delete": {"TableName": TABLE, "Key": key("OLD")}},
+            put("TAKEN", owner="second"),
+        ])
+    reasons = cancellation(error)
+    assert [r["Code"] for r in reasons] == ["None", "None", "None", "ConditionalCheckFailed"]
+    assert "ConditionalCheckFailed" in error.value.response["Error"]["Message"]
+    assert items(ddb) == before  # the put, the in-place update and the delete are all undone
+
+
+def test_all_old_returns_the_item_that_failed_its_condition(ddb: Any) -> None:
+    ddb.put_item(TableName=TABLE, Item={**key("TAKEN"), "owner": {"S": "first"}})
+    check = {"ConditionCheck": {"TableName": TABLE, "Key": key("TAKEN"), "ConditionExpression": "attribute_not_exists(pk)",
+                                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}
+    with pytest.raises(ClientError) as error:
+        ddb.transact_write_items(TransactItems=[put("NEW"), check])
+    reasons = cancellation(error)
+    assert reasons[0] == {"Code": "None"}
+    assert reasons[1]["Code"] == "ConditionalCheckFailed"
+    assert reasons[1]["Item"]["owner"] == {"S": "first"}
+    assert set(items(ddb)) == {"TAKEN"}
+
+
+def test_two_operations_on_one_item_are_refused_and_nothing_is_written(ddb: Any) -> None:
+    with pytest.raises(ClientError) as error:
+        ddb.transact_write_items(TransactItems=[put("A"), put("B"), {"Delete": {"TableName": TABLE, "Key": key("A")}}])
+    assert error.value.response["Error"]["Code"] == "ValidationException"
+    assert "multiple operations on one item" in error.value.response["Error"]["Message"]
+    assert items(ddb) == {}
+
+
+def test_an_entry_with_two_operations_undoes_the_entries_before_it(ddb: Any) -> None:
+    """moto raises this one outside its per-operation handler; unpatched, put('A') stayed written."""
+    with pytest.raises(ClientError):
+        ddb.transact_write_items(TransactItems=[put("A"), {**put("B"), "Delete": {"TableName": TABLE, "Key": key("C")}}])
+    assert items(ddb) == {}
+
+
+def test_a_table_named_by_its_arn_is_undone_too(ddb: Any) -> None:
+    arn = ddb.describe_table(TableName=TABLE)["Table"]["TableArn"]
+    ddb.put_item(TableName=TABLE, Item={**key("TAKEN")})
+    with pytest.raises(ClientError) as error:
+        ddb.transact_write_items(TransactItems=[{"Put": {**put(pk)["Put"], "TableName": arn}} for pk in ("A", "TAKEN")])
+    cancellation(error)
+    assert set(items(ddb)) == {"TAKEN"}
+
+
+def test_a_cancelled_transaction_leaves_no_stream_records(ddb: Any) -> None:
+    from moto.dynamodb.models import dynamodb_backends  # moto serves no DynamoDB Streams API here
+
+    ddb.put_item(TableName=TABLE, Item={**key("TAKEN")})
+    with pytest.raises(ClientError):
+        ddb.transact_write_items(TransactItems=[put("A"), put("B"), put("TAKEN")])
+    ddb.transact_write_items(TransactItems=[put("C")])
+    shard = dynamodb_backends["123456789012"]["us-east-1"].tables[TABLE].stream_shard
+    assert [(r.record["eventName"], r.record["dynamodb"]["Keys"]["pk"]["S"]) for r in shard.items] == [
+        ("INSERT", "TAKEN"), ("INSERT", "C")]
+
+
+def test_a_client_request_token_is_accepted(ddb: Any) -> None:
+    """moto 5.2.5 ignores ClientRequestToken (no idempotency); the patch keeps it accepted."""
+    ddb.transact_write_items(TransactItems=[put("A")], ClientRequestToken="token-1")
+    assert set(items(ddb)) == {"A"}
+
+
+def test_the_table_is_not_copied(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(0, 500, 25):
+        ddb.batch_write_item(RequestItems={TABLE: [{"PutRequest": {"Item": key(f"P{j}")}} for j in range(i, i + 25)]})
+    ddb.put_item(TableName=TABLE, Item={**key("TAKEN")})
+    copied: list[Any] = []
+    real_deepcopy = copy.deepcopy
+
+    def counting(value: Any, memo: Any = None) -> Any:
+        if isinstance(value, Table):
+            copied.append(value)
+        return real_deepcopy(value, memo)
+
+    monkeypatch.setattr(copy, "deepcopy", counting)
+    from moto.dynamodb.models import dynamodb_backends
+
+    backend = dynamodb_backends["123456789012"]["us-east-1"]
+    table_before = backend.tables[TABLE]
+    ddb.transact_write_items(TransactItems=[put("A")])
+    with pytest.raises(ClientError):
+        ddb.transact_write_items(TransactItems=[put("B"), put("TAKEN")])
+    assert copied == []
+    assert backend.tables[TABLE] is table_before  # moto's restore used to swap in its copy
+    assert len(items(ddb)) == 502
+
+
+def test_a_put_without_its_key_falls_back_to_copying_the_table(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    copied: list[str] = []
+    real_deepcopy = copy.deepcopy
+    monkeypatch.setattr(copy, "deepcopy", lambda v, m=None: (copied.append(type(v).__name__) if isinstance(v, Table)
+                                                             else None) or real_deepcopy(v, m))
+    with pytest.raises(ClientError):
+        ddb.transact_write_items(TransactItems=[{"Put": {"TableName": TABLE, "Item": {"pk": {"S": "A"}}}}])
+    assert copied == ["Table"]
+    assert items(ddb) == {}
+
+
+def test_an_unreviewed_moto_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(moto_patches.REVIEWED_SOURCES, "DynamoDBBackend.transact_write_items", "0" * 64)
+    with pytest.raises(moto_patches.MotoPatchError, match="transact_write_items is not the source"):
+        moto_patches.check_reviewed()
+    monkeypatch.undo()
+    monkeypatch.setattr(moto_patches.moto, "__version__", "5.3.0")
+    with pytest.raises(moto_patches.MotoPatchError, match="moto==5.2.5, found moto==5.3.0"):
+        moto_patches.check_reviewed()
+
+
+# -- the patched function and moto's own agree on random transactions ------------------------------------
+def _backend() -> DynamoDBBackend:
+    backend = DynamoDBBackend("us-east-1", "123456789012")
+    backend.create_table(TABLE, schema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                        {"AttributeName": "sk", "KeyType": "RANGE"}],
+                         throughput=None, attr=[{"AttributeName": "pk", "AttributeType": "S"},
+                                                {"AttributeName": "sk", "AttributeType": "S"}],
+                         global_indexes=None, indexes=None, streams=None, billing_mode="PAY_PER_REQUEST",
+                         sse_specification=None, tags=[], deletion_protection_enabled=False, warm_throughput=None)
+    return backend
+
+
+def _random_operation(rng: random.Random) -> dict[str, Any]:
+    pk = f"K{rng.randrange(6)}"
+    condition = rng.choice([None, "attribute_not_exists(pk)", "attribute_exists(pk)", "n = :n"])
+    extra: dict[str, Any] = {"ConditionExpression": condition} if condition else {}
+    if condition == "n = :n":
+        extra["ExpressionAttributeValues"] = {":n": {"N": str(rng.randrange(3))}}
+    kind = rng.choice(["Put", "Update", "Delete", "ConditionCheck"])
+    if kind == "Put":
+        return {"Put": {"TableName": TABLE, "Item": {**key(pk), "n": {"N": str(rng.randrange(3))}}, **extra}}
+    if kind == "Update":
+        values = {**extra.get("ExpressionAttributeValues", {}), ":one": {"N": "1"}}
+        return {"Update": {"TableName": TABLE, "Key": key(pk), "UpdateExpression": "ADD n :one",
+                           **extra, "ExpressionAttributeValues": values}}
+    if kind == "Delete":
+        return {"Delete": {"TableName": TABLE, "Key": key(pk), **extra}}
+    return {"ConditionCheck": {"TableName": TABLE, "Key": key(pk), **extra,
+                               "ConditionExpression": condition or "attribute_exists(pk)"}}
+
+
+def _outcome(function: Any, backend: DynamoDBBackend, transaction: list[dict[str, Any]]) -> Any:
+    try:
+        function(backend, copy.deepcopy(transaction))
+    except Exception as error:  # moto's exceptions: compare type and what the client would see
+        return type(error).__name__, getattr(error, "description", str(error))
+    return None
+
+
+def _dump(backend: DynamoDBBackend) -> list[str]:
+    return sorted(repr(item.to_json()) for item in backend.tables[TABLE].all_items())
+
+
+def test_random_transactions_end_as_with_moto_unpatched() -> None:
+    moto_patches.apply()
+    rng = random.Random(15)
+    patched, unpatched = _backend(), _backend()
+    outcomes = set()
+    for _ in range(400):
+        transaction = [_random_operation(rng) for _ in range(rng.randrange(1, 5))]
+        got = _outcome(moto_patches.transact_write_items, patched, transaction)
+        expected = _outcome(moto_patches._original, unpatched, transaction)
+        assert got == expected, transaction
+        outcomes.add(got[0] if got else None)
+        assert set(patched.tables[TABLE].items) == set(unpatched.tables[TABLE].items)  # hash buckets too
+        assert _dump(patched) == _dump(unpatched)
+    assert outcomes >= {None, "TransactionCanceledException", "MultipleTransactionsException"}
