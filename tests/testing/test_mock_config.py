@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from workflows.testing.mock_config import MockConfigError, MockValidationError, load
+from workflows.testing.mock_config import MockConfigError, MockConfigWarning, MockValidationError, load
 
 PUT = "arn:aws:states:::dynamodb:putItem"
 INVOKE = "arn:aws:states:::lambda:invoke"
@@ -121,8 +121,8 @@ def test_wrong_type_is_rejected_in_present_mode_but_not_off():
 def test_present_mode_allows_unknown_fields_strict_does_not():
     raw = config(PutOk={"0": {"Return": {"Extra": 1}}})
     load(raw, validation="present").check_definition("signup", DEFINITION)
-    raw["x-validation"] = "strict"
-    with pytest.raises(MockValidationError, match="'Extra'"):
+    raw["x-validation"] = "strict"  # the legacy key still works, with a warning naming it
+    with pytest.raises(MockValidationError, match="'Extra'"), pytest.warns(MockConfigWarning, match="x-validation"):
         load(raw).check_definition("signup", DEFINITION)
 
 
@@ -165,5 +165,5 @@ def test_nested_states_are_found_for_validation():
 
 
 def test_unknown_validation_mode_is_rejected():
-    with pytest.raises(MockConfigError, match="x-validation 'loose'"):
+    with pytest.raises(MockConfigError, match="x-validation 'loose'"), pytest.warns(MockConfigWarning):
         load({**config(), "x-validation": "loose"})

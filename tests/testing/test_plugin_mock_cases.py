@@ -46,4 +46,4 @@ def test_one_item_per_case_and_a_wrong_expectation_fails(pytester: pytest.Pytest
     outcome.assert_outcomes(passed=1, failed=1)
     text = outcome.stdout.str()
     assert "test_case[save/Ok]" in text and "test_case[save/Boom]" in text
-    assert "status FAILED (error DynamoDB.AmazonDynamoDBException), expected SUCCEEDED" in text
+    assert "status FAILED (error DynamoDB.AmazonDynamoDBException: x), expected SUCCEEDED" in text

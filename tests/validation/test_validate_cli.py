@@ -81,3 +81,68 @@ def test_validate_reports_a_problem_both_checkers_find_once(capsys, tmp_path: Pa
 def test_unreadable_file_is_one_clear_line(capsys) -> None:
     code, _, err = run(capsys, "validate", "/no/such/file.json")
     assert code == 1 and err.count("\n") == 1 and "/no/such/file.json: cannot read" in err
+
+
+LOOP = {"StartAt": "Tick", "States": {"Tick": {"Type": "Wait", "Seconds": 60, "Next": "Tick"}}}
+
+
+def test_statelints_extra_opinion_is_a_warning_shown_only_with_warnings(capsys, tmp_path: Path) -> None:
+    loop = tmp_path / "loop.asl.json"
+    loop.write_text(json.dumps(LOOP))  # AWS accepts a machine that never ends; statelint wants a terminal state
+    code, out, _ = run(capsys, "validate", "--json", str(loop))
+    assert code == 0 and json.loads(out) == [{"file": str(loop), "valid": True, "problems": []}]
+    code, out, _ = run(capsys, "validate", "--json", "--warnings", str(loop))
+    [result] = json.loads(out)
+    assert code == 0 and result["valid"] and result["problems"] == []
+    assert [(w["checker"], w["severity"], w["message"]) for w in result["warnings"]] == [
+        ("statelint", "WARNING", "No terminal state found in machine at State Machine.States")]
+    code, out, _ = run(capsys, "validate", "--warnings", str(loop))
+    assert code == 0 and f"valid    {loop}" in out
+    assert (f"warning  {loop}: top level, field States: No terminal state found in machine at State Machine.States "
+            "[statelint]") in out
+
+
+DISTRIBUTED = {"Type": "Map", "End": True, "Label": "Rows", "MaxConcurrency": 10,
+               "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                              "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "MaxItems": 10},
+                              "Parameters": {"Bucket.$": "$.detail.bucket['name']", "Key.$": "$.detail.object.key"}},
+               "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                                 "StartAt": "Row", "States": {"Row": {"Type": "Pass", "End": True}}}}
+FALSE_ALARMS = {
+    "integer BackoffRate": machine_with_retry(2),
+    "hyphen, filter, bracket and '$.[0]' paths": {"StartAt": "P", "States": {"P": {
+        "Type": "Pass", "End": True, "InputPath": "$.detail-type", "Parameters": {
+            "maps.$": "$.Tasks[?(@.TaskType == 'Map')]", "flow.$": "$.detail['flow-name']", "first.$": "$.[0]"}}}},
+    "Distributed Map Label and ReaderConfig": {"StartAt": "M", "States": {"M": DISTRIBUTED}},
+    "JSONata Items": {"QueryLanguage": "JSONata", "StartAt": "M", "States": {"M": {
+        "Type": "Map", "End": True, "Items": "{% $states.input.rows%}",
+        "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}}}}},
+    "reference paths in ErrorPath and *Path comparators": {"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Default": "F", "Choices": [
+            {"Variable": "$.count", "NumericGreaterThanPath": "$.limits['max-count']", "Next": "F"}]},
+        "F": {"Type": "Fail", "ErrorPath": "$.error-name", "CausePath": "$.cause"}}},
+}
+
+
+@pytest.mark.parametrize("name", FALSE_ALARMS)
+def test_statelints_known_false_alarms_are_not_shown(capsys, tmp_path: Path, name: str) -> None:
+    from workflows.cli.validate import statelint_messages
+
+    assert statelint_messages(FALSE_ALARMS[name])  # statelint does object ...
+    good = tmp_path / "good.asl.json"
+    good.write_text(json.dumps(FALSE_ALARMS[name]))
+    code, out, _ = run(capsys, "validate", "--json", "--warnings", str(good))
+    assert code == 0 and json.loads(out) == [  # ... and AWS accepts it: no problem, no warning
+        {"file": str(good), "valid": True, "problems": [], "warnings": []}]
+
+
+def test_statelint_agreeing_with_the_engine_is_one_problem(capsys, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.asl.json"
+    bad.write_text(json.dumps({"StartAt": "C", "States": {"C": {"Type": "Choice", "Default": "D", "Choices": [
+        {"Variable": "$.a", "NumericEquals": "x", "Next": "D"}]}, "D": {"Type": "Succeed"}}}))
+    code, out, _ = run(capsys, "validate", "--json", "--warnings", str(bad))
+    [result] = json.loads(out)
+    assert code == 1 and result["warnings"] == []
+    [problem] = result["problems"]
+    assert problem["checker"] == "engine" and problem["also"] == [
+        {"checker": "statelint", "message": 'State Machine.States.C.Choices[0].NumericEquals is "x" but should be numeric'}]

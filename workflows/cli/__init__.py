@@ -11,9 +11,11 @@
   workflows send-task-failure TOKEN [--error E] [--cause C]
   workflows send-task-heartbeat TOKEN
   workflows advance SECONDS              move the virtual clock of `workflows up --clock virtual` (90, 15m, 180d)
-  workflows validate FILE...             offline definition checks (the engine's and statelint's)
+  workflows validate FILE... [--warnings] offline definition checks (AWS's rules; statelint warnings)
   workflows test MOCKCONFIG... [--definition [NAME=]FILE] [--case NAME]
                                          replay Step Functions Local mock test cases on the engine
+  workflows test MOCKCONFIG --sfn-local  the commands to replay it on Step Functions Local; with
+                                         SFN_LOCAL_ENDPOINT set, run the cases there
 
 `workflows up` serves everything on ONE loopback port: the Step Functions API (AWS JSON 1.0, as
 Step Functions Local), DynamoDB/Cognito/SQS (moto, thread-safe, with the Cognito triggers wired to
@@ -106,8 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
                              help="move the virtual clock of `workflows up --clock virtual`")
     advance.add_argument("seconds", metavar="SECONDS", help="seconds, or a number with s/m/h/d (e.g. 180d)")
 
-    validate = sub.add_parser("validate", parents=[common], help="check state machine definitions offline (engine + statelint)")
+    validate = sub.add_parser("validate", parents=[common], help="check state machine definitions offline as AWS does (statelint: a second opinion)")
     validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("--warnings", action="store_true",
+                          help="also show statelint's extra opinions (warnings; they never fail a file)")
 
     test = sub.add_parser("test", parents=[common], help="replay Step Functions Local mock configs")
     test.add_argument("mock_configs", nargs="+", metavar="MOCKCONFIG",
@@ -115,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--case", help="only this test case")
     test.add_argument("--definition", action="append", default=[], metavar="[NAME=]FILE",
                       help="run state machine NAME of the mock config from this definition file (repeatable)")
+    test.add_argument("--sfn-local", action="store_true",
+                      help="print the environment and commands that replay the file on Step Functions Local; "
+                           "with SFN_LOCAL_ENDPOINT set, run the cases there")
     return parser
 
 

@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
-import tempfile
 import threading
-from pathlib import Path
 from typing import Any
 
 from . import output, remote
@@ -202,68 +199,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from .validate import describe, validate_files
 
-    results = validate_files(args.files)
+    results = validate_files(args.files, warnings=args.warnings)
     if args.json:
         output.emit_json(results)
     else:
         for result in results:
             if result["valid"]:
-                output.console.print(f"[green]valid[/]    {result['file']}", highlight=False)
+                output.console.print(f"[green]valid[/]    {result['file']}", highlight=False, soft_wrap=True)
             for problem in result["problems"]:
                 output.console.print(f"[red]invalid[/]  {escape(describe(problem))}", highlight=False,
+                                     soft_wrap=True)
+            for warning in result.get("warnings", []):
+                output.console.print(f"[yellow]warning[/]  {escape(describe(warning))}", highlight=False,
                                      soft_wrap=True)
     return 0 if all(r["valid"] for r in results) else 1
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    """Delegates to the harness (workflows.testing.runner), which owns the replay semantics.
+    """Delegates to workflows/cli/mock_test.py (the harness, workflows.testing, owns the semantics)."""
+    from .mock_test import run
 
-    One's own definitions come as `--definition [NAME=]FILE` or as positional *.asl.json files; each
-    stands for the mock config's state machine NAME (default: the file name without .asl.json, or the
-    config's only machine when it has one)."""
-    from workflows.testing import runner
-
-    configs, definitions = _split_test_files(args.mock_configs)
-    definitions += list(args.definition)
-    for path in configs:
-        if not Path(path).is_file():
-            raise CliError(f"mock config {path!r} not found")
-    if not configs:
-        raise CliError("name at least one mock config file (MockConfigFile.json)")
-    if not definitions:
-        return int(runner.main(configs, case=args.case, as_json=args.json))
-    with tempfile.TemporaryDirectory(prefix="workflows-test-") as scratch:
-        merged = [_with_definitions(Path(path), definitions, Path(scratch) / f"{i}-{Path(path).name}")
-                  for i, path in enumerate(configs)]
-        return int(runner.main(merged, case=args.case, as_json=args.json))
-
-
-def _split_test_files(paths: list[str]) -> tuple[list[str], list[str]]:
-    """Positional files: *.asl.json are definitions, the rest mock configs."""
-    configs = [p for p in paths if not p.endswith(".asl.json")]
-    return configs, [p for p in paths if p.endswith(".asl.json")]
-
-
-def _with_definitions(config: Path, specs: list[str], target: Path) -> str:
-    """A copy of `config` whose state machines use the given definition files (x-definitions)."""
-    try:
-        raw = json.loads(config.read_text())
-    except (OSError, ValueError) as error:
-        raise CliError(f"mock config {config}: cannot read as JSON ({error})") from None
-    machines = list(raw.get("StateMachines", {})) if isinstance(raw, dict) else []
-    chosen: dict[str, str] = {}
-    for spec in specs:
-        name, eq, file = spec.partition("=")
-        if not eq:
-            file = spec
-            stem = Path(file).name.removesuffix(".asl.json").removesuffix(".express")
-            name = stem if stem in machines or len(machines) != 1 else machines[0]
-        if not Path(file).is_file():
-            raise CliError(f"definition {file!r} not found")
-        if name not in machines:
-            raise CliError(f"definition {file}: mock config {config} has no state machine {name!r} "
-                           f"(have: {', '.join(machines) or 'none'}); pass --definition NAME={file}")
-        chosen[name] = str(Path(file).resolve())
-    raw.setdefault("x-definitions", {}).update(chosen)
-    target.write_text(json.dumps(raw))
-    return str(target)
+    return run(args)

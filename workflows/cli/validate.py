@@ -1,24 +1,20 @@
-"""`workflows validate FILE...`: two offline checkers over each definition, one line per problem.
+"""`workflows validate FILE...`: the engine's checker decides; statelint is a second opinion.
 
-- the engine's `validate_definition` (what `create_state_machine` would reject, with AWS's codes);
-- statelint (pinned in pyproject), the community ASL linter, which checks field types and ranges
-  the engine accepts silently (e.g. a BackoffRate below 1).
-
-statelint has two known false alarms. It wants BackoffRate to be a JSON float, so `"BackoffRate": 2`
-is reported as "... is 2 but should be a Float" although AWS accepts any number >= 1. Exactly that
-message, for an integer >= 1 that really is in the document, is dropped (`"BackoffRate": 0` still
-fails: statelint words it as a type problem, AWS as a range problem, and it is wrong either way).
-And it refuses every JSONPath filter (`$.items[?(@.price < 10)]`), which Parameters, ItemSelector and
-ResultSelector accept on AWS: its "Field "x.$" ... is not a JSONPath or intrinsic function
-expression" is dropped when every value of that key in the state's payload templates has a filter
-and the engine compiles it (a path the engine refuses keeps the message). Every other statelint
-finding is kept.
+- The engine's `validate_definition` is the authority (the same checker CreateStateMachine,
+  UpdateStateMachine and ValidateStateMachineDefinition use): its problems make a file invalid.
+- statelint (pinned in pyproject), the community ASL linter, never decides. Where it reports the
+  same state and field as the engine, its words are kept under the engine's problem (`also`).
+  Its known false alarms - statelint predates or misreads what AWS accepts: integer BackoffRate and
+  other integers "but should be a Float", hyphens, brackets, filters and "$.[0]" in paths ("is not a
+  JSONPath ...", "should be a JSONPath / Reference Path"), Distributed Map fields (Label, ItemReader's
+  ReaderConfig, ItemBatcher, ResultWriter), JSONata fields and variables ("Field ... not allowed" for
+  a field the engine's table allows there) - are dropped: the engine checked that value with AWS's
+  rule and found it valid. Every other statelint finding is a warning, shown with `--warnings` and
+  never failing a file.
 
 Both checkers name a place in the document (the engine a JSON pointer, statelint a dotted path
 "State Machine.States.A.Retry[0]..." that this module resolves against the document, since state
-names may contain dots and spaces). Each problem is reported as file + state + field; when both
-checkers report the same state and field it is one problem (the other checker's words are kept
-under `also`).
+names may contain dots and spaces). Each problem is reported as file + state + field.
 
 asl/ files carry `${Placeholder}`s inside JSON strings; they are filled with sample values of the
 right shape (ARNs, names) before validation, as `definitions.render` would fill them for a
@@ -41,17 +37,34 @@ SAMPLE_VALUES = {
     "AccountId": "123456789012", "Region": "us-east-1", "Partition": "aws",
 }
 ROOT = "State Machine"  # how statelint names the document root
-# statelint's false alarm, word for word: "<path>.Retry[<i>].BackoffRate is <integer> but should be a Float"
-INTEGER_BACKOFF_RATE = re.compile(r"^State Machine\..*\.Retry\[\d+\]\.BackoffRate is ([1-9][0-9]*) but should be a Float$")
 _FIELD_IN_MESSAGE = re.compile(r"""[Ff]ield ["']([^"']+)["']""")
 
 
+# A "Resource": "${X}" is a whole ARN substituted at deploy time (SAM DefinitionSubstitutions, CDK, Terraform):
+# a Lambda function ARN stands in for it, the one kind of ARN every Task accepts.
+_RESOURCE_PLACEHOLDER = re.compile(r'("Resource"\s*:\s*")\$\{([A-Za-z][A-Za-z0-9_]*)\}"')
+
+
 def fill_placeholders(text: str) -> str:
+    text = _RESOURCE_PLACEHOLDER.sub(
+        lambda m: m.group(1) + (SAMPLE_VALUES.get(m.group(2)) if m.group(2) in SAMPLE_VALUES else
+                                f"arn:aws:lambda:us-east-1:123456789012:function:{m.group(2)}") + '"', text)
     return _PLACEHOLDER.sub(lambda m: SAMPLE_VALUES.get(m.group(1), f"sample-{m.group(1)}"), text)
 
 
-def validate_files(paths: list[str]) -> list[dict[str, Any]]:
-    """[{file, valid, problems: [{file, state, field, checker, code, message, location, also}]}] per path."""
+# statelint's known false alarms (see the module doc). Each is dropped only where the engine's checker,
+# which holds AWS's rule for that field, found nothing wrong at the same place.
+FALSE_ALARMS = (
+    re.compile(r" is -?\d+ but should be a Float$"),  # AWS takes any number (BackoffRate 2)
+    re.compile(r" is not a JSONPath or intrinsic function expression$"),  # hyphens, brackets, filters
+    re.compile(r" but should be a (JSONPath|Reference Path|Reference Path or an Intrinsic Function|JSONata)$"),
+    re.compile(r'^Field "[^"]+" not allowed in '),  # Label, ReaderConfig, ItemBatcher, Assign, Output, ...
+)
+
+
+def validate_files(paths: list[str], warnings: bool = False) -> list[dict[str, Any]]:
+    """[{file, valid, problems: [{file, state, field, checker, code, message, location, also}]}] per path;
+    with `warnings`, each result also has `warnings`: statelint's extra opinions, in the same shape."""
     results = []
     for name in paths:
         path = Path(name)
@@ -59,39 +72,57 @@ def validate_files(paths: list[str]) -> list[dict[str, Any]]:
             text = path.read_text()
         except OSError as error:
             raise CliError(f"{name}: cannot read ({error.strerror})") from None
-        problems = [dict(problem, file=name) for problem in check_definition(fill_placeholders(text))]
-        results.append({"file": name, "valid": not problems, "problems": problems})
+        problems, extra = check_with_warnings(fill_placeholders(text))
+        result: dict[str, Any] = {"file": name, "valid": not problems,
+                                  "problems": [dict(p, file=name) for p in problems]}
+        if warnings:
+            result["warnings"] = [dict(p, file=name, severity="WARNING") for p in extra]
+        results.append(result)
     return results
 
 
 def check_definition(text: str) -> list[dict[str, Any]]:
-    """Every problem the engine and statelint find in one definition's text."""
-    from workflows.engine.parser import validate_definition
+    """The problems in one definition's text: the engine's, with statelint's agreeing words under `also`."""
+    return check_with_warnings(text)[0]
+
+
+def check_with_warnings(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(problems, warnings) in one definition's text: the engine's problems, with statelint's agreeing
+    words under `also`, and statelint's other findings that are no known false alarm."""
+    from workflows.engine import validate_definition
 
     problems = [_problem("engine", d.code, d.message, _pointer_segments(d.location))
                 for d in validate_definition(text)]
     try:
         document = json.loads(text)
     except ValueError:
-        return problems  # the engine already said why; statelint would only say it again
+        return problems, []  # the engine already said why; statelint would only say it again
     if not isinstance(document, dict):
-        return problems
-    seen = {(p["state"], p["field"]): p for p in problems}
+        return problems, []
+    warnings: list[dict[str, Any]] = []
     for message in statelint_messages(document):
         segments, end = statelint_location(document, message)
-        if _is_integer_backoff_false_alarm(document, message, segments) \
-                or is_filter_path_false_alarm(document, message, segments):
-            continue
-        problem = _problem("statelint", "STATELINT", message, segments)
+        finding = _problem("statelint", "STATELINT", message, segments)
         if message.startswith(ROOT) and segments:  # "State Machine.States.A.X is 1.5 ..." -> "X is 1.5 ..."
-            problem["message"] = f"{problem['field'] or 'the state'}{message[end:]}"
-        earlier = seen.get((problem["state"], problem["field"]))
-        if earlier is not None:
-            earlier["also"].append({"checker": "statelint", "message": message})
-            continue
-        seen[(problem["state"], problem["field"])] = problem
-        problems.append(problem)
-    return problems
+            finding["message"] = f"{finding['field'] or 'the state'}{message[end:]}"
+        engine = next((p for p in problems if _same_place(p, finding)), None)
+        if engine is not None:
+            engine["also"].append({"checker": "statelint", "message": message})
+        elif not any(alarm.search(message) for alarm in FALSE_ALARMS) and not any(
+                _same_place(w, finding) for w in warnings):
+            warnings.append(finding)
+    return problems, warnings
+
+
+def _same_place(engine: dict[str, Any], finding: dict[str, Any]) -> bool:
+    """Both name one problem: the same state, and one field is the other or contains it
+    ("Choices[0]" and "Choices[0].NumericEquals"); a missing transition target either way."""
+    if engine["state"] != finding["state"]:
+        return False
+    if engine["code"] == "MISSING_TRANSITION_TARGET" and finding["message"].startswith("No state found named"):
+        return True
+    short, long = sorted((engine["field"], finding["field"]), key=len)
+    return short == long or (bool(short) and long.startswith(short) and long[len(short)] in ".[")
 
 
 def statelint_messages(document: dict[str, Any]) -> list[str]:
@@ -136,16 +167,6 @@ def statelint_location(document: Any, message: str) -> tuple[list[str | int], in
 def _longest_key(node: dict[str, Any], rest: str) -> str | None:
     keys = [k for k in node if rest.startswith(k) and (len(rest) == len(k) or rest[len(k)] in ".[ ,\"")]
     return max(keys, key=len) if keys else None
-
-
-def _is_integer_backoff_false_alarm(document: Any, message: str, segments: list[str | int]) -> bool:
-    match = INTEGER_BACKOFF_RATE.match(message)
-    if not match or not segments or segments[-1] != "BackoffRate":
-        return False
-    value: Any = document
-    for segment in segments:
-        value = value[segment]
-    return type(value) is int and value == int(match.group(1)) and value >= 1
 
 
 _PAYLOAD_FIELD_ALARM = re.compile(r'^Field "(?P<key>[^"]+\.\$)" of (?:Parameters|ItemSelector|ResultSelector) '

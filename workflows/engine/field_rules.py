@@ -213,7 +213,7 @@ _RESULT = (FieldRule("ResultPath", REFERENCE_PATH, PATH_ONLY, nullable=True),
            FieldRule("ResultSelector", TEMPLATE, PATH_ONLY))
 _RECOVERY = (FieldRule("Retry", SECTIONS_LIST, section="Retrier"),
              FieldRule("Catch", SECTIONS_LIST, section="Catcher"))
-_PARAMETERS = FieldRule("Parameters", TEMPLATE, PATH_ONLY)
+_PARAMETERS = FieldRule("Parameters", ANY, PATH_ONLY)  # any JSON (AWS's schema); ".$" keys inside are paths
 _ARGUMENTS = FieldRule("Arguments", OBJECT, JSONATA_ONLY, jsonata=True,
                        wording="a JSON object or a JSONata expression")
 
@@ -244,7 +244,7 @@ STATE_FIELDS: dict[str, dict[str, FieldRule]] = {
     "Parallel": _rules(*_COMMON, *_TRANSITION, *_IO, *_ASSIGN, *_OUTPUT, *_RESULT, *_RECOVERY, _PARAMETERS, _ARGUMENTS,
                        FieldRule("Branches", BLOCKS, required=True)),
     "Map": _rules(*_COMMON, *_TRANSITION, *_IO, *_ASSIGN, *_OUTPUT, *_RESULT, *_RECOVERY,
-                  FieldRule("Parameters", TEMPLATE, PATH_ONLY),  # the legacy name of ItemSelector
+                  FieldRule("Parameters", ANY, PATH_ONLY),  # the legacy name of ItemSelector
                   FieldRule("ItemProcessor", BLOCK), FieldRule("Iterator", BLOCK),
                   FieldRule("ItemsPath", PATH, PATH_ONLY),
                   FieldRule("Items", ARRAY, JSONATA_ONLY, jsonata=True, wording="a JSON array or a JSONata expression"),

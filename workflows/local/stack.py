@@ -75,8 +75,9 @@ class LocalStack:
         self.moto = MotoServices(region_name)
         self.lambdas = LambdaRegistry(region_name, self.account_id)
         self._router: Router | None = None
-        app = RequestLog(self._dispatch, request_log) if request_log is not None else self._dispatch
-        self.server = LoopbackServer(app, port=port)
+        # one app for the socket and the in-process clients alike, so both are logged the same way
+        self._app = RequestLog(self._dispatch, request_log) if request_log is not None else self._dispatch
+        self.server = LoopbackServer(self._app, port=port)
         self.user_pool_id = ""
         self.client_id = ""
         self.state_machines: dict[str, str] = {}  # the project's own (asl/) machines
@@ -212,7 +213,7 @@ class LocalStack:
                 service, self.url, region_name=self.region_name, credentials=CREDENTIALS,
                 retries={"mode": "standard", "max_attempts": 1})  # ASL Retry decides
             if not os.environ.get("WORKFLOWS_LOCAL_HTTP_CLIENTS"):
-                in_process.attach(client, self._dispatch)
+                in_process.attach(client, self._app)
             self._clients[service] = client
         return self._clients[service]
 

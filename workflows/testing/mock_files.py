@@ -14,6 +14,7 @@ does, the sidecar wins and the x-* keys are ignored (the warning says so).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import warnings
@@ -49,6 +50,18 @@ class MockSuite:
     def case(self, machine: str, name: str) -> CaseSpec:
         self.mocker.test_case(machine, name)  # refuses an unknown machine/case, naming what exists
         return self.sidecar.case(machine, name)
+
+    def with_definitions(self, files: Mapping[str, tuple[Path, str | None]]) -> "MockSuite":
+        """This suite with machine -> (definition file, type or None) in place of the sidecar's
+        (what `workflows test --definition NAME=FILE` gives); names must be the config's machines."""
+        machines = dict(self.sidecar.machines)
+        for name, (path, kind) in files.items():
+            if name not in self.mocker.test_cases:
+                raise MockConfigError(f"mock config {self.config_path} has no state machine {name!r} "
+                                      f"(have: {', '.join(self.mocker.test_cases) or 'none'})")
+            spec = self.sidecar.machine(name)
+            machines[name] = dataclasses.replace(spec, definition=Path(path), type=kind or spec.type)
+        return dataclasses.replace(self, sidecar=dataclasses.replace(self.sidecar, machines=machines))
 
 
 def load_suite(path: str | os.PathLike, *, validation: str | None = None) -> MockSuite:

@@ -61,7 +61,9 @@ class Expectation:
         found: list[str] = []
         status = described.get("status")
         if status != self.status:
-            found.append(f"status {status} (error {described.get('error')}), expected {self.status}")
+            cause = described.get("cause")
+            why = f"error {described.get('error')}" + (f": {_clip(cause)}" if cause else "")
+            found.append(f"status {status} ({why}), expected {self.status}")
         if self.error is not None and described.get("error") != self.error:
             found.append(f"error {described.get('error')}, expected {self.error}")
         if self.cause is not None and described.get("cause") != self.cause:
@@ -86,6 +88,10 @@ class Expectation:
         if self.path is not None:
             document["path"] = list(self.path)
         return document
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 @dataclass(frozen=True)

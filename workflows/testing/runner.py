@@ -41,7 +41,7 @@ class CaseResult:
         return not self.problems
 
 
-def run_mock_config(path: str | Path, case: str | None = None, console: Any = None,
+def run_mock_config(path: str | Path | MockSuite, case: str | None = None, console: Any = None,
                     target: str = "embedded", show_progress: bool | None = None) -> int:
     """Run the cases, print a rich table (and a progress bar for more than 3 cases); exit code."""
     from rich.console import Console
@@ -50,7 +50,7 @@ def run_mock_config(path: str | Path, case: str | None = None, console: Any = No
 
     console = console or Console()
     try:
-        suite = load_suite(path)
+        suite = path if isinstance(path, MockSuite) else load_suite(path)
         plan = suite.cases(case)
     except (OSError, ValueError) as error:  # MockConfigError is a ValueError
         console.print(f"[red]cannot use mock config {escape(str(path))}: {escape(str(error))}[/red]")
@@ -60,22 +60,26 @@ def run_mock_config(path: str | Path, case: str | None = None, console: Any = No
     return 0 if all(r.passed for r in results) else 1
 
 
-def main(mock_config: str | Path | Sequence[str | Path], case: str | None = None, as_json: bool = False,
-         target: str | None = None) -> int:
+def main(mock_config: str | Path | MockSuite | Sequence[str | Path | MockSuite], case: str | None = None,
+         as_json: bool = False, target: str | None = None) -> int:
     """Entry point of `workflows test`: a table per mock config file (or, with `as_json`, one JSON
-    document for all of them). Exit 0 if every case passed, 1 if one failed, 2 if a file is unusable."""
-    paths = config_paths([mock_config] if isinstance(mock_config, (str, Path)) else list(mock_config))
+    document for all of them). Exit 0 if every case passed, 1 if one failed, 2 if a file is unusable.
+    Items may be loaded suites (e.g. with `MockSuite.with_definitions`) as well as paths."""
+    given = [mock_config] if isinstance(mock_config, (str, Path, MockSuite)) else list(mock_config)
+    paths: list[Path | MockSuite] = [item for item in given if isinstance(item, MockSuite)] + config_paths(
+        [item for item in given if not isinstance(item, MockSuite)])
     chosen = clients.resolve_target(target)
     if not as_json:
         return max(run_mock_config(path, case, target=chosen) for path in paths)
     records = []
     for path in paths:
+        shown = path.config_path if isinstance(path, MockSuite) else path
         try:
             results = run_cases(path, case, chosen)
         except (OSError, ValueError) as error:
-            print(json.dumps({"error": str(error), "mockConfig": str(path)}))
+            print(json.dumps({"error": str(error), "mockConfig": str(shown)}))
             return 2
-        records += [{"mockConfig": str(path), "stateMachine": r.machine, "testCase": r.case,
+        records += [{"mockConfig": str(shown), "stateMachine": r.machine, "testCase": r.case,
                      "status": r.status, "error": r.error, "path": r.path, "passed": r.passed,
                      "problems": r.problems} for r in results]
     print(json.dumps(records, indent=2))
@@ -90,9 +94,9 @@ def config_paths(paths: Sequence[str | Path]) -> list[Path]:
             if not (mock_sidecar.is_sidecar(path) and mock_sidecar.config_path_for(path) in given)]
 
 
-def run_cases(path: str | Path, case: str | None = None, target: str = "embedded") -> list[CaseResult]:
+def run_cases(path: str | Path | MockSuite, case: str | None = None, target: str = "embedded") -> list[CaseResult]:
     """The same run without printing (for tests and other tools)."""
-    suite = load_suite(path)
+    suite = path if isinstance(path, MockSuite) else load_suite(path)
     return _run(suite.cases(case), suite, target, None, False)
 
 
@@ -167,7 +171,8 @@ def create_machine(sfn: Any, suite: MockSuite, machine: str, region: str, accoun
                    target: str = "embedded") -> str:
     """Create `machine` under its mock-config name (checking the mocks against its definition
     first) and return its ARN. On an endpoint that already has a machine of that name (a second
-    run, or `workflows up`'s own machines) it is updated to this definition and reused."""
+    run, or `workflows up`'s own machines) it is updated to this definition and reused, keeping
+    its type."""
     kind, definition = definition_for(suite, machine, region, account)
     suite.mocker.check_definition(machine, definition)
     kind = kind if target == "embedded" else "STANDARD"  # see the module doc
@@ -180,9 +185,8 @@ def create_machine(sfn: Any, suite: MockSuite, machine: str, region: str, accoun
             raise
     arn = next(m["stateMachineArn"] for page in sfn.get_paginator("list_state_machines").paginate()
                for m in page["stateMachines"] if m["name"] == machine)
-    if sfn.describe_state_machine(stateMachineArn=arn).get("type", "STANDARD") != kind:
-        raise MockConfigError(
-            f"the endpoint already has a state machine '{machine}' of another type; delete it first")
+    # its type cannot change; an EXPRESS one (`workflows up` creates signup so) is used as it is,
+    # which works where the endpoint keeps Express history (ours does; AWS does not)
     sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=role)
     return arn
 

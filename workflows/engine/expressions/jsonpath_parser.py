@@ -193,10 +193,14 @@ def _parse_dot_name(text: str, pos: int) -> tuple[str, int]:
     end = pos
     while end < len(text) and text[end] not in ".[":
         end += 1
-    name = text[pos:end].strip()
-    if not name:
+    name = text[pos:end]
+    if not name.strip():
         raise ValueError(f"empty property name at position {pos} in path '{text}'")
-    return name, end
+    if " " in name.strip():
+        # Jayway: "Use bracket notion ['my prop'] if your property contains blank characters."
+        raise ValueError(f"the property name '{name.strip()}' contains a blank at position {pos} in path '{text}'; "
+                         "use bracket notation ['my prop']")
+    return name.strip(), end
 
 
 @lru_cache(maxsize=4096)
@@ -233,6 +237,9 @@ def compile_path(text: str) -> CompiledPath:
             elif path[pos + 1 : pos + 2] == "*":
                 segments.append(Wildcard())
                 pos += 2
+            elif path[pos + 1 : pos + 2] == "[":
+                seg, pos = _parse_bracket(path, pos + 1)  # Jayway reads "$.[0]" and "$.a.['b']" as "$[0]", "$.a['b']"
+                segments.append(seg)
             else:
                 name, pos = _parse_dot_name(path, pos + 1)
                 segments.append(Name(name))
