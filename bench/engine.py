@@ -12,7 +12,11 @@ Where the DynamoDB time goes (cProfile, 300 executions): ~89% is inside botocore
 (request building, SigV4 signing, moto's dispatch and serialization). Two raw boto3 calls
 (put_item + get_item) against moto cost as much as one whole engine execution of DDB5, so the
 engine's own share is in the noise and the ratio is bounded by moto's per-call cost (~12-13x).
-Last line: {"pass_vs_moto": X, "dynamodb_vs_moto": Y}.
+API calls beside runaway executions (issue #10): on the real clock (as `workflows up` runs it), the
+latency of DescribeExecution / GetExecutionHistory / StopExecution while three Express executions
+loop through Pass states, against the same calls on an idle engine in the same run. AWS answers
+within 1 s; the p99 and the stop latency are printed in ms.
+Last line: {"pass_vs_moto": X, "dynamodb_vs_moto": Y, "api_looping_vs_idle": Z}.
 """
 from __future__ import annotations
 
@@ -115,6 +119,40 @@ def _engine_rate(definition: dict, n: int) -> float:
     return n / elapsed
 
 
+LOOP = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}}}
+
+
+def _api_latencies(looping: int, calls: int = 200) -> tuple[list[float], float]:
+    """Seconds per API call (describe + history page, alternating) with `looping` runaway Express
+    executions on a real-clock engine, and how long stopping one of them took."""
+    sfn = StepFunctions(clock="real")
+    loop = sfn.create_state_machine(name="loop", definition=json.dumps(LOOP), roleArn=ROLE,
+                                    type="EXPRESS")["stateMachineArn"]
+    finite = sfn.create_state_machine(name="finite", definition=json.dumps(PASS5), roleArn=ROLE)["stateMachineArn"]
+    target = sfn.start_execution(stateMachineArn=finite)["executionArn"]
+    loops = [sfn.start_execution(stateMachineArn=loop)["executionArn"] for _ in range(looping)]
+    time.sleep(0.3)  # let them get going
+    latencies = []
+    for i in range(calls):
+        started = time.perf_counter()
+        if i % 2:
+            sfn.get_execution_history(executionArn=target, maxResults=100)
+        else:
+            sfn.describe_execution(executionArn=target)
+        latencies.append(time.perf_counter() - started)
+    stop = 0.0
+    for execution in loops:
+        started = time.perf_counter()
+        sfn.stop_execution(executionArn=execution)
+        stop = max(stop, time.perf_counter() - started)
+    return latencies, stop
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
 def main() -> None:
     n_moto = int(os.environ.get("BENCH_MOTO_N", "40"))
     n_engine = int(os.environ.get("BENCH_ENGINE_N", "400"))
@@ -130,6 +168,13 @@ def main() -> None:
         ratio = ours_rate / moto_rate
         print(f"  median engine {ours_rate:.1f}/s vs moto {moto_rate:.1f}/s -> {ratio:.1f}x")
         ratios[f"{label}_vs_moto"] = round(ratio, 1)
+    print("api calls beside 3 looping Express executions (real clock) vs an idle engine")
+    idle, _ = _api_latencies(0)
+    busy, stop = _api_latencies(3)
+    print(f"  idle: p50 {_quantile(idle, 0.5) * 1000:.2f} ms  p99 {_quantile(idle, 0.99) * 1000:.2f} ms")
+    print(f"  looping: p50 {_quantile(busy, 0.5) * 1000:.2f} ms  p99 {_quantile(busy, 0.99) * 1000:.2f} ms  "
+          f"slowest stop {stop * 1000:.2f} ms (AWS: within 1000 ms)")
+    ratios["api_looping_vs_idle"] = round(_quantile(busy, 0.5) / _quantile(idle, 0.5), 1)
     print(json.dumps(ratios))
 
 

@@ -202,9 +202,16 @@ class Source:
             if not token:
                 return events
 
-    def map_runs(self, execution_arn: str) -> list[dict[str, Any]] | None:
-        page = self._optional("list_map_runs", executionArn=execution_arn)
-        return None if page is None else list(page.get("mapRuns", []))
+    def map_run_executions(self, map_run_arn: str) -> tuple[list[dict[str, Any]] | None, str]:
+        """A Distributed Map run's child executions (newest page), or (None, why not)."""
+        try:
+            items, more = self.executions(map_run_arn, map_run=True)
+        except ClientError as error:
+            if is_unsupported(error):
+                return None, "this endpoint does not list a map run's executions"
+            return None, (f"this endpoint did not list the map run's executions ({error_code(error)}: "
+                          f"{error.response.get('Error', {}).get('Message', '')})")
+        return items, "newest " + str(len(items)) + " shown" if more else ""
 
     # -- actions --------------------------------------------------------------------------------
     def start_execution(self, arn: str, name: str | None, input_text: str) -> str:

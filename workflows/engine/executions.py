@@ -21,7 +21,10 @@ from workflows.engine.integrations.states_start import StartExecutionIntegration
 from workflows.engine.interpreter import run_program
 from workflows.engine.redrive import forget
 from workflows.engine.model import Program
-from workflows.engine.runtime import NOT_TRUNCATED, Execution, Frame, StateMachineRecord, dumps
+from workflows.engine.quotas import EXPRESS_MAX_SECONDS
+from workflows.engine.runtime import (
+    NOT_TRUNCATED, Execution, Frame, HistoryLimitExceeded, StateMachineRecord, dumps,
+)
 from workflows.engine.scheduler import Cancelled, Future, Scheduler, first_of
 from workflows.engine.tokens import TokenRegistry
 
@@ -121,21 +124,21 @@ class Engine:
         if frame is None:
             frame = execution.top_frame = Frame(execution, program, execution.root_variables)
         body = self.scheduler.spawn(run_program(program, execution.input, frame))
+        limit = program.timeout_seconds
+        if execution.express:  # AWS ends an Express execution after five minutes at most
+            limit = min(limit or EXPRESS_MAX_SECONDS, EXPRESS_MAX_SECONDS)
         timer = None
-        if program.timeout_seconds:
-            timer = self.scheduler.sleep_until((execution.start if since is None else since)
-                                               + program.timeout_seconds)
+        if limit:
+            timer = execution.deadline = self.scheduler.sleep_until(
+                (execution.start if since is None else since) + limit)
+            if execution.express and self.scheduler.virtual:
+                execution.wall_deadline = execution.wall_start + limit
         try:
             done = await first_of([body] + ([timer] if timer is not None else []))
-        except Cancelled:
-            body.cancel()
-            return
-        if done is not body:
-            body.cancel()
-            execution.finish("TIMED_OUT", error="States.Timeout", previous=frame.last_id)
-        else:
-            if timer is not None:
-                timer.cancel_timer()
+            if done is not body:
+                body.cancel()
+                execution.finish("TIMED_OUT", error="States.Timeout", previous=frame.last_id)
+                return
             error = body.exception()
             if error is None:
                 execution.finish("SUCCEEDED", output=body.result(), output_text=frame.text_of(body.result()),
@@ -143,18 +146,22 @@ class Engine:
                 forget(execution)
             elif isinstance(error, StatesError):
                 execution.finish("FAILED", error=error.error, cause=error.cause, previous=frame.last_id)
-            elif isinstance(error, Cancelled):
-                return
-            else:  # an engine bug must still end the execution, visibly
+            elif not isinstance(error, (Cancelled, HistoryLimitExceeded)):
+                # an engine bug must still end the execution, visibly
                 execution.finish("FAILED", error="States.Runtime",
                                  cause=f"Internal error: {type(error).__name__}: {error}",
                                  previous=frame.last_id)
-        self.tokens.close_execution(execution.arn)
+        except Cancelled:  # stopped, or failed on its history quota
+            body.cancel()
+        finally:
+            if timer is not None:
+                timer.cancel_timer()
+            self.tokens.close_execution(execution.arn)
 
     def stop(self, execution: Execution, error: str | None, cause: str | None) -> None:
         if execution.task is not None:
             execution.task.cancel()
-        execution.finish("ABORTED", error=error, cause=cause, previous=len(execution.events))
+        execution.finish("ABORTED", error=error, cause=cause, previous=0)  # AWS: previousEventId 0
         self.tokens.close_execution(execution.arn)
 
     # ---- tasks -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ Errors travel as `StatesError`; Retry/Catch live in `retry`, how a state exits i
 """
 from __future__ import annotations
 
+import time
 from typing import Any, Awaitable, Callable
 
 from workflows.engine import model as m
@@ -32,6 +33,7 @@ async def run_program(program: m.Program, value: Any, frame: Frame) -> Any:
         if name is None:
             return value
     states = program.states
+    scheduler = frame.execution.engine.scheduler
     while True:
         frame.at = (name, value)
         state = states[name]
@@ -40,6 +42,22 @@ async def run_program(program: m.Program, value: Any, frame: Frame) -> Any:
             frame.at = (None, value)
             return value
         name = next_name
+        if scheduler.due_for_pause():
+            await _pause(frame)
+
+
+async def _pause(frame: Frame) -> None:
+    """Let the loop serve timers, API callers and other executions (see `scheduler`). A virtual-clock
+    Express execution that has run past its wall-time deadline times out here (see `quotas`)."""
+    execution = frame.execution
+    deadline = execution.deadline
+    scheduler = execution.engine.scheduler
+    expired = (execution.wall_deadline is not None and deadline is not None
+               and time.monotonic() >= execution.wall_deadline)
+    if expired and deadline is not None:
+        deadline.fire()
+    if expired or scheduler.yield_wanted():
+        await scheduler.pause()
 
 
 async def run_state(state: m.State, raw: Any, frame: Frame) -> Step:

@@ -34,7 +34,8 @@ from workflows.engine.errors import StatesError
 from workflows.engine.paging import paged
 from workflows.engine.execution_items import execution_list_item
 from workflows.engine.redrive import forget, journal, map_run_of, redrive_filter_matches, reopen, resumable
-from workflows.engine.runtime import NOT_TRUNCATED, Execution, Frame, dumps, to_datetime
+from workflows.engine.quotas import HISTORY_LIMIT_CAUSE
+from workflows.engine.runtime import NOT_TRUNCATED, Execution, Frame, HistoryLimitExceeded, dumps, to_datetime
 from workflows.engine.scheduler import Cancelled
 
 CHILD_STATUSES = ("pending", "running", "succeeded", "failed", "timedOut", "aborted")
@@ -224,6 +225,10 @@ async def _drive_child(child: Execution, frame: Frame, run: MapRun, index: int, 
         run.statuses[index] = "failed"
         child.engine.tokens.close_execution(child.arn)
         raise
+    except HistoryLimitExceeded:  # the child has FAILED on its own history quota
+        run.statuses[index] = "failed"
+        child.engine.tokens.close_execution(child.arn)
+        raise StatesError(names.RUNTIME, HISTORY_LIMIT_CAUSE) from None
     except Cancelled:
         child.finish("ABORTED", previous=frame.last_id)
         child.engine.tokens.close_execution(child.arn)

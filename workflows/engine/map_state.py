@@ -138,7 +138,7 @@ async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, en
             return await map_attempt(retry_count)
         except StatesError as error:
             state_error(error, state, entered_id)
-            record_evaluation_failure(frame, state, error, frame.execution.events[entered_id - 1]["previousEventId"])
+            record_evaluation_failure(frame, state, error, frame.execution.previous_of(entered_id))
             raise
 
     async def map_attempt(retry_count: int) -> Step:
@@ -149,7 +149,9 @@ async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, en
         limit = _number(state, state.max_concurrency, state.max_concurrency_path, "MaxConcurrency",
                         effective, frame, ctx, states) or 0
         values = _batch(state, _select(state, items, effective, raw, frame, ctx), effective, frame, ctx, states)
-        frame.emit("MapStateStarted", "mapStateStartedEventDetails", {"length": len(values)})
+        # AWS reports length 0 when an ItemReader supplies the items (it reads them in the map run)
+        length = 0 if state.item_reader is not m.UNSET else len(values)
+        frame.emit("MapStateStarted", "mapStateStartedEventDetails", {"length": length})
         count = _number(state, state.tolerated_failure_count, state.tolerated_failure_count_path,
                         "ToleratedFailureCount", effective, frame, ctx, states)
         percent = _number(state, state.tolerated_failure_percentage,

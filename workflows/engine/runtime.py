@@ -9,22 +9,31 @@ StateEntered event (and the execution's output) reuse the text instead of serial
 """
 from __future__ import annotations
 
+import time
 from collections import ChainMap
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from workflows.engine import errors as names
 from workflows.engine.expressions.errors import compact_json
-from workflows.engine.scheduler import Future
+from workflows.engine.futures import Future
+from workflows.engine.quotas import HISTORY_EVENT_LIMIT, HISTORY_LIMIT_CAUSE
 
 if TYPE_CHECKING:
     from workflows.engine.executions import Engine
+    from workflows.engine.futures import Task, TimerFuture
     from workflows.engine.model import Program
-    from workflows.engine.scheduler import Task
 
 NOT_TRUNCATED = {"truncated": False}
 
 
 dumps = compact_json  # JSON text as AWS writes it into history and API responses
+CLOSING_EVENTS = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"})
+
+
+class HistoryLimitExceeded(BaseException):
+    """Unwinds an execution whose history reached the quota (it has already FAILED). Not a
+    StatesError, so no Retry or Catch can take it, as on AWS."""
 
 
 _last_stamp: list = [None, ""]
@@ -77,8 +86,12 @@ class Execution:
         self.test_case = test_case
         self.parent = parent
         self.events: list[dict[str, Any]] = []
+        self.unrecorded = 0  # Express events past the history quota, counted but not kept
         self.done: Future = Future()
         self.task: Task | None = None
+        self.deadline: TimerFuture | None = None  # TimeoutSeconds / Express's five minutes
+        self.wall_deadline: float | None = None  # time.monotonic() bound of a virtual-clock Express run
+        self.wall_start = time.monotonic()
         self.root_variables: dict[str, Any] = {}
         execution_ctx: dict[str, Any] = {"Id": arn, "Input": input_value, "Name": name,
                                          "RoleArn": machine.role_arn, "StartTime": iso_millis(start)}
@@ -92,13 +105,40 @@ class Execution:
 
     def add_event(self, type_: str, previous: int, key: str | None = None,
                   details: dict[str, Any] | None = None) -> int:
-        event_id = len(self.events) + 1
+        event_id = len(self.events) + self.unrecorded + 1
+        if event_id >= HISTORY_EVENT_LIMIT and not self._within_quota(type_, event_id, previous):
+            return min(event_id, HISTORY_EVENT_LIMIT)
         event: dict[str, Any] = {"timestamp": self.engine.scheduler.now(), "type": type_,
                                  "id": event_id, "previousEventId": previous}
         if key is not None:
             event[key] = details
         self.events.append(event)
         return event_id
+
+    def _within_quota(self, type_: str, event_id: int, previous: int) -> bool:
+        """Whether event `event_id` (at or past the history quota) is recorded. The last slot takes
+        only the event that closes the execution; any other event there fails a running Standard
+        execution instead (see `quotas`). Express executions keep counting without recording."""
+        closing = type_ in CLOSING_EVENTS
+        if self.express:
+            if not closing:
+                self.unrecorded += 1
+            return closing
+        if event_id > HISTORY_EVENT_LIMIT:
+            return False  # the history is closed
+        if closing or not self.running:
+            return closing
+        self.finish("FAILED", error=names.RUNTIME, cause=HISTORY_LIMIT_CAUSE, previous=previous)
+        if self.task is not None:
+            self.task.cancel()
+        raise HistoryLimitExceeded()
+
+    def previous_of(self, event_id: int) -> int:
+        """The previousEventId of recorded event `event_id` (0 if it was not recorded)."""
+        index = event_id - 1
+        if 0 <= index < len(self.events) and self.events[index]["id"] == event_id:
+            return self.events[index]["previousEventId"]
+        return 0
 
     @property
     def running(self) -> bool:

@@ -11,6 +11,11 @@ for Map/Parallel children, cancellation for timeouts. No thread per execution.
 Real clock: the same loop runs on one background thread with real timers; API calls mutate state
 under the scheduler lock and notify it. Blocking integration calls (boto3, Lambda handlers) then run
 on a small thread pool so the loop keeps serving other executions.
+
+A runaway execution (a Pass loop) never waits on anything, so the interpreter `pause`s every
+PAUSE_EVERY state transitions: the loop then fires due timers (TimeoutSeconds, Express's five
+minutes), lets API callers blocked on the lock in (DescribeExecution, StopExecution answer while
+other executions loop) and runs the other ready coroutines before resuming it.
 """
 from __future__ import annotations
 
@@ -20,169 +25,52 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Coroutine, Generator, Iterable
+from typing import Any, Callable, Coroutine
 
+from workflows.engine.futures import Cancelled, DelayedOutcome, Future, Task, TimerFuture, first_of
 from workflows.engine.virtual_time import metered
 
+__all__ = ["Cancelled", "Future", "Scheduler", "Task", "TimerFuture", "first_of"]
 
-class Cancelled(BaseException):
-    """Thrown into a coroutine whose task was cancelled (a timeout, a failed sibling branch)."""
+PAUSE_EVERY = 256  # state transitions between pauses (see the module doc): a few µs each
+_CALLER_SLICE = 0.002  # seconds the loop steps aside for each round of waiting API callers
+_CALLER_ROUNDS = 50  # rounds at most per pause, so a stream of callers cannot starve executions
+# Virtual clock: a drive steps aside for other threads only once it has run this long (a runaway
+# loop); shorter drives keep the callers serialized as before, each call running to idle in turn.
+VIRTUAL_DRIVE_SLICE = 0.25
 
 
-class Future:
-    __slots__ = ("_done", "_result", "_exc", "_callbacks")
+class CallerLock:
+    """The scheduler's re-entrant lock, counting threads blocked on it so the loop, which holds it
+    while it runs, knows when to step aside for them (at a `pause`)."""
 
-    def __init__(self) -> None:
-        self._done = False
-        self._result: Any = None
-        self._exc: BaseException | None = None
-        self._callbacks: list[Callable[[Future], None]] | None = None
+    __slots__ = ("_lock", "_count_lock", "waiting")
 
-    def done(self) -> bool:
-        return self._done
+    def __init__(self, lock: threading.RLock) -> None:
+        self._lock = lock
+        self._count_lock = threading.Lock()
+        self.waiting = 0
 
-    def result(self) -> Any:
-        if self._exc is not None:
-            raise self._exc
-        return self._result
-
-    def exception(self) -> BaseException | None:
-        return self._exc
-
-    def set_result(self, value: Any) -> None:
-        if self._done:
+    def acquire(self) -> None:
+        if self._lock.acquire(blocking=False):
             return
-        self._done, self._result = True, value
-        self._fire()
-
-    def set_exception(self, exc: BaseException) -> None:
-        if self._done:
-            return
-        self._done, self._exc = True, exc
-        self._fire()
-
-    def add_done_callback(self, callback: Callable[[Future], None]) -> None:
-        if self._done:
-            callback(self)
-        elif self._callbacks is None:
-            self._callbacks = [callback]
-        else:
-            self._callbacks.append(callback)
-
-    def remove_done_callback(self, callback: Callable[[Future], None]) -> None:
-        if self._callbacks and callback in self._callbacks:
-            self._callbacks.remove(callback)
-
-    def _fire(self) -> None:
-        callbacks, self._callbacks = self._callbacks, None
-        for callback in callbacks or ():
-            callback(self)
-
-    def __await__(self) -> Generator[Future, None, Any]:
-        if not self._done:
-            yield self
-        return self.result()
-
-
-class Task(Future):
-    """Drives one coroutine; resolves with its return value or exception."""
-
-    __slots__ = ("_coro", "_loop", "_waiting", "_cancelling")
-
-    def __init__(self, loop: Scheduler, coro: Coroutine[Any, Any, Any]) -> None:
-        super().__init__()
-        self._coro = coro
-        self._loop = loop
-        self._waiting: Future | None = None
-        self._cancelling = False
-        loop._ready.append((self, None, None))
-
-    def cancel(self) -> None:
-        if self._done or self._cancelling:
-            return
-        self._cancelling = True
-        waiting, self._waiting = self._waiting, None
-        if waiting is not None:
-            waiting.remove_done_callback(self._wakeup)
-            if isinstance(waiting, Task):
-                waiting.cancel()
-            elif isinstance(waiting, TimerFuture):
-                waiting.cancel_timer()
-        self._loop._ready.append((self, None, Cancelled()))
-
-    def _wakeup(self, future: Future) -> None:
-        if future is self._waiting:
-            self._waiting = None
-            self._loop._ready.append((self, future, None))
-            self._loop._notify()
-
-    def _step(self, future: Future | None, exc: BaseException | None) -> None:
-        if self._done:
-            return
+        with self._count_lock:
+            self.waiting += 1
         try:
-            if exc is not None:
-                yielded = self._coro.throw(exc)
-            elif future is not None and future._exc is not None:
-                yielded = self._coro.throw(future._exc)
-            else:
-                yielded = self._coro.send(future._result if future is not None else None)
-        except StopIteration as stop:
-            self.set_result(stop.value)
-        except BaseException as error:  # noqa: BLE001 - the task's outcome, re-raised on await
-            self.set_exception(error)
-        else:
-            self._waiting = yielded
-            yielded.add_done_callback(self._wakeup)
+            self._lock.acquire()
+        finally:
+            with self._count_lock:
+                self.waiting -= 1
 
+    def release(self) -> None:
+        self._lock.release()
 
-class TimerFuture(Future):
-    __slots__ = ("when", "cancelled", "_loop")
+    def __enter__(self) -> CallerLock:
+        self.acquire()
+        return self
 
-    def __init__(self, loop: Scheduler, when: float) -> None:
-        super().__init__()
-        self.when = when
-        self.cancelled = False
-        self._loop = loop
-
-    def cancel_timer(self) -> None:
-        if not self.cancelled and not self._done:
-            self.cancelled = True
-            self._loop._timer_cancelled()
-
-    def fire(self) -> None:
-        self.set_result(None)
-
-
-class DelayedOutcome(TimerFuture):
-    """A blocking call's outcome, delivered when the virtual time it slept has passed.
-
-    While one is pending the clock may move even if a task token is outstanding: a handler that
-    is "busy" for 60 s lets 60 s pass for everyone, as wall time would.
-    """
-
-    __slots__ = ("_value", "_error")
-
-    def __init__(self, loop: Scheduler, when: float, value: Any, error: BaseException | None) -> None:
-        super().__init__(loop, when)
-        self._value, self._error = value, error
-        loop._delayed += 1
-
-    def _settle(self) -> None:
-        self._loop._delayed -= 1
-
-    def cancel_timer(self) -> None:
-        if not self.cancelled and not self._done:
-            self._settle()
-        super().cancel_timer()
-
-    def fire(self) -> None:
-        if self._done:
-            return
-        self._settle()
-        if self._error is not None:
-            self.set_exception(self._error)
-        else:
-            self.set_result(self._value)
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
 
 
 class Scheduler:
@@ -190,8 +78,9 @@ class Scheduler:
         if clock not in ("virtual", "real"):
             raise ValueError(f"clock must be 'virtual' or 'real', not {clock!r}")
         self.virtual = clock == "virtual"
-        self.lock = threading.RLock()
-        self._cond = threading.Condition(self.lock)
+        raw_lock = threading.RLock()
+        self.lock = CallerLock(raw_lock)
+        self._cond = threading.Condition(raw_lock)
         self._ready: deque[tuple[Task, Future | None, BaseException | None]] = deque()
         self._timers: list[tuple[float, int, TimerFuture]] = []
         self._dead = 0  # cancelled timers still in the heap (purged lazily, see _timer_cancelled)
@@ -200,6 +89,9 @@ class Scheduler:
         self._external = 0  # outstanding waits on outside input (task tokens, activities)
         self._delayed = 0  # pending DelayedOutcomes (handlers that slept virtual time)
         self._running_thread: int | None = None
+        self._paused: list[Future] = []  # coroutines that paused (see `pause`), resumed next round
+        self._transitions = 0
+        self._drive_started = 0.0  # time.monotonic() when the current virtual-clock drive began
         self._pool: ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
         if not self.virtual:
@@ -222,6 +114,43 @@ class Scheduler:
         return len(self._timers)
 
     # ---- tasks ------------------------------------------------------------------------------
+    def due_for_pause(self) -> bool:
+        """Called once per state transition: True every PAUSE_EVERY of them, or at once when an API
+        caller waits for the lock (then the interpreter checks deadlines and maybe `pause`s)."""
+        self._transitions += 1
+        return self._transitions % PAUSE_EVERY == 0 or self.lock.waiting > 0
+
+    def yield_wanted(self) -> bool:
+        """Whether a running coroutine should `pause` now: always on the real clock (timers and other
+        executions get their turn); on the virtual clock only for an API caller waiting behind a drive
+        that has run VIRTUAL_DRIVE_SLICE already, so runs stay deterministic (the interleaving of Map
+        iterations never depends on a transition count) and ordinary concurrent callers serialized."""
+        if not self.virtual:
+            return True
+        return self.lock.waiting > 0 and time.monotonic() - self._drive_started > VIRTUAL_DRIVE_SLICE
+
+    def pause(self) -> Future:
+        """Await this to let the loop serve timers, API callers and other coroutines, then go on."""
+        future = Future()
+        self._paused.append(future)
+        return future
+
+    def _resume_paused(self) -> bool:
+        if not self._paused:
+            return False
+        paused, self._paused = self._paused, []
+        for future in paused:
+            future.set_result(None)
+        return True
+
+    def _step_aside(self) -> None:
+        """Release the lock (fully, however deep the driving thread holds it) while API callers wait
+        for it; `Condition.wait` restores it afterwards."""
+        rounds = 0
+        while self.lock.waiting > 0 and rounds < _CALLER_ROUNDS:
+            self._cond.wait(_CALLER_SLICE)
+            rounds += 1
+
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> Task:
         task = Task(self, coro)
         self._notify()
@@ -335,15 +264,26 @@ class Scheduler:
     def run_until_idle(self, *, ignore_external: bool = False,
                        until: Callable[[], bool] | None = None) -> None:
         """Virtual clock: run everything runnable, jumping time while nobody waits for input."""
-        if self.in_loop:
-            return  # re-entrant call: the outer drive will pick the new work up
         with self.lock:
+            if self.in_loop:
+                return  # re-entrant call: the outer drive will pick the new work up
+            if self._running_thread is not None:  # another thread drives (stepping aside)
+                if until is None:
+                    return  # it picks the new work up
+                self._wait_while_driven_elsewhere(until)
+                if until():
+                    return
             self._running_thread = threading.get_ident()
+            self._drive_started = time.monotonic()
             try:
                 while True:
                     self._run_ready()
                     if until is not None and until():
                         return
+                    if self._paused:
+                        self._step_aside()
+                        self._resume_paused()
+                        continue
                     self._drop_cancelled_timers()
                     if self._timers and (self._external == 0 or ignore_external or self._delayed):
                         when = self._timers[0][0]
@@ -354,20 +294,38 @@ class Scheduler:
                     return
             finally:
                 self._running_thread = None
+                self._cond.notify_all()  # threads waiting for this drive to end
+
+    def _wait_while_driven_elsewhere(self, until: Callable[[], bool] | None = None) -> None:
+        """Wait, without the lock, while another thread drives the loop, until that drive ends or
+        `until()` holds. Not counted as a waiting caller: this thread needs the drive to progress,
+        not the loop to step aside for it (the drive's end notifies it)."""
+        while self._running_thread is not None and not self.in_loop and not (until is not None and until()):
+            self._cond.wait(0.05)
+
+    def _run_runnable(self) -> None:
+        """Run ready and paused coroutines until none is left (stepping aside at each pause)."""
+        self._run_ready()
+        while self._paused:
+            self._step_aside()
+            self._resume_paused()
+            self._run_ready()
 
     def advance(self, seconds: float) -> None:
         with self.lock:
+            self._wait_while_driven_elsewhere()
             self._running_thread = threading.get_ident()
+            self._drive_started = time.monotonic()
             try:
                 target = self._now + seconds
-                self._run_ready()
+                self._run_runnable()
                 while True:
                     self._drop_cancelled_timers()
                     if not self._timers or self._timers[0][0] > target:
                         break
                     self._now = max(self._now, self._timers[0][0])
                     self._fire_due(self._now)
-                    self._run_ready()
+                    self._run_runnable()
                 self._now = max(self._now, target)
             finally:
                 self._running_thread = None
@@ -395,27 +353,11 @@ class Scheduler:
                     continue
                 if self._ready:
                     continue
+                if self._paused:
+                    self._step_aside()
+                    self._resume_paused()
+                    continue
                 timeout = (self._timers[0][0] - time.time()) if self._timers else None
                 self._running_thread = None
                 self._cond.wait(None if timeout is None else max(timeout, 0.0))
                 self._running_thread = threading.get_ident()
-
-
-async def first_of(futures: Iterable[Future]) -> Future:
-    """Wait until any of `futures` is done; return that future (others keep running)."""
-    futures = list(futures)
-    for future in futures:
-        if future.done():
-            return future
-    waiter = Future()
-
-    def on_done(future: Future) -> None:
-        waiter.set_result(future)
-
-    for future in futures:
-        future.add_done_callback(on_done)
-    try:
-        return await waiter
-    finally:
-        for future in futures:
-            future.remove_done_callback(on_done)

@@ -13,10 +13,10 @@ from workflows.engine import model as m
 from workflows.engine.dataflow import assignments, jsonata_output, output_path, result_path, result_selector
 from workflows.engine.errors import StatesError
 from workflows.engine.expressions import EvaluationError
+from workflows.engine.quotas import DATA_LIMIT_BYTES
 from workflows.engine.runtime import NOT_TRUNCATED, Frame, dumps
 
 Step = tuple[str | None, Any]  # (next state name or None at the end, the state's output)
-DATA_LIMIT_BYTES = 256 * 1024  # Step Functions' payload quota
 
 
 class PrefixedError(StatesError):
@@ -64,7 +64,14 @@ def exit_state(frame: Frame, state: m.State, output: Any, assigned: dict[str, An
         details["assignedVariablesDetails"] = NOT_TRUNCATED
         frame.assign(assigned)
     details["name"] = state.name
-    text = details["output"] = limited_json(output, state.name)
+    last = frame.last_output
+    if last is not None and last[0] is output:
+        text = last[1]  # the data passed on unchanged (values are never mutated in place): text known
+    else:
+        text = limited_json(output, state.name)
+        if last is not None and last[1] == text:
+            text = last[1]  # equal data rebuilt keeps one copy of its text, not one per state
+    details["output"] = text
     frame.last_output = (output, text)
     details["outputDetails"] = NOT_TRUNCATED
     frame.emit(f"{state.type}StateExited", "stateExitedEventDetails", details)

@@ -40,6 +40,7 @@ from .moto_services import ACCOUNT_ID, MotoServices
 from .request_log import RequestLog
 from .router import MOTO_API_PREFIX, Router, not_found
 from .server import LoopbackServer
+from .state_dir import StateDir
 from .sfn_api import StepFunctionsApi
 from .token_signing import SigningKey, is_jwks_path
 
@@ -61,10 +62,12 @@ class LocalStack:
     def __init__(self, *, clock: str = "virtual", port: int = 0, region_name: str = "us-east-1",
                  stage: str = "local", name_prefix: str | None = None,
                  definitions: str | Path | None = None, functions: Mapping[str, Handler] | None = None,
-                 request_log: TextIO | None = None, moto_api: bool = False) -> None:
+                 request_log: TextIO | None = None, moto_api: bool = False,
+                 state_dir: str | Path | None = None) -> None:
         """`definitions`: a directory of the user's *.asl.json (user_definitions.py); `functions`:
         the user's Lambda handlers by function name; `request_log`: where one line per request goes;
-        `moto_api`: also serve moto's own /moto-api/ (off by default: it dumps every secret)."""
+        `moto_api`: also serve moto's own /moto-api/ (off by default: it dumps every secret);
+        `state_dir`: where state machines, executions and tables are kept across restarts (state_dir.py)."""
         if clock not in ("virtual", "real"):
             raise ValueError(f"clock must be 'virtual' or 'real', got {clock!r}")
         from .user_definitions import discover  # every file is read and named before anything starts
@@ -76,7 +79,9 @@ class LocalStack:
                 raise HandlerSpecError(f"--lambda {name}=...: {name!r} is one of the stack's own functions "
                                  f"({', '.join(FUNCTIONS)}); pick another name")
         self.clock, self.region_name, self.account_id, self.stage = clock, region_name, ACCOUNT_ID, stage
-        prefix = name_prefix or f"wf{uuid.uuid4().hex[:6]}"
+        self.state = StateDir(state_dir) if state_dir is not None else None
+        self._serving = False  # fully started: only then may close() overwrite the state dir
+        prefix = name_prefix or (self.state.name_prefix() if self.state else f"wf{uuid.uuid4().hex[:6]}")
         self.users_table = f"{prefix}-users"
         self.legacy_table = f"{prefix}-legacy-users"
         self.pool_name = f"{prefix}-users"
@@ -111,6 +116,8 @@ class LocalStack:
                            "AWS_DEFAULT_REGION": self.region_name,
                            "MOTO_ACCOUNT_ID": self.account_id})  # moto's resources in the engine's account
             self._create_tables()
+            if self.state is not None:
+                self.state.restore_tables(self.moto)
             self._create_user_pool()
             self._set_env(self.lambda_environment())
             self._load_functions()
@@ -130,9 +137,18 @@ class LocalStack:
         except BaseException:
             self.close()
             raise
+        self._serving = True
         return self
 
     def close(self) -> None:
+        try:
+            if self.state is not None and self._serving:
+                self._serving = False
+                self.state.save(self.engine, self.moto, own_machines=set(self.state_machines))
+        finally:
+            self._stop_serving()
+
+    def _stop_serving(self) -> None:
         try:
             self.server.close()
         finally:
@@ -218,6 +234,7 @@ class LocalStack:
                 "userPoolClientId": self.client_id, "jwksUrl": self.jwks_url, "consoleUrl": self.console_url,
                 "stateMachines": {**self.state_machines, **self.user_state_machines},
                 "lambdaFunctions": {name: self.lambdas.arn(name) for name in self.lambdas.names()},
+                "stateDir": str(self.state.path) if self.state is not None else None,
                 "exports": self.exports()}
 
     def lambda_environment(self) -> dict[str, str]:
@@ -335,11 +352,15 @@ class LocalStack:
                 name=name, definition=render(name, params), type=MACHINE_TYPES.get(name, "STANDARD"),
                 roleArn=f"arn:aws:iam::{self.account_id}:role/{name}-role")
             self.state_machines[name] = created["stateMachineArn"]
+        if self.state is not None:
+            self.state.restore_machines(self.engine)
         if self.user_definitions:
             from .user_definitions import create_all
 
             self.user_state_machines = create_all(self.engine, self.user_definitions, self.account_id,
                                                   taken=self.state_machines)
+        if self.state is not None:
+            self.state.restore_executions(self.engine)
 
     # -- environment --------------------------------------------------------------------------------
     def _set_env(self, values: dict[str, str], only_missing: bool = False) -> None:
