@@ -25,6 +25,7 @@ from workflows.engine.executions import Engine
 from workflows.engine.map_runs import MapRunOperations
 from workflows.engine.paging import page
 from workflows.engine.redrive import RedriveOperations, map_run_of, redrive_fields, redrive_filter_matches
+from workflows.engine.request_limits import check_payload
 from workflows.engine.runtime import Execution, to_datetime
 from workflows.engine.state_machines import StateMachineOperations
 from workflows.engine.tags import TagOperations, TagStore
@@ -70,9 +71,10 @@ class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, D
         if name is not None:
             check_name(name)
         text = "{}" if input is None else input
+        check_payload(text, "input")
         try:
             value = json.loads(text)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             raise api_error("InvalidExecutionInput",
                             "Invalid State Machine Execution Input: 'Input is not valid JSON'") from None
         if sync and machine.type != "EXPRESS":
@@ -227,10 +229,11 @@ class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, D
 
     def send_task_success(self, *, taskToken: str, output: str) -> dict[str, Any]:
         with self._lock:
+            check_payload(output, "output")
             record = self._open_token(taskToken)
             try:
                 value = json.loads(output)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, RecursionError):
                 raise api_error("InvalidOutput", "Invalid Output: 'Output is not valid JSON'") from None
             record.open = False
             record.future.set_result(value)

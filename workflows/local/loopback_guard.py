@@ -22,6 +22,9 @@ the WSGI apps behind this gate know nothing of that, so the gate decides before 
    token in the `X-Workflows-Local-Token` header, except GETs of `public_paths` (`/_local/health`,
    readable by the clients that pass rules 1-2, which is how the CLI can find the token), else 403.
 
+5. A Content-Length that is not a non-negative integer is 400 at once (an app reading `-1` bytes
+   would wait for the client to hang up); one over MAX_BODY_BYTES is 413.
+
 Errors are `{"message": ...}` JSON naming what was refused and why. The console engineer's server
 reuses this: `LoopbackGuard(app, port=..., token=..., allowed_origins=[...])`; `is_own_origin()`
 and `LoopbackGuard.token_matches()` are the checks its own form handlers need.
@@ -39,6 +42,7 @@ TOKEN_ENV = "WORKFLOWS_LOCAL_TOKEN"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 _TOKEN_ENVIRON_KEY = "HTTP_" + TOKEN_HEADER.upper().replace("-", "_")
 _SAFE_METHODS = frozenset({"GET", "HEAD"})
+MAX_BODY_BYTES = 16 * 1024 * 1024  # API Gateway takes 10 MB, Step Functions' largest request ~1 MiB
 
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
@@ -112,6 +116,12 @@ class LoopbackGuard:
 
     def refusal(self, environ: dict[str, Any]) -> tuple[int, str] | None:
         """(status, message) when the request must not reach the app, else None."""
+        length = environ.get("CONTENT_LENGTH")
+        if length not in (None, ""):
+            if not (isinstance(length, str) and length.isascii() and length.isdigit()):
+                return 400, f"Content-Length {str(length)[:40]!r} is not a number of bytes"
+            if int(length) > MAX_BODY_BYTES:
+                return 413, f"Content-Length {length} is over the {MAX_BODY_BYTES} bytes this server reads"
         host = environ.get("HTTP_HOST")
         if not is_loopback_host(host, self.port):
             return 421, (f"Host {host!r} is not this server: only 127.0.0.1, localhost or [::1] on port "
