@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/lambdas.py
 	$(BIN)/python bench/console.py
+	$(BIN)/python bench/local.py
 
 clean:
 	rm -rf $(VENV) cdk.out

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .corpus import folder, group
+from .corpus import folder, group, need_group
 from .history import compare_details, compare_types
 from .matcher import match
 from .runner import Observed
@@ -23,6 +23,7 @@ class CaseResult:
     case_id: str
     group: str
     folder: str
+    need_group: str
     features: list[str]
     diffs: dict[str, str] = field(default_factory=dict)
 
@@ -37,7 +38,7 @@ class CaseResult:
 
 
 def compare(case: dict[str, Any], observed: Observed) -> CaseResult:
-    result = CaseResult(case["id"], group(case), folder(case), list(case.get("features") or []))
+    result = CaseResult(case["id"], group(case), folder(case), need_group(case), list(case.get("features") or []))
     if observed.problem:
         result.diffs["engine"] = observed.problem
         return result

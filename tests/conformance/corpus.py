@@ -12,9 +12,16 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_CASES = Path("/work/shared/conformance/cases.jsonl")
-# Services the harness can serve beyond in-process Lambda handlers: moto runs them in-process.
+# Services moto runs in-process for the cases that call them.
 MOTO_NEEDS = {"sqs", "sns", "dynamodb", "events", "aws-sdk:dynamodb",
-              "aws-sdk:secretsmanager", "aws-sdk:s3"}
+              "aws-sdk:secretsmanager", "aws-sdk:s3", "s3"}
+# What else a case may need, and what serves it: the engine itself (states:startExecution targets
+# rebuilt by `sub_machines`, aws-sdk:sfn through an in-process boto3 client), the recorded
+# interactions played by `driver` (callbacks, activity workers, StopExecution), the virtual clock
+# (long waits), the runner (run-time timestamps).
+HARNESS_NEEDS = {"lambda", "sfn", "sync", "aws-sdk:sfn", "callback", "activity", "activity-worker",
+                 "api:send_task_success", "api:send_task_failure", "api:stop_execution", "wait>5s",
+                 "input:runtime-timestamp"}
 
 
 def cases_path() -> Path:
@@ -42,11 +49,31 @@ def group(case: dict[str, Any]) -> str:
 
 def runnable(case: dict[str, Any]) -> str | None:
     """None if the harness can run the case, else why not."""
-    needs = set(case["needs"]) - {"lambda"}
-    blocked = sorted(needs - MOTO_NEEDS)
+    blocked = sorted(set(case["needs"]) - MOTO_NEEDS - HARNESS_NEEDS)
     if blocked:
         return "needs " + ", ".join(blocked)
     return None
+
+
+def need_group(case: dict[str, Any]) -> str:
+    """The corpus group a case is counted in: 'pure', 'lambda', or what else it needs most."""
+    needs = set(case["needs"])
+    for name, members in NEED_GROUPS:
+        if needs & members:
+            return name
+    return group(case)
+
+
+NEED_GROUPS: tuple[tuple[str, set[str]], ...] = (
+    ("sub-executions (sfn)", {"sfn", "aws-sdk:sfn"}),
+    ("callbacks", {"callback"}),
+    ("activities", {"activity"}),
+    ("s3 (ItemReader/ResultWriter, aws-sdk:s3)", {"s3", "aws-sdk:s3"}),
+    ("dynamodb", {"dynamodb", "aws-sdk:dynamodb"}),
+    ("sqs/sns/events", {"sqs", "sns", "events"}),
+    ("secretsmanager", {"aws-sdk:secretsmanager"}),
+    ("time (timestamps, long waits, stop)", {"input:runtime-timestamp", "wait>5s", "api:stop_execution"}),
+)
 
 
 def folder(case: dict[str, Any]) -> str:

@@ -21,8 +21,10 @@ import json
 import re
 from typing import Any
 
-# Bare names the tests fixed for resources they created (the README's name placeholders).
-BARE_NAMES = ("snf_role_arn", "sfn_role_arn", "activity_arn")
+# Bare names the tests fixed for resources they created (the README's name placeholders, and the
+# whole values the tests' snapshot transformers put in place of a queue URL, topic ARN or bucket).
+BARE_NAMES = ("snf_role_arn", "sfn_role_arn", "activity_arn", "sqs_queue_url", "sqs-queue-url", "topic-arn",
+              "bucket_name")
 TOKEN = re.compile(r"(<[A-Za-z][A-Za-z0-9_:\-.]*>|date|" + "|".join(BARE_NAMES) + ")")
 ISO_TIMESTAMP = (
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"

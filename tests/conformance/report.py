@@ -35,6 +35,13 @@ def render(results: list[CaseResult], skipped: dict[str, str]) -> str:
         matched, total, pct = percent(results, group)
         lines.append(f"{group:9s} {matched:4d}/{total:<4d} matched ({pct:.1f}%)")
     lines.append(f"skipped   {len(skipped)} (need services the harness cannot serve)")
+    lines += ["", "By corpus group (what a case needs; matched/run):"]
+    by_group: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
+    for result in results:
+        by_group[result.need_group][0] += result.matched
+        by_group[result.need_group][1] += 1
+    lines += [f"  {name:45s} {m:4d}/{t}" for name, (m, t) in sorted(by_group.items())]
+    lines.append("")
     lines.append("Ignoring history details (status, output, error, cause, event types only):")
     for group in ("pure", "lambda", "services"):
         chosen = [r for r in results if r.group == group]

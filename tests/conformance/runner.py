@@ -180,26 +180,65 @@ def _replace(value: Any, replacements: dict[str, str]) -> Any:
 def _run(case: dict[str, Any], observed: Observed, client_factory: Callable[[str], Any] | None,
          replacements: dict[str, str]) -> None:
     from workflows.engine import StepFunctions
+    from workflows.local.sfn_client import in_process_client
+
+    from .driver import Plan, drive
+    from .s3_objects import LIST_BUCKET, objects_for, result_buckets
+    from .sub_machines import UNANSWERED_ACTIVITY, target_machines
 
     context = case.get("context") or {}
+    needs = set(case["needs"])
     timestamps = {}
     for token, description in (case.get("input_placeholders") or {}).items():
         if token == "<timestamp>":
             timestamps["timestamp"] = runtime_timestamp(description, datetime.datetime.now(datetime.timezone.utc))
-    sfn = StepFunctions(region_name=REGION, account_id=context.get("accountId", ACCOUNT),
-                        client_factory=client_factory, aws_behaviour_as_of=recorded_on(case))
+    # The activity the test created (and deleted) appears as the bare name `activity_arn`.
+    activity = f"arn:{PARTITION}:states:{REGION}:{context.get('accountId', ACCOUNT)}:activity:conformance-activity"
+    replacements = {"activity_arn": activity, "bucket_name": LIST_BUCKET, **replacements}
+
+    def concrete(value: Any) -> Any:
+        return _replace(concretize(value, timestamps), replacements)
+
+    engines: list[Any] = []
+
+    def factory(service_name: str) -> Any:
+        # aws-sdk:sfn calls this engine, through a real boto3 client answered in-process
+        if service_name == "stepfunctions":
+            return in_process_client(engines[0], REGION)
+        return client_factory(service_name) if client_factory is not None else None
+
+    # A test that stops its execution while a Wait runs needs the Wait to take real time.
+    clock = "real" if "api:stop_execution" in needs else "virtual"
+    sfn = StepFunctions(region_name=REGION, account_id=context.get("accountId", ACCOUNT), clock=clock,
+                        client_factory=factory if client_factory is not None or "aws-sdk:sfn" in needs else None,
+                        aws_behaviour_as_of=recorded_on(case))
+    engines.append(sfn)
     for spec in case.get("lambda_code") or []:
         handler = _load_handler(spec)
         for alias in {spec["function_name"], spec["function_arn"]}:
             sfn.register_lambda(concretize(alias), handler)
-    # The activity the test created (and deleted) appears as the bare name `activity_arn`.
-    activity = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:activity:conformance-activity"
-    definition = _replace(concretize(case["definition"]), {"activity_arn": activity, **replacements})
+    definition = concrete(case["definition"])
     name = concrete_name(context.get("stateMachineName", "<StateMachine>").strip("<>"))
     role = concretize(context.get("roleArn", f"arn:aws:iam::{ACCOUNT}:role/conformance"))
+    value = concrete(case["input"])
+    if "activity-worker" in needs:  # the test created the activity and worked it
+        sfn.create_activity(name="conformance-activity")
+    held = sfn.create_activity(name=UNANSWERED_ACTIVITY)["activityArn"]
+    targets = target_machines(case, concrete, held)
+    for arn, target in targets.items():
+        sfn.create_state_machine(name=arn.rsplit(":", 1)[-1], definition=json.dumps(target), roleArn=role)
+    if sfn.engine.machine_arn(name) in targets:  # the recording names the target like the parent
+        name += "-parent"
+    if needs & {"s3", "aws-sdk:s3"} and client_factory is not None:
+        s3 = client_factory("s3")
+        for bucket, key, body in objects_for(case, definition, value):
+            _ensure_bucket(s3, bucket)
+            s3.put_object(Bucket=bucket, Key=key, Body=body)
+        for bucket in result_buckets(definition):
+            _ensure_bucket(s3, bucket)
     created = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=role,
                                        type=case["state_machine_type"])
-    payload = json.dumps(_replace(concretize(case["input"], timestamps), replacements))
+    payload = json.dumps(value)
     start: dict[str, Any] = {"stateMachineArn": created["stateMachineArn"], "input": payload}
     if context.get("executionName"):
         start["name"] = concrete_name(context["executionName"].strip("<>"))
@@ -212,6 +251,9 @@ def _run(case: dict[str, Any], observed: Observed, client_factory: Callable[[str
         observed.cause = response.get("cause")
         return
     started = sfn.start_execution(**start)
+    drive(sfn, started["executionArn"], Plan(case, concrete), activity)
+    if clock == "real":
+        _wait_until_stopped(sfn, started["executionArn"])
     described = sfn.describe_execution(executionArn=started["executionArn"])
     observed.status = described.get("status")
     observed.output = described.get("output")
@@ -219,3 +261,16 @@ def _run(case: dict[str, Any], observed: Observed, client_factory: Callable[[str
     observed.cause = described.get("cause")
     if case["history"] is not None:
         observed.history = history(sfn, started["executionArn"])
+
+
+def _ensure_bucket(s3: Any, bucket: str) -> None:
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except Exception:  # noqa: BLE001 - missing: create it
+        s3.create_bucket(Bucket=bucket)
+
+
+def _wait_until_stopped(sfn: Any, execution_arn: str, seconds: float = 2.0) -> None:
+    deadline = time.monotonic() + seconds
+    while sfn.describe_execution(executionArn=execution_arn)["status"] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.01)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 
 import pytest
@@ -41,3 +42,71 @@ def test_a_service_case_restores_the_process_environment(monkeypatch: pytest.Mon
         assert os.environ["MOTO_ACCOUNT_ID"] == "111111111111"
         assert "/111111111111/conformance-queue" in replacements["sqs_queue_url"]
     assert dict(os.environ) == before
+
+
+def test_s3_objects_are_rebuilt_from_the_recorded_output_with_truncation_exercised() -> None:
+    from .s3_objects import PADDING_ITEMS, objects_for
+
+    reader = {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "CSV",
+                                                                           "CSVHeaderLocation": "FIRST_ROW",
+                                                                           "MaxItems": 2}}
+    definition = {"StartAt": "M", "States": {"M": {"Type": "Map", "ItemReader": reader, "End": True}}}
+    case = {"expected": {"status": "SUCCEEDED", "output": [{"A": "1", "B": "2"}, {"A": "3", "B": "4"}]}}
+    [(bucket, key, body)] = objects_for(case, definition, {"Bucket": "b", "Key": "k.csv"})
+    lines = body.decode().splitlines()
+    assert (bucket, key) == ("b", "k.csv") and lines[:3] == ["A,B", "1,2", "3,4"]
+    assert len(lines) == 3 + PADDING_ITEMS  # more rows than MaxItems lets through
+    reader["ReaderConfig"] = {"InputType": "JSON", "MaxItems": 5}  # output shorter than the limit: no padding
+    [(_, _, body)] = objects_for(case, definition, {"Bucket": "b", "Key": "k.json"})
+    assert json.loads(body) == case["expected"]["output"]
+    failed = {"expected": {"status": "FAILED", "error": "States.ItemReaderFailed"}}
+    [(_, _, body)] = objects_for(failed, definition, {"Bucket": "b", "Key": "k.json"})
+    assert not isinstance(json.loads(body), list)  # provokes the recorded reader failure
+
+
+def test_target_machines_end_the_way_the_recording_shows() -> None:
+    from .sub_machines import target_machines
+
+    target = "arn:aws:states:us-east-1:111111111111:stateMachine:child"
+    scheduled = {"type": "TaskScheduled", "taskScheduledEventDetails": {
+        "resource": "startExecution.sync", "parameters": {"StateMachineArn": target}}}
+    succeeded = {"type": "TaskSucceeded", "taskSucceededEventDetails": {
+        "output": {"Status": "SUCCEEDED", "Output": "{\"a\":1}"}}}
+    failed = {"type": "TaskFailed", "taskFailedEventDetails": {
+        "error": "States.TaskFailed", "cause": {"Status": "FAILED", "Error": "Boom", "Cause": "why"}}}
+    same = lambda value: value  # noqa: E731
+    done = target_machines({"history": [scheduled, succeeded]}, same, "held")[target]
+    assert done["States"]["Done"] == {"Type": "Pass", "Result": {"a": 1}, "End": True}
+    broken = target_machines({"history": [scheduled, failed]}, same, "held")[target]
+    assert broken["States"]["Failed"] == {"Type": "Fail", "Error": "Boom", "Cause": "why"}
+
+
+def test_the_driver_plans_the_recorded_interactions_in_order() -> None:
+    from .driver import Plan
+
+    history = [
+        {"type": "TaskScheduled", "taskScheduledEventDetails": {"parameters": {"TaskToken": "<task_token:1>"}}},
+        {"type": "TaskSucceeded", "taskSucceededEventDetails": {"output": "\"first\""}},
+        {"type": "TaskScheduled", "taskScheduledEventDetails": {"parameters": {"NoToken": True}}},
+        {"type": "TaskSucceeded", "taskSucceededEventDetails": {"output": "{}"}},  # not a callback
+        {"type": "ActivityStarted", "activityStartedEventDetails": {"workerName": "w"}},
+        {"type": "ActivityFailed", "activityFailedEventDetails": {"error": "E"}},
+        {"type": "ExecutionAborted", "executionAbortedEventDetails": {}},
+    ]
+    plan = Plan({"history": history}, lambda value: value)
+    assert [c["taskSucceededEventDetails"]["output"] for c in plan.callbacks] == ["\"first\""]
+    assert plan.activities[0]["started"] == {"workerName": "w"}
+    assert plan.activities[0]["outcome"]["type"] == "ActivityFailed"
+    assert plan.stop == {} and plan.stop_after == 6
+
+
+def test_moto_answers_get_the_body_layout_and_headers_aws_sends() -> None:
+    from .services import _aws_body
+
+    moto_xml = (b'<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>'
+                b'7987ce56-9b6f-407b-a5d5-a6f935e7430a</MessageId></PublishResult><ResponseMetadata><RequestId>'
+                + b"x" * 52 + b"</RequestId></ResponseMetadata></PublishResponse>")
+    body, request_id = _aws_body(moto_xml, "text/xml")
+    assert len(body) == 294 and len(request_id) == 36  # AWS's recorded Content-Length for Publish
+    assert _aws_body(b'{"MD5OfMessageBody": "m", "MessageId": "i"}', "application/x-amz-json-1.0")[0] == \
+        b'{"MD5OfMessageBody":"m","MessageId":"i"}'

@@ -68,3 +68,12 @@ def test_not_a_definition() -> None:
         parse_graph("{")
     with pytest.raises(GraphError, match="no States/StartAt"):
         parse_graph("{}")
+
+
+def test_statuses_and_kinds_are_the_public_words() -> None:
+    from workflows.console.graph import EDGE_KINDS
+    from workflows.console.trace import STATUSES
+
+    assert STATUSES == ("succeeded", "failed", "caught", "running", "cancelled", "not-run")
+    assert EDGE_KINDS == ("next", "choice", "default", "catch")
+    assert {e.kind for e in parse_graph(json.dumps(MACHINE)).edges()} == set(EDGE_KINDS)

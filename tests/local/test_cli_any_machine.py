@@ -109,13 +109,14 @@ def test_send_task_commands_complete_a_users_callback(capsys, stack) -> None:
 
 def test_tables_print_whole_arns_when_stdout_is_no_terminal(stack) -> None:
     local, arns = stack
+    local.client("stepfunctions").start_execution(stateMachineArn=arns["mine"], name="piped", input='{"ok": true}')
     done = subprocess.run([sys.executable, "-m", "workflows.cli", "executions", "--state-machine", "mine",
                            "--endpoint", local.url], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     arn_prefix = arns["mine"].replace(":stateMachine:", ":execution:")
     lines = [line for line in done.stdout.splitlines() if arn_prefix in line]
-    assert lines and all(f"{arn_prefix}:" in line for line in lines)  # never cut or folded
-    assert any(f"{arn_prefix}:by-arn" in line for line in lines)
+    assert lines and all(f"{arn_prefix}:" in line for line in lines), done.stdout  # never cut or folded
+    assert any(line.rstrip(" │").endswith(f"{arn_prefix}:piped") for line in lines)
 
 
 MOCK_CONFIG = {

@@ -223,10 +223,16 @@ def test_advance_is_refused_on_the_real_clock(server: dict[str, Any]) -> None:
     refused = run_cli(server, "advance", "60")
     assert refused.returncode == 1 and refused.stderr.count("\n") == 1
     assert "the stack runs on the real clock" in refused.stderr
-    raw = urllib.request.Request(f"{server['url']}/_local/clock/advance", data=b'{"seconds": 1}', method="POST")
+    raw = urllib.request.Request(f"{server['url']}/_local/clock/advance", data=b'{"seconds": 1}', method="POST",
+                                 headers=token_header(server))
     with pytest.raises(urllib.error.HTTPError) as answered:
         urllib.request.urlopen(raw, timeout=5)
     assert answered.value.code == 409
+
+
+def token_header(server: dict[str, Any]) -> dict[str, str]:
+    """The control endpoints' token, from the exports `workflows up --json` printed."""
+    return {"X-Workflows-Local-Token": server["info"]["exports"]["WORKFLOWS_LOCAL_TOKEN"]}
 
 
 def test_advance_rejects_bad_requests(virtual_server: dict[str, Any]) -> None:
@@ -235,7 +241,8 @@ def test_advance_rejects_bad_requests(virtual_server: dict[str, Any]) -> None:
                           (b'{"seconds": "1d"}', "'seconds' must be a number >= 0, got \"1d\""),
                           (b'nope', "request body is not JSON")):
         with pytest.raises(urllib.error.HTTPError) as answered:
-            urllib.request.urlopen(urllib.request.Request(url, data=body, method="POST"), timeout=5)
+            urllib.request.urlopen(urllib.request.Request(url, data=body, method="POST",
+                                                          headers=token_header(virtual_server)), timeout=5)
         assert answered.value.code == 400 and message in json.loads(answered.value.read())["message"]
     bad = run_cli(virtual_server, "advance", "tomorrow")
     assert bad.returncode == 1 and "'tomorrow' is not a duration" in bad.stderr

@@ -55,6 +55,8 @@ def stack():
     def app(environ, start_response):
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith(TARGET_PREFIX):
             return triggers(environ, start_response)
+        if environ.get("PATH_INFO", "").endswith("/.well-known/jwks.json"):  # as the stack's router does
+            return triggers.signing_key.serve_jwks(environ, start_response)
         return moto(environ, start_response)
 
     server = LoopbackServer(app).start()
@@ -92,7 +94,7 @@ def sign_in(s: dict[str, Any], name: str, password: str = PASSWORD) -> dict[str,
 
 
 def verify(s: dict[str, Any], token: str, **kwargs: Any) -> dict[str, Any]:
-    """Verify a token the way a client would: moto's JWKS endpoint, RS256, issuer."""
+    """Verify a token the way a client would: the pool's JWKS endpoint, RS256, issuer."""
     with urllib.request.urlopen(f"{s['server'].url}/{s['pool']}/.well-known/jwks.json") as response:
         jwks = json.load(response)
     header = pyjwt.get_unverified_header(token)

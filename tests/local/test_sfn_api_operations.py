@@ -156,3 +156,16 @@ def test_misuse_comes_back_as_the_clients_exception_classes(stack) -> None:
         sfn.create_state_machine_alias(name="x", routingConfiguration=[{"stateMachineVersionArn": arn + ":1", "weight": 100}])
         sfn.create_state_machine_alias(name="x", description="other", routingConfiguration=[
             {"stateMachineVersionArn": arn + ":1", "weight": 100}])
+
+
+def test_an_in_process_boto3_client_reaches_the_engine_without_a_socket() -> None:
+    from workflows.local.sfn_client import in_process_client
+
+    engine = StepFunctions(seed=1)
+    client = in_process_client(engine)
+    arn = client.create_state_machine(name="direct", definition=PASS, roleArn=ROLE)["stateMachineArn"]
+    execution = client.start_execution(stateMachineArn=arn)["executionArn"]
+    assert client.describe_execution(executionArn=execution)["output"] == '"v1"'
+    with pytest.raises(client.exceptions.StateMachineDoesNotExist):
+        client.describe_state_machine(stateMachineArn=arn + "-missing")
+    assert engine.list_state_machines()["stateMachines"][0]["stateMachineArn"] == arn

@@ -10,8 +10,11 @@
   workflows send-task-success TOKEN [--output JSON|@file]
   workflows send-task-failure TOKEN [--error E] [--cause C]
   workflows send-task-heartbeat TOKEN
+  workflows load signup --users N --concurrency C [--prefill M]  load-test signup on a running stack
   workflows advance SECONDS              move the virtual clock of `workflows up --clock virtual` (90, 15m, 180d)
   workflows validate FILE... [--warnings] offline definition checks (AWS's rules; statelint warnings)
+  workflows mock-from-history (EXECUTION_ARN | history.json) [--endpoint ...] [-o FILE]
+                                         a recorded execution as a mock config test case (every Task attempt)
   workflows test MOCKCONFIG... [--definition [NAME=]FILE] [--case NAME]
                                          replay Step Functions Local mock test cases on the engine
   workflows test MOCKCONFIG --sfn-local  the commands to replay it on Step Functions Local; with
@@ -61,11 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=4599, help="port on 127.0.0.1 (0 = any free port)")
     up.add_argument("--clock", choices=["real", "virtual"], default="real",
                     help="real time (default) or a virtual clock that only moves when told")
+    up.add_argument("--moto-api", action="store_true",
+                    help="also serve moto's own /moto-api/ (a dump of every password and token, and a reset); "
+                         "off by default")
     up.add_argument("--definitions", metavar="DIR",
                     help="create DIR/*.asl.json as state machines at start (NAME.express.asl.json: Express)")
     up.add_argument("--lambda", dest="lambdas", action="append", default=[], metavar="NAME=package.module:function",
                     help="serve a Python handler as Lambda function NAME (repeatable)")
     up.add_argument("--quiet", action="store_true", help="no per-request log lines on stderr")
+    up.add_argument("--state-dir", metavar="DIR",
+                    help="keep state machines, executions and DynamoDB tables in DIR across restarts")
 
     console = sub.add_parser("console", parents=[common, remote],
                              help="serve the Step Functions console for an endpoint (Step Functions Local, "
@@ -108,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
                              help="move the virtual clock of `workflows up --clock virtual`")
     advance.add_argument("seconds", metavar="SECONDS", help="seconds, or a number with s/m/h/d (e.g. 180d)")
 
+    from .load import add_parser as add_load_parser
+
+    add_load_parser(sub, [common, remote])
+
     validate = sub.add_parser("validate", parents=[common], help="check state machine definitions offline as AWS does (statelint: a second opinion)")
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.add_argument("--warnings", action="store_true",
@@ -122,6 +134,16 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--sfn-local", action="store_true",
                       help="print the environment and commands that replay the file on Step Functions Local; "
                            "with SFN_LOCAL_ENDPOINT set, run the cases there")
+    record = sub.add_parser("mock-from-history", parents=[common, remote],
+                            help="write a MockConfigFile test case that replays a recorded execution")
+    record.add_argument("source", metavar="EXECUTION_ARN|history.json",
+                        help="an execution on the endpoint (or AWS: --endpoint aws), or a saved GetExecutionHistory")
+    record.add_argument("--output", "-o", metavar="FILE",
+                        help="MockConfigFile to write or add the case to (default NAME.mock.json)")
+    record.add_argument("--case", help="test case name (default: the execution's name)")
+    record.add_argument("--state-machine", metavar="NAME", help="the machine's name (for a history.json)")
+    record.add_argument("--definition", metavar="FILE",
+                        help="the definition file the sidecar names (default: the one the execution ran, from the endpoint)")
     return parser
 
 

@@ -36,9 +36,11 @@ def advance(url: str | None, seconds: float) -> dict[str, Any]:
     if url is None:
         raise CliError("advance moves the clock of a local stack (`workflows up --clock virtual`); "
                        "AWS runs on real time")
+    from .remote import local_token_headers
+
     request = urllib.request.Request(f"{url}/_local/clock/advance", method="POST",
                                      data=json.dumps({"seconds": seconds}).encode(),
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **local_token_headers(url)})
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             return dict(json.load(response))

@@ -5,6 +5,7 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from . import output, remote
@@ -15,6 +16,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     from workflows.local.stack import LocalStack
 
     from workflows.local.lambdas import HandlerSpecError, load_handler
+    from workflows.local.state_dir import StateDirError
     from workflows.local.user_definitions import DefinitionsError
 
     if not 0 <= args.port <= 65535:
@@ -22,8 +24,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     try:
         functions = dict(load_handler(spec) for spec in args.lambdas)
         stack = LocalStack(clock=args.clock, port=args.port, definitions=args.definitions, functions=functions,
-                           request_log=None if args.quiet else sys.stderr).start()
-    except (HandlerSpecError, DefinitionsError) as error:
+                           request_log=None if args.quiet else sys.stderr, moto_api=args.moto_api,
+                           state_dir=args.state_dir).start()
+    except (HandlerSpecError, DefinitionsError, StateDirError) as error:
         raise CliError(str(error)) from None
     except OSError as error:
         raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
@@ -61,8 +64,12 @@ def _print_up(stack: Any) -> None:
     table.add_row("users table / legacy users table", f"{stack.users_table} / {stack.legacy_table}")
     control = f"GET {stack.url}/_local/health"
     if stack.clock == "virtual":
-        control += f"\nPOST {stack.url}/_local/clock/advance  (`workflows advance 180d`)"
+        control += (f"\nPOST {stack.url}/_local/clock/advance  (`workflows advance 180d`; header "
+                    "X-Workflows-Local-Token: $WORKFLOWS_LOCAL_TOKEN)")
     table.add_row("local-only control (not AWS)", control)
+    if stack.state is not None:
+        table.add_row("kept across restarts (--state-dir)", f"{stack.state.path}: state machines, executions, "
+                                                             "DynamoDB tables")
     for name, arn in stack.state_machines.items():
         table.add_row(f"state machine {name}", arn)
     for name, arn in stack.user_state_machines.items():
@@ -73,8 +80,8 @@ def _print_up(stack: Any) -> None:
     output.console.print("# to point AWS SDKs and the aws CLI at it:")
     for key, value in stack.exports().items():
         print(f"export {key}={value}")
-    output.console.print(f"[dim]e.g. aws stepfunctions --endpoint-url {stack.url} list-state-machines;"
-                         " workflows executions; Ctrl-C stops[/]")
+    output.console.print("[dim]with these, e.g. aws stepfunctions list-state-machines; workflows executions;"
+                         " Ctrl-C stops[/]")
 
 
 def cmd_console(args: argparse.Namespace) -> int:
@@ -220,3 +227,44 @@ def cmd_test(args: argparse.Namespace) -> int:
     from .mock_test import run
 
     return run(args)
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from .load import cmd_load as run_load
+
+    return run_load(args)
+
+
+def cmd_mock_from_history(args: argparse.Namespace) -> int:
+    from rich.markup import escape
+
+    from . import mock_from_history as recorder
+
+    if args.source.startswith("arn:"):
+        source = recorder.from_endpoint(remote.endpoint(args.endpoint), args.source)
+    else:
+        source = recorder.from_file(args.source)
+        if args.definition and not Path(args.definition).is_file():
+            raise CliError(f"--definition {args.definition!r} not found")
+    machine = args.state_machine or source.machine or (
+        Path(args.definition).name.removesuffix(".asl.json").removesuffix(".express") if args.definition else None)
+    if not machine:
+        raise CliError(f"{args.source} does not say which state machine ran: pass --state-machine NAME "
+                       "(and --definition FILE, so `workflows test` can create it)")
+    case = args.case or recorder.case_name(source.execution_name or Path(args.source).stem)
+    recording = recorder.read_history(source.events, machine, case)
+    output_path = args.output or f"{machine}.mock.json"
+    written = recorder.write(recording, source, output_path, args.definition)
+    if args.json:
+        output.emit_json(written)
+    else:
+        output.console.print(f"wrote test case [bold]{escape(case)}[/] of {escape(machine)}: "
+                             f"{written['taskAttempts']} Task attempts of {len(written['mockedStates'])} states, "
+                             f"expecting {written['expect']['status']} via {len(recording.path)} states", highlight=False)
+        output.console.print(f"  {escape(written['mockConfig'])} (MockConfigFile), {escape(written['sidecar'])} "
+                             f"(input, expectations{', definition' if written['definition'] else ''})", highlight=False)
+        output.console.print(f"  replay: workflows test {escape(written['mockConfig'])} --case {escape(case)}",
+                             highlight=False)
+    for problem in recording.problems:
+        print(f"workflows mock-from-history: warning: {problem}", file=sys.stderr)
+    return 0

@@ -24,6 +24,7 @@ executions (their Tasks run in other executions' histories).
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -233,3 +234,62 @@ def from_file(path: str) -> Source:
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
         raise CliError(f"{path}: expected GetExecutionHistory's output ({{\"events\": [...]}}) or a list of events")
     return Source(events, None, None, None, None)
+
+
+def write(recording: Recording, source: Source, output: str, definition: str | None) -> dict[str, Any]:
+    """Write (or add the test case to) the MockConfigFile `output` and its sidecar; what was written.
+
+    The definition the run used goes next to the config as <machine>.asl.json when it came from the
+    endpoint (a different file of that name is left alone: <machine>.<case>.asl.json then), or the
+    sidecar points at `definition`. Other test cases already in `output` are kept."""
+    from pathlib import Path
+
+    from workflows.testing import mock_sidecar
+    from workflows.testing.mock_config import MockConfigError
+    from workflows.testing.mock_files import save_suite
+
+    config_path = Path(output)
+    side_path = mock_sidecar.sidecar_path(config_path)
+    config = _read_json(config_path, {"StateMachines": {}, "MockedResponses": {}})
+    sidecar = _read_json(side_path, {"StateMachines": {}})
+    new = recording.config()
+    cases = config.setdefault("StateMachines", {}).setdefault(recording.machine, {}).setdefault("TestCases", {})
+    for old_state in cases.get(recording.case, {}).values():  # re-recording a case replaces it whole
+        config.get("MockedResponses", {}).pop(old_state, None)
+    cases[recording.case] = new["StateMachines"][recording.machine]["TestCases"][recording.case]
+    config.setdefault("MockedResponses", {}).update(new["MockedResponses"])
+
+    definition_path = Path(definition) if definition else None
+    if definition_path is None and source.definition is not None:
+        definition_path = config_path.with_name(f"{recording.machine}.asl.json")
+        if definition_path.exists() and definition_path.read_text() != source.definition:
+            definition_path = config_path.with_name(f"{recording.machine}.{recording.case}.asl.json")
+        definition_path.parent.mkdir(parents=True, exist_ok=True)
+        definition_path.write_text(source.definition)
+    entry = sidecar.setdefault("StateMachines", {}).setdefault(recording.machine, {})
+    if definition_path is not None:
+        entry["definition"] = Path(os.path.relpath(definition_path.resolve(), config_path.resolve().parent)).as_posix()
+    if source.type:
+        entry["type"] = source.type
+    entry.setdefault("TestCases", {})[recording.case] = {"input": recording.input, "expect": recording.expectation()}
+    try:
+        saved = save_suite(config_path, config, sidecar)
+    except MockConfigError as error:
+        raise CliError(str(error)) from None
+    return {"mockConfig": str(saved.config), "sidecar": str(saved.sidecar), "stateMachine": recording.machine,
+            "testCase": recording.case, "definition": str(definition_path) if definition_path else None,
+            "taskAttempts": sum(a.outcome is not None for a in recording.attempts),
+            "mockedStates": sorted({a.state for a in recording.attempts if a.outcome is not None}),
+            "expect": recording.expectation(), "problems": recording.problems}
+
+
+def _read_json(path: Any, default: dict[str, Any]) -> dict[str, Any]:
+    if not path.exists():
+        return default
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise CliError(f"{path}: cannot add a test case to it ({error})") from None
+    if not isinstance(document, dict):
+        raise CliError(f"{path}: not a JSON object, cannot add a test case to it")
+    return document

@@ -40,7 +40,8 @@ SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "n
 _URLS = Map([
     Rule(f"{PREFIX}/", endpoint="machines", methods=["GET"]),
     Rule(f"{PREFIX}/state-machines/<name>", endpoint="machine", methods=["GET"]),
-    Rule(f"{PREFIX}/executions/<arn>", endpoint="execution", methods=["GET"]),
+    # a Distributed Map's child execution ARN holds a "/" (machine/map-run label): a path converter
+    Rule(f"{PREFIX}/executions/<path:arn>", endpoint="execution", methods=["GET"]),
     Rule(f"{PREFIX}/actions/<action>", endpoint="action", methods=["POST"]),
     Rule(f"{PREFIX}/static/<filename>", endpoint="static", methods=["GET"]),
 ], strict_slashes=True, merge_slashes=False)

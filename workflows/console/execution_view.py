@@ -77,12 +77,14 @@ class Panel:
 
 def event_rows(events: Iterable[Event], state_of: dict[int, str], start: Any) -> list[EventRow]:
     rows = []
+    began = fmt.to_utc(start)
     for event in events:
         found = details(event)
+        moment = fmt.to_utc(event.get("timestamp"))
         rows.append(EventRow(
             id=int(event["id"]), type=str(event["type"]), state=state_of.get(event["id"], ""),
-            timestamp=fmt.timestamp(event.get("timestamp")),
-            elapsed=fmt.duration(fmt.seconds_between(start, event.get("timestamp"))),
+            timestamp=fmt.timestamp(moment),
+            elapsed=fmt.duration((moment - began).total_seconds() if moment and began else None),
             details=fmt.indented(found) if found else "",
             failure=str(event["type"]).endswith(("Failed", "TimedOut", "Aborted"))))
     return rows

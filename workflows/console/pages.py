@@ -153,7 +153,13 @@ class Pages:
                                 iteration, lanes)
             if not state_panel.known and not state_panel.visits:
                 raise NotFound(f"state={selected!r}: the execution's definition has no state of that name")
-        map_runs = self.source.map_runs(arn) if any(v.type == "Map" for v in trace.visits) else None
+        map_runs = []
+        for visit in trace.visits:  # Distributed Maps: their items ran as child executions of a map run
+            for event in visit.events:
+                if event["type"] == "MapRunStarted":
+                    run_arn = str(event.get("mapRunStartedEventDetails", {}).get("mapRunArn", ""))
+                    children, note = self.source.map_run_executions(run_arn)
+                    map_runs.append({"state": visit.name, "arn": run_arn, "executions": children, "note": note})
         return self.render("execution.html", {
             "title": execution.get("name", arn), "execution": execution, "machine": machine,
             "machine_url": fmt.machine_url(fmt.machine_name(execution["stateMachineArn"])),

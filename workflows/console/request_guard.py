@@ -68,16 +68,20 @@ def check_form(environ: Mapping[str, Any], form: Mapping[str, str], token: str) 
 
 
 class LoopbackGuard:
-    """WSGI middleware for a standalone console: loopback Host with our port, no foreign Origin."""
+    """WSGI middleware for a standalone console: loopback Host with our port, no foreign Origin.
 
-    def __init__(self, app: WsgiApp, port: Callable[[], int]) -> None:
-        self.app, self.port = app, port
+    Same constructor as workflows/local/loopback_guard.LoopbackGuard (the stack's, in review), so
+    the standalone console switches to that one by its import line alone; `token` guards nothing
+    here yet (the console's forms carry their own), it is kept for that shape."""
+
+    def __init__(self, app: WsgiApp, *, port: int, token: str) -> None:
+        self.app, self.port, self.token = app, int(port), token
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         host = environ.get("HTTP_HOST", "")
-        if not is_loopback_host(host, self.port()):
+        if not is_loopback_host(host, self.port):
             return _refuse(start_response, 421, f"Host {host!r} is not this console's loopback address "
-                                                f"(127.0.0.1:{self.port()} or localhost:{self.port()})")
+                                                f"(127.0.0.1:{self.port} or localhost:{self.port})")
         origin = environ.get("HTTP_ORIGIN")
         if origin is not None and origin != own_origin(environ):
             return _refuse(start_response, 403, f"Origin {origin!r} may not use this console")

@@ -88,13 +88,17 @@ class HttpClock:
             try:
                 request = urllib.request.Request(f"{self.endpoint}/_local/health", headers=self._headers())
                 with urllib.request.urlopen(request, timeout=3) as response:
-                    clock = json.load(response).get("clock")
+                    health = json.load(response)
+                clock = health.get("clock")
                 self._mode = clock if clock in ("virtual", "real") else None
+                # no $WORKFLOWS_LOCAL_TOKEN: the stack's health page shows its token to this machine
+                self.token = self.token or str((health.get("exports") or {}).get("WORKFLOWS_LOCAL_TOKEN") or "") or None
             except (OSError, ValueError, AttributeError):
                 self._mode = None
         return self._mode or None
 
     def advance(self, seconds: float) -> dict[str, Any]:
+        self.mode  # noqa: B018 - reads the health page (and the token) once
         request = urllib.request.Request(f"{self.endpoint}/_local/clock/advance", method="POST",
                                          data=json.dumps({"seconds": seconds}).encode(), headers=self._headers())
         try:
@@ -198,9 +202,16 @@ class Source:
             if not token:
                 return events
 
-    def map_runs(self, execution_arn: str) -> list[dict[str, Any]] | None:
-        page = self._optional("list_map_runs", executionArn=execution_arn)
-        return None if page is None else list(page.get("mapRuns", []))
+    def map_run_executions(self, map_run_arn: str) -> tuple[list[dict[str, Any]] | None, str]:
+        """A Distributed Map run's child executions (newest page), or (None, why not)."""
+        try:
+            items, more = self.executions(map_run_arn, map_run=True)
+        except ClientError as error:
+            if is_unsupported(error):
+                return None, "this endpoint does not list a map run's executions"
+            return None, (f"this endpoint did not list the map run's executions ({error_code(error)}: "
+                          f"{error.response.get('Error', {}).get('Message', '')})")
+        return items, "newest " + str(len(items)) + " shown" if more else ""
 
     # -- actions --------------------------------------------------------------------------------
     def start_execution(self, arn: str, name: str | None, input_text: str) -> str:

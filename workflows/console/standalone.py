@@ -60,7 +60,7 @@ def start(endpoint: str | None, port: int = DEFAULT_PORT, *, region: str | None 
     clock: LocalClock = HttpClock(endpoint, os.environ.get(LOCAL_TOKEN_VARIABLE)) if endpoint else NoClock()
     label = endpoint or f"AWS {getattr(getattr(sfn, 'meta', None), 'region_name', '')}".strip()
     console = ConsoleApp(Source(sfn, clock, endpoint_label=label), token=secrets.token_urlsafe(24))
-    holder: dict[str, Any] = {}
-    guarded = LoopbackGuard(_Root(console), port=lambda: holder["server"].port)
-    holder["server"] = LoopbackServer(guarded, port=port)
-    return StandaloneConsole(holder["server"].start(), console, endpoint)
+    guard: list[LoopbackGuard] = []  # the guard needs the bound port, the server needs an app first
+    server = LoopbackServer(lambda environ, start_response: guard[0](environ, start_response), port=port)
+    guard.append(LoopbackGuard(_Root(console), port=server.port, token=secrets.token_urlsafe(32)))
+    return StandaloneConsole(server.start(), console, endpoint)

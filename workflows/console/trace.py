@@ -75,10 +75,6 @@ class Visit:
         return max(self.attempts - 1, 0)
 
     @property
-    def failures(self) -> list[Event]:
-        return [e for e in self.events if _is_failure(e["type"])]
-
-    @property
     def started_at(self) -> dt.datetime:
         return self.entered["timestamp"]
 
@@ -129,9 +125,14 @@ class Trace:
     events: list[Event]
     execution_status: str
 
+    def __post_init__(self) -> None:
+        self._by_name: dict[str, list[Visit]] = {}
+        for visit in self.visits:
+            self._by_name.setdefault(visit.name, []).append(visit)
+
     def visits_of(self, name: str, iteration: tuple[str, int] | None = None) -> list[Visit]:
-        return [v for v in self.visits if v.name == name and (iteration is None or iteration in v.iteration
-                                                              or not _inside(v, iteration[0]))]
+        return [v for v in self._by_name.get(name, []) if iteration is None or iteration in v.iteration
+                or not _inside(v, iteration[0])]
 
     def status_of(self, name: str, iteration: tuple[str, int] | None = None) -> str:
         """One status for a graph node: the last visit's at top level; over Map iterations the most

@@ -219,8 +219,8 @@ class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, D
         if not tokens.well_formed(token):
             raise api_error("InvalidToken", f"Invalid Token: '{token}'")
         record = tokens.get(token)
-        if record is None:
-            raise api_error("InvalidToken", "Invalid token")
+        if record is None:  # well-formed but never issued (AWS's wording, as recorded)
+            raise api_error("InvalidToken", "Invalid Token: 'Invalid token'")
         if not record.open:
             raise api_error("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
         return record

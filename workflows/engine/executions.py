@@ -161,7 +161,7 @@ class Engine:
     def stop(self, execution: Execution, error: str | None, cause: str | None) -> None:
         if execution.task is not None:
             execution.task.cancel()
-        execution.finish("ABORTED", error=error, cause=cause, previous=len(execution.events))
+        execution.finish("ABORTED", error=error, cause=cause, previous=0)  # AWS: previousEventId 0
         self.tokens.close_execution(execution.arn)
 
     # ---- tasks -------------------------------------------------------------------------------

@@ -85,7 +85,9 @@ async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, en
         items = _items(state, raw, effective, frame, ctx, states)
         limit = resolve(state.max_concurrency, effective, frame.variables, ctx, states, default=0)
         values = _batch(state, _select(state, items, effective, raw, frame, ctx), effective, frame, ctx, states)
-        frame.emit("MapStateStarted", "mapStateStartedEventDetails", {"length": len(values)})
+        # AWS reports length 0 when an ItemReader supplies the items (it reads them in the map run)
+        length = 0 if state.item_reader is not None else len(values)
+        frame.emit("MapStateStarted", "mapStateStartedEventDetails", {"length": length})
         count = resolve(state.tolerated_failure_count, effective, frame.variables, ctx, states)
         percent = resolve(state.tolerated_failure_percentage, effective, frame.variables, ctx, states)
         if state.distributed:

@@ -9,6 +9,8 @@ does around a request:
   userAttributes and finalUserStatus become a real moto user, then the request is retried;
 - sign-in by a verified email alias when the pool has `AliasAttributes: [email]` (moto only knows
   UsernameAttributes).
+Every token moto issues is re-signed with the stack's own key (token_signing.py: made at start, served
+as the pool's JWKS), trigger or not, so nothing verifies with moto's published key.
 Triggers run outside moto's lock: a trigger may call back into this stack (Step Functions, DynamoDB).
 A trigger that raises becomes UserLambdaValidationException ("<Trigger> failed with error ..."), a
 response Cognito would refuse becomes InvalidLambdaResponseException, as on AWS.
@@ -26,6 +28,7 @@ from moto.cognitoidp.models import cognitoidp_backends
 from . import pretoken
 from .lambdas import LambdaRegistry
 from .moto_services import MotoServices, ServiceResponse, status_line
+from .token_signing import SigningKey
 
 logger = logging.getLogger(__name__)
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
@@ -51,10 +54,11 @@ class TriggerError(Exception):
 class CognitoTriggers:
     """WSGI app for cognito-idp requests: moto plus the pool's Lambda triggers."""
 
-    def __init__(self, moto: MotoServices, lambdas: LambdaRegistry) -> None:
+    def __init__(self, moto: MotoServices, lambdas: LambdaRegistry, signing_key: SigningKey | None = None) -> None:
         self.moto = moto
         self.lambdas = lambdas
         self.region_name = moto.region_name
+        self.signing_key = signing_key or SigningKey.generate()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         action = environ.get("HTTP_X_AMZ_TARGET", "")[len(TARGET_PREFIX):]
@@ -107,9 +111,13 @@ class CognitoTriggers:
             return response
         result = response.json()
         tokens = result.get("AuthenticationResult")
-        trigger = _pre_token_trigger(config)
-        if not tokens or trigger is None:
+        if not tokens or "IdToken" not in tokens or "AccessToken" not in tokens:
             return response
+        trigger = _pre_token_trigger(config)
+        if trigger is None:
+            result["AuthenticationResult"] = self._resign(pool_id, tokens, pretoken.decode_claims(tokens["IdToken"]),
+                                                          pretoken.decode_claims(tokens["AccessToken"]))
+            return _json(200, result)
         if flow in REFRESH_FLOWS:
             source = pretoken.TRIGGER_SOURCES["refresh"]
         elif action.endswith("RespondToAuthChallenge") and payload.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
@@ -138,10 +146,16 @@ class CognitoTriggers:
                                                          id_claims, access_claims)
         except pretoken.InvalidLambdaResponse as error:
             raise TriggerError("InvalidLambdaResponseException", f"Invalid lambda response: {error}") from None
+        return self._resign(pool_id, tokens, new_id, new_access)
+
+    def _resign(self, pool_id: str, tokens: dict[str, Any], id_claims: dict[str, Any],
+                access_claims: dict[str, Any]) -> dict[str, Any]:
+        """The tokens signed with the stack's key and registered with moto under their new text."""
+        id_token = self.signing_key.sign(id_claims)
+        access_token = self.signing_key.sign(access_claims)
+        user_name = id_claims.get("cognito:username", "")
         with self.moto.locked():
             pool = cognitoidp_backends[self.moto.account_id][self.region_name].user_pools[pool_id]
-            id_token = pretoken.sign(new_id, pool.json_web_key)
-            access_token = pretoken.sign(new_access, pool.json_web_key)
             # moto looks tokens up by their text (GetUser, GlobalSignOut): register the new ones.
             pool.id_tokens[id_token] = pool.id_tokens.pop(tokens["IdToken"], (id_claims.get("aud"), user_name))
             pool.access_tokens[access_token] = pool.access_tokens.pop(

@@ -5,8 +5,8 @@ Cognito applies it: `claimsToAddOrOverride` / `claimsToSuppress` per token (V1: 
 `groupOverrideDetails` replacing `cognito:groups` (and roles) in both tokens, `scopesToAdd` /
 `scopesToSuppress` editing the access token's `scope`. Claims Cognito never lets a trigger change
 are refused with InvalidLambdaResponseException naming the claim, so a customizer that would fail
-on AWS fails here too. The rewritten tokens are re-signed with moto's own key and kid, so JWKS
-verification against moto's `/.well-known/jwks.json` still passes.
+on AWS fails here too. The rewritten tokens are re-signed with the stack's own key (token_signing.py),
+whose JWKS the stack serves at the pool's `/.well-known/jwks.json`.
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import base64
 import json
 from typing import Any
 
-from joserfc import jwt
 
 PROTECTED_CLAIMS = frozenset({
     "acr", "amr", "aud", "at_hash", "auth_time", "azp", "client_id", "cognito:username", "exp", "iat",
@@ -127,8 +126,3 @@ def _override_groups(details: dict[str, Any] | None, id_claims: dict[str, Any],
         id_claims["cognito:roles"] = list(roles)
     if details.get("preferredRole"):
         id_claims["cognito:preferred_role"] = details["preferredRole"]
-
-
-def sign(claims: dict[str, Any], key: Any, kid: str = "dummy") -> str:
-    """Sign `claims` with moto's pool key and the kid moto publishes in its JWKS."""
-    return jwt.encode({"kid": kid, "alg": "RS256"}, claims, key)

@@ -11,6 +11,11 @@ Clock: "virtual" (demo, tests: waits, retries and deadlines are instant; `advanc
 "real" (`workflows up`; `workflows up --clock virtual` is moved over HTTP, POST /_local/clock/advance,
 see control.py). The process environment is changed while the stack runs (the in-process
 Lambdas read it, as on AWS) and restored by `close()`.
+
+Exposure (docs/security.md): every request passes loopback_guard.LoopbackGuard (loopback Host with
+this port, no foreign Origin, no CORS but for its own origin, the per-start token `token` on the
+/_local/ control endpoints); Cognito tokens are signed with a key made at start; moto's /moto-api/
+is off unless `moto_api=True`.
 """
 from __future__ import annotations
 
@@ -30,11 +35,14 @@ from .api_gateway import ApiGateway
 from .cognito_triggers import CognitoTriggers
 from .control import ControlApi
 from .lambdas import Handler, HandlerSpecError, LambdaInvokeApi, LambdaRegistry
+from .loopback_guard import TOKEN_ENV, LoopbackGuard, new_token
 from .moto_services import ACCOUNT_ID, MotoServices
 from .request_log import RequestLog
-from .router import Router
+from .router import MOTO_API_PREFIX, Router, not_found
 from .server import LoopbackServer
+from .state_dir import StateDir
 from .sfn_api import StepFunctionsApi
+from .token_signing import SigningKey, is_jwks_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 API_DIR = REPO_ROOT / "api"
@@ -54,9 +62,12 @@ class LocalStack:
     def __init__(self, *, clock: str = "virtual", port: int = 0, region_name: str = "us-east-1",
                  stage: str = "local", name_prefix: str | None = None,
                  definitions: str | Path | None = None, functions: Mapping[str, Handler] | None = None,
-                 request_log: TextIO | None = None) -> None:
+                 request_log: TextIO | None = None, moto_api: bool = False,
+                 state_dir: str | Path | None = None) -> None:
         """`definitions`: a directory of the user's *.asl.json (user_definitions.py); `functions`:
-        the user's Lambda handlers by function name; `request_log`: where one line per request goes."""
+        the user's Lambda handlers by function name; `request_log`: where one line per request goes;
+        `moto_api`: also serve moto's own /moto-api/ (off by default: it dumps every secret);
+        `state_dir`: where state machines, executions and tables are kept across restarts (state_dir.py)."""
         if clock not in ("virtual", "real"):
             raise ValueError(f"clock must be 'virtual' or 'real', got {clock!r}")
         from .user_definitions import discover  # every file is read and named before anything starts
@@ -68,16 +79,24 @@ class LocalStack:
                 raise HandlerSpecError(f"--lambda {name}=...: {name!r} is one of the stack's own functions "
                                  f"({', '.join(FUNCTIONS)}); pick another name")
         self.clock, self.region_name, self.account_id, self.stage = clock, region_name, ACCOUNT_ID, stage
-        prefix = name_prefix or f"wf{uuid.uuid4().hex[:6]}"
+        self.state = StateDir(state_dir) if state_dir is not None else None
+        self._serving = False  # fully started: only then may close() overwrite the state dir
+        prefix = name_prefix or (self.state.name_prefix() if self.state else f"wf{uuid.uuid4().hex[:6]}")
         self.users_table = f"{prefix}-users"
         self.legacy_table = f"{prefix}-legacy-users"
         self.pool_name = f"{prefix}-users"
         self.moto = MotoServices(region_name)
         self.lambdas = LambdaRegistry(region_name, self.account_id)
         self._router: Router | None = None
-        # one app for the socket and the in-process clients alike, so both are logged the same way
-        self._app = RequestLog(self._dispatch, request_log) if request_log is not None else self._dispatch
-        self.server = LoopbackServer(self._app, port=port)
+        self.moto_api = moto_api
+        self.token = new_token()  # WORKFLOWS_LOCAL_TOKEN: the /_local/ control endpoints need it
+        self.signing_key = SigningKey.generate()  # signs this stack's Cognito tokens (never moto's key)
+        # one app for the socket and the in-process clients alike, so both are guarded and logged the
+        # same way; the guard needs the port, known once the server is bound
+        self._app: Any = self._serve
+        self.server = LoopbackServer(self._serve, port=port)
+        self.guard = LoopbackGuard(self._dispatch, port=self.server.port, token=self.token)
+        self._guarded = RequestLog(self.guard, request_log) if request_log is not None else self.guard
         self.user_pool_id = ""
         self.client_id = ""
         self.state_machines: dict[str, str] = {}  # the project's own (asl/) machines
@@ -97,6 +116,8 @@ class LocalStack:
                            "AWS_DEFAULT_REGION": self.region_name,
                            "MOTO_ACCOUNT_ID": self.account_id})  # moto's resources in the engine's account
             self._create_tables()
+            if self.state is not None:
+                self.state.restore_tables(self.moto)
             self._create_user_pool()
             self._set_env(self.lambda_environment())
             self._load_functions()
@@ -106,17 +127,28 @@ class LocalStack:
                                   placeholders={"StateMachineArn": self.state_machine_arn,
                                                 "ExecutionArnPrefix": self.execution_arn_prefix},
                                   stage=self.stage, region_name=self.region_name, account_id=self.account_id)
-            self._router = Router(stepfunctions=sfn_api, cognito=CognitoTriggers(self.moto, self.lambdas),
+            self._router = Router(stepfunctions=sfn_api,
+                                  cognito=CognitoTriggers(self.moto, self.lambdas, self.signing_key),
                                   api=self.api, api_prefix=self.api.prefix, aws=self.moto,
                                   control=ControlApi(info=self.outputs, clock=self.clock, advance=self.advance),
                                   lambdas=LambdaInvokeApi(self.lambdas),
-                                  console=self._console())
+                                  console=self._console(),
+                                  jwks=self.signing_key.serve_jwks, moto_api=self.moto_api)
         except BaseException:
             self.close()
             raise
+        self._serving = True
         return self
 
     def close(self) -> None:
+        try:
+            if self.state is not None and self._serving:
+                self._serving = False
+                self.state.save(self.engine, self.moto, own_machines=set(self.state_machines))
+        finally:
+            self._stop_serving()
+
+    def _stop_serving(self) -> None:
         try:
             self.server.close()
         finally:
@@ -132,8 +164,16 @@ class LocalStack:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
+    def _serve(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self._guarded(environ, start_response)
+
     def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if self._router is None:  # still starting: only moto's services are up
+        if self._router is None:  # still starting: only moto's services (and this stack's JWKS) are up
+            path = environ.get("PATH_INFO", "")
+            if is_jwks_path(path):
+                return self.signing_key.serve_jwks(environ, start_response)
+            if path.startswith(MOTO_API_PREFIX) and not self.moto_api:
+                return not_found(start_response, f"{path} is not served while the stack starts")
             return self.moto(environ, start_response)
         return self._router(environ, start_response)
 
@@ -180,18 +220,21 @@ class LocalStack:
         env = {f"AWS_ENDPOINT_URL_{service_id}": self.url for service_id in ENDPOINT_SERVICE_IDS}
         env.update({"AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
                     "AWS_REGION": self.region_name, "AWS_DEFAULT_REGION": self.region_name, **CREDENTIALS,
-                    "WORKFLOWS_ENDPOINT": self.url, "WORKFLOWS_API_URL": self.api_url})
+                    "WORKFLOWS_ENDPOINT": self.url, "WORKFLOWS_API_URL": self.api_url,
+                    TOKEN_ENV: self.token})  # the /_local/ control endpoints' token (loopback_guard.py)
         return env
 
     def outputs(self) -> dict[str, Any]:
         """What the CDK stack would output, for this local deployment, and the shell exports
-        (`workflows up` prints these, `--json` and GET /_local/health return them)."""
+        (`workflows up` prints these, `--json` and GET /_local/health return them; the exports carry
+        WORKFLOWS_LOCAL_TOKEN, readable only by clients the LoopbackGuard lets in: never a foreign page)."""
         return {"endpoint": self.url, "apiUrl": self.api_url, "region": self.region_name,
                 "accountId": self.account_id, "clock": self.clock, "usersTable": self.users_table,
                 "legacyUsersTable": self.legacy_table, "userPoolId": self.user_pool_id,
                 "userPoolClientId": self.client_id, "jwksUrl": self.jwks_url, "consoleUrl": self.console_url,
                 "stateMachines": {**self.state_machines, **self.user_state_machines},
                 "lambdaFunctions": {name: self.lambdas.arn(name) for name in self.lambdas.names()},
+                "stateDir": str(self.state.path) if self.state is not None else None,
                 "exports": self.exports()}
 
     def lambda_environment(self) -> dict[str, str]:
@@ -308,11 +351,15 @@ class LocalStack:
                 name=name, definition=render(name, params), type=MACHINE_TYPES.get(name, "STANDARD"),
                 roleArn=f"arn:aws:iam::{self.account_id}:role/{name}-role")
             self.state_machines[name] = created["stateMachineArn"]
+        if self.state is not None:
+            self.state.restore_machines(self.engine)
         if self.user_definitions:
             from .user_definitions import create_all
 
             self.user_state_machines = create_all(self.engine, self.user_definitions, self.account_id,
                                                   taken=self.state_machines)
+        if self.state is not None:
+            self.state.restore_executions(self.engine)
 
     # -- environment --------------------------------------------------------------------------------
     def _set_env(self, values: dict[str, str], only_missing: bool = False) -> None:
