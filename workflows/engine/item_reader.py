@@ -16,12 +16,12 @@ from workflows.engine.runtime import Frame
 
 def read_items(state: m.MapState, effective: Any, frame: Frame, ctx: dict, states: dict | None) -> list:
     reader = state.item_reader
-    resource = reader.get("Resource", "")
-    config = reader.get("ReaderConfig", {}) or {}
+    assert reader is not None
+    resource, config = reader.resource, reader.config
     if state.jsonata:
-        params = jsonata_value(reader.get("Arguments", {}), frame, states or {}, "ItemReader")
+        params = jsonata_value(reader.parameters, frame, states or {}, "ItemReader")
     else:
-        params = parameters(reader.get("Parameters", {}), effective, frame, ctx, field="ItemReader")
+        params = parameters(reader.parameters, effective, frame, ctx, field="ItemReader")
     s3 = frame.execution.engine.clients.get("s3")
     action = resource.rsplit(":", 1)[-1]
     try:
@@ -75,6 +75,7 @@ _DELIMS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t
 
 def write_results(state: m.MapState, results: list, frame: Frame) -> Any:
     writer = state.result_writer
+    assert writer is not None
     params = writer.get("Parameters") or writer.get("Arguments") or {}
     bucket, prefix = params.get("Bucket"), params.get("Prefix", "")
     if not bucket:

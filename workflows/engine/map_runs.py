@@ -26,7 +26,7 @@ from typing import Any
 
 from workflows.engine import arns
 from workflows.engine import errors as names
-from workflows.engine import model as m
+
 from workflows.engine.api_core import ClientCore
 from workflows.engine.api_errors import api_error
 from workflows.engine.children import gather
@@ -50,7 +50,7 @@ class MapRun:
         self.arn, self.parent, self.state_name, self.label = arn, parent, state.name, label
         self.machine_arn = arn.replace(":mapRun:", ":stateMachine:").rsplit(":", 1)[0]  # <machine>/<label>
         self.values = values
-        batched = state.item_batcher is not m.UNSET
+        batched = state.item_batcher is not None
         self.weights = [len(v["Items"]) if batched and isinstance(v, dict) and isinstance(v.get("Items"), list)
                         else 1 for v in values]  # items per child execution
         self.max_concurrency = max_concurrency

@@ -9,7 +9,7 @@ from typing import Any
 
 from workflows.engine import model as m
 from workflows.engine.children import closing_failure, gather
-from workflows.engine.dataflow import input_path, jsonata_value, parameters
+from workflows.engine.dataflow import arguments, input_path, parameters
 from workflows.engine.errors import StatesError
 from workflows.engine.redrive import child_frame
 from workflows.engine.retry import with_recovery
@@ -23,8 +23,7 @@ async def run_parallel(state: m.ParallelState, raw: Any, frame: Frame, entered_i
     async def attempt(retry_count: int) -> Step:
         ctx = frame.context(state.name, entered_at, retry_count)
         if state.jsonata:
-            value = raw if state.parameters is m.UNSET else jsonata_value(
-                state.parameters, frame, jsonata_states(raw, ctx), "Arguments")
+            value = arguments(state.parameters, raw, frame, jsonata_states(raw, ctx))
         else:
             value = parameters(state.parameters, input_path(state, raw, frame, ctx), frame, ctx)
         frame.emit("ParallelStateStarted")

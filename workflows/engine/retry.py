@@ -32,9 +32,9 @@ def matches(error_equals: list[str], error: str) -> bool:
 
 def error_output(error: StatesError) -> dict[str, Any]:
     """The error object a Catch hands on. A task timeout has no cause in history, yet AWS's
-    catcher output carries `"Cause": ""` for it (TaskTimedOut.catch_cause)."""
+    catcher output carries `"Cause": ""` for it (`StatesError.catch_cause`)."""
     out: dict[str, Any] = {"Error": error.error}
-    cause = error.cause if error.cause is not None else getattr(error, "catch_cause", None)
+    cause = error.cause if error.cause is not None else error.catch_cause
     if cause is not None:
         out["Cause"] = cause
     return out
@@ -61,9 +61,7 @@ async def with_recovery(state: m.RetryingState, raw: Any, frame: Frame, entered_
             if index is not None:
                 retrier = state.retry[index]
                 if counts[index] < retrier.max_attempts:
-                    delay = retrier.interval_seconds * retrier.backoff_rate ** counts[index]
-                    if retrier.max_delay_seconds is not None:
-                        delay = min(delay, retrier.max_delay_seconds)
+                    delay = retrier.delay(counts[index])
                     if retrier.jitter_full:
                         delay = engine.rng.uniform(0, delay)
                     counts[index] += 1

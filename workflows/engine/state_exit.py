@@ -25,25 +25,22 @@ class PrefixedError(StatesError):
 
 def state_error(error: StatesError, state: m.State, entered_id: int) -> StatesError:
     """Add AWS's "An error occurred while executing the state ..." prefix to evaluation errors."""
-    if isinstance(error, EvaluationError) and not getattr(error, "_prefixed", False):
-        cause = (f"An error occurred while executing the state '{state.name}' "
-                 f"(entered at the event id #{entered_id}). {error.cause or ''}")
-        error.cause = cause
-        error.args = (f"{error.error}: {cause}",)
-        error._prefixed = True  # type: ignore[attr-defined]
+    if isinstance(error, EvaluationError) and not error.prefixed:
+        error.set_cause(f"An error occurred while executing the state '{state.name}' "
+                        f"(entered at the event id #{entered_id}). {error.cause or ''}")
+        error.prefixed = True
     return error
 
 
 def record_evaluation_failure(frame: Frame, state: m.State, error: StatesError, previous: int) -> None:
-    if error.error != names.QUERY_EVALUATION_ERROR or getattr(error, "_recorded", False):
+    if error.error != names.QUERY_EVALUATION_ERROR or error.recorded:
         return
     details: dict[str, Any] = {"cause": error.cause, "error": error.error}
-    location = getattr(error, "location", None)
-    if location:
-        details["location"] = location
+    if error.location:
+        details["location"] = error.location
     details["state"] = state.name
     frame.emit("EvaluationFailed", "evaluationFailedEventDetails", details, previous=previous)
-    error._recorded = True  # type: ignore[attr-defined]
+    error.recorded = True
 
 
 def limited_json(value: Any, who: str) -> str:
@@ -99,12 +96,12 @@ def finish_with_result(state: m.RetryingState, raw: Any, result: Any, frame: Fra
 
 
 def finish_with_input(state: m.State, raw: Any, data: Any, frame: Frame, ctx: dict, states: dict | None,
-                      assign: Any = m.UNSET, output: Any = m.UNSET) -> Any:
+                      assign: m.Template | None = None, output: m.Template | None = None) -> Any:
     """Exit a state that produces no result of its own (Choice, Wait, Succeed, a JSONata Pass): JSONata
     Assign/Output over $states.input, or Assign over the effective input `data` then OutputPath.
-    A Choice passes the matched rule's own Assign/Output; UNSET means the state's."""
-    assign = state.assign if assign is m.UNSET else assign
-    template = state.output if output is m.UNSET else output
+    A Choice passes the matched rule's own Assign/Output; None means the state's."""
+    assign = state.assign if assign is None else assign
+    template = state.output if output is None else output
     if state.jsonata:
         assigned = assignments(assign, True, raw, frame, ctx, states)
         value = jsonata_output(template, raw, frame, states or {})

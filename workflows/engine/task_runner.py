@@ -13,9 +13,10 @@ from typing import Any
 
 from workflows.engine import errors as names
 from workflows.engine import model as m
-from workflows.engine.dataflow import input_path, jsonata_value, parameters
+from workflows.engine.dataflow import arguments, input_path, parameters
+from workflows.engine.dynamic import resolve
 from workflows.engine.errors import StatesError
-from workflows.engine.expressions import EvaluationError, jsonpath_get
+from workflows.engine.expressions import EvaluationError
 from workflows.engine.integrations import WAIT_FOR_TASK_TOKEN, ResourceRef
 from workflows.engine.retry import with_recovery
 from workflows.engine.runtime import NOT_TRUNCATED, Frame, dumps
@@ -40,52 +41,31 @@ async def run_task(state: m.TaskState, raw: Any, frame: Frame, entered_id: int, 
     async def attempt(retry_count: int) -> Step:
         token = engine.tokens.new_token(frame.execution.arn) if ref.pattern == WAIT_FOR_TASK_TOKEN else None
         ctx = frame.context(state.name, entered_at, retry_count, token)
-        if state.jsonata:
-            states = jsonata_states(raw, ctx)
-            params = raw if state.parameters is m.UNSET else jsonata_value(state.parameters, frame, states,
-                                                                          "Arguments")
+        states = jsonata_states(raw, ctx) if state.jsonata else None
+        if states is not None:
+            params = arguments(state.parameters, raw, frame, states)
         else:
             params = parameters(state.parameters, input_path(state, raw, frame, ctx), frame, ctx)
-        timeout = _seconds(state, "TimeoutSeconds", state.timeout_seconds, state.timeout_seconds_path,
-                           raw, frame, ctx)
-        heartbeat = _seconds(state, "HeartbeatSeconds", state.heartbeat_seconds,
-                             state.heartbeat_seconds_path, raw, frame, ctx)
-        credentials = _credentials(state, raw, frame, ctx)
+        timeout = resolve(state.timeout_seconds, raw, frame.variables, ctx, states)
+        heartbeat = resolve(state.heartbeat_seconds, raw, frame.variables, ctx, states)
+        credentials = _credentials(state, raw, frame, ctx, states)
         result = await invoke(state, ref, params, frame, timeout, heartbeat, token, credentials)
         return finish_with_result(state, raw, result, frame, ctx)
 
     return await with_recovery(state, raw, frame, entered_id, entered_at, attempt)
 
 
-def _credentials(state: m.TaskState, raw: Any, frame: Frame, ctx: dict) -> dict[str, Any] | None:
+def _credentials(state: m.TaskState, raw: Any, frame: Frame, ctx: dict,
+                 states: dict | None) -> dict[str, Any] | None:
     """Task `Credentials` (cross-account role): recorded as taskCredentials in the scheduled event."""
-    if state.credentials is m.UNSET:
+    if state.credentials is None:
         return None
-    if state.jsonata:
-        rendered = jsonata_value(state.credentials, frame, jsonata_states(raw, ctx), "Credentials")
+    if states is not None:
+        rendered = arguments(state.credentials, None, frame, states, "Credentials")
     else:
         rendered = parameters(state.credentials, raw, frame, ctx, field="Credentials")
     role = rendered.get("RoleArn") if isinstance(rendered, dict) else None
     return {"roleArn": role} if role is not None else None
-
-
-def _seconds(state: m.TaskState, field: str, value: Any, path: Any, raw: Any, frame: Frame,
-             ctx: dict) -> int | None:
-    if path is not m.UNSET:
-        found = jsonpath_get(path, raw, context=ctx, variables=frame.variables, field=f"{field}Path")
-        if not isinstance(found, int) or isinstance(found, bool) or found <= 0:
-            raise EvaluationError(names.RUNTIME, f"The {field}Path '{path}' did not resolve to a positive "
-                                                 f"integer: {dumps(found)}")
-        return found
-    if isinstance(value, str) and state.jsonata:
-        found = jsonata_value(value, frame, jsonata_states(raw, ctx), field)
-        if not isinstance(found, (int, float)) or isinstance(found, bool) or found <= 0:
-            raise EvaluationError(names.QUERY_EVALUATION_ERROR,
-                                  f"The JSONata expression '{value[2:-2].strip()}' specified for the field "
-                                  f"'{field}' returned an unexpected result. Expected a positive integer, "
-                                  f"but was: {dumps(found)}")
-        return int(found)
-    return None if value is m.UNSET else int(value)
 
 
 class _Events:

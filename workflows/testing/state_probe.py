@@ -17,11 +17,10 @@ from typing import Any, Callable
 from workflows.engine import errors as names
 from workflows.engine import model as m
 from workflows.engine.dataflow import (
-    assignments, input_path, jsonata_output, jsonata_value, output_path, parameters, result_path,
-    result_selector,
+    arguments, assignments, input_path, jsonata_output, output_path, parameters, result_path, result_selector,
 )
+from workflows.engine.dynamic import resolve
 from workflows.engine.errors import StatesError
-from workflows.engine.expressions import EvaluationError, jsonpath_get
 from workflows.engine.runtime import Frame, dumps
 
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
@@ -131,9 +130,9 @@ class StateProbe:
         after_input = input_path(state, self.raw, self.frame, self.ctx)
         self.note("afterInputPath", after_input)
         if isinstance(state, m.PassState):
-            if state.result is not m.UNSET:
-                self.note("result", state.result)
-                result = state.result
+            if state.result is not None:
+                self.note("result", state.result.value)
+                result = state.result.value
             else:
                 result = parameters(state.parameters, after_input, self.frame, self.ctx)
                 self.note("afterParameters", result)
@@ -153,8 +152,7 @@ class StateProbe:
         states = {"input": self.raw, "context": self.ctx}
         if state.jsonata:
             effective = self.raw
-            args = jsonata_value(state.parameters, self.frame, states, "Arguments") \
-                if state.parameters is not m.UNSET else self.raw
+            args = arguments(state.parameters, self.raw, self.frame, states)
         else:
             effective = input_path(state, self.raw, self.frame, self.ctx)
             self.note("afterInputPath", effective)
@@ -167,6 +165,8 @@ class StateProbe:
                 self.note("afterParameters", args)
             else:
                 self.note("afterArguments", args)
+            for seconds in (state.timeout_seconds, state.heartbeat_seconds):
+                resolve(seconds, self.raw, self.frame.variables, self.ctx, states if state.jsonata else None)
         return self._mocked_result(state, args)
 
     def _mocked_result(self, state: m.RetryingState, args: Any) -> Any:
@@ -185,9 +185,10 @@ class StateProbe:
 
     def _map(self, state: m.MapState, effective: Any, states: dict) -> Any:
         items = self._map_items(state, effective, states)
-        self.note("maxConcurrency", self._map_number(state, "max_concurrency", states, default=0))
-        count = self._map_number(state, "tolerated_failure_count", states)
-        percentage = self._map_number(state, "tolerated_failure_percentage", states)
+        variables = self.frame.variables
+        self.note("maxConcurrency", resolve(state.max_concurrency, effective, variables, self.ctx, states, default=0))
+        count = resolve(state.tolerated_failure_count, effective, variables, self.ctx, states)
+        percentage = resolve(state.tolerated_failure_percentage, effective, variables, self.ctx, states)
         if count is not None:
             self.note("toleratedFailureCount", int(count))
         if percentage is not None:
@@ -203,32 +204,14 @@ class StateProbe:
 
     def _map_items(self, state: m.MapState, effective: Any, states: dict) -> Any:
         reader_data = self.config.get("mapItemReaderData")
-        if state.item_reader is not m.UNSET and reader_data is not None:
+        if state.item_reader is not None and reader_data is not None:
             return json.loads(reader_data)
-        if state.jsonata:
-            if state.items is m.UNSET:
-                return effective
-            items = jsonata_value(state.items, self.frame, states, "Items")
-        else:
-            path = "$" if state.items_path is m.UNSET else state.items_path
-            items = jsonpath_get(path, effective, context=self.ctx, variables=self.frame.variables,
-                                 field="ItemsPath")
-            if not isinstance(items, list):
-                shown = path[1:] if path.startswith("$$") else path
-                raise EvaluationError(names.RUNTIME, f'Reference path "{shown}" must point to array.')
+        if state.items is None:
+            return effective
+        items = resolve(state.items, effective, self.frame.variables, self.ctx, states)
+        if not state.jsonata:
             self.note("afterItemsPath", items)
         return items
-
-    def _map_number(self, state: m.MapState, attr: str, states: dict, default: Any = None) -> Any:
-        value = getattr(state, attr)
-        path = getattr(state, attr + "_path")
-        if isinstance(value, str) and state.jsonata:
-            return jsonata_value(value, self.frame, states, attr)
-        if value is not m.UNSET:
-            return value
-        if path is not m.UNSET:
-            return jsonpath_get(path, self.raw, context=self.ctx, variables=self.frame.variables)
-        return default
 
     def _finish(self, state: m.RetryingState, result: Any) -> None:
         if state.jsonata:

@@ -219,7 +219,7 @@ def _check_mock(state: m.State, mock: dict | None, config: dict, request: dict) 
             raise reject("ValidationException", "Mocked result must contain the same number of items "
                          "as number of Parallel branches.")
     elif isinstance(state, m.MapState):
-        if state.result_writer is not m.UNSET:
+        if state.result_writer is not None:
             if not isinstance(result, dict):
                 raise reject("ValidationException", "Mocked result must be a JSON object.")
         elif not isinstance(result, list):

@@ -18,8 +18,8 @@ class EvaluationError(StatesError):
     `error` is the ASL error name Retry/Catch match; `cause` is the detail text only.
     """
 
-    def __init__(self, error: str, cause: str) -> None:
-        super().__init__(error, cause)
+    def __init__(self, error: str, cause: str, *, location: str | None = None) -> None:
+        super().__init__(error, cause, location=location)
 
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # built once, not per call

@@ -32,9 +32,7 @@ class _Unsupported(Exception):
 
 
 def _query_error(detail: str, field: str) -> EvaluationError:
-    err = EvaluationError(names.QUERY_EVALUATION_ERROR, detail)
-    err.location = field  # EvaluationFailedEventDetails.location
-    return err
+    return EvaluationError(names.QUERY_EVALUATION_ERROR, detail, location=field)
 
 
 def _arg_error(function: str, detail: str) -> jexception.JException:
