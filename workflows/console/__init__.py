@@ -5,7 +5,7 @@ and by `workflows console [--endpoint URL|aws] [--port N]` in front of any Step 
 (through boto3). Module map: source (what it reads and does, through the API), graph (a definition
 as states and edges), elk + layout (where shapes go), svg (the drawing), trace (an execution's
 history as state visits), execution_view (the rows of an execution page), pages + templates/,
-actions (the forms), request_guard (who may use it), app (the WSGI app), standalone (the command).
+actions (the forms), request_guard (the form rule; who may reach the console at all is workflows/local/loopback_guard), app (the WSGI app), standalone (the command).
 """
 from __future__ import annotations
 

@@ -16,7 +16,6 @@ from typing import Any, Iterable
 from werkzeug.utils import redirect
 
 from .app import PREFIX, ConsoleApp
-from .request_guard import LoopbackGuard
 from .source import HttpClock, LocalClock, NoClock, Source
 
 DEFAULT_PORT = 4600
@@ -54,6 +53,7 @@ def start(endpoint: str | None, port: int = DEFAULT_PORT, *, region: str | None 
           client: Any = None) -> StandaloneConsole:
     """Serve the console for `endpoint` (None = AWS) on 127.0.0.1:`port` (0 = any free port)."""
     from workflows.cli import remote
+    from workflows.local.loopback_guard import LoopbackGuard, new_token
     from workflows.local.server import LoopbackServer
 
     sfn = client if client is not None else remote.client(endpoint, region)
@@ -62,5 +62,5 @@ def start(endpoint: str | None, port: int = DEFAULT_PORT, *, region: str | None 
     console = ConsoleApp(Source(sfn, clock, endpoint_label=label), token=secrets.token_urlsafe(24))
     guard: list[LoopbackGuard] = []  # the guard needs the bound port, the server needs an app first
     server = LoopbackServer(lambda environ, start_response: guard[0](environ, start_response), port=port)
-    guard.append(LoopbackGuard(_Root(console), port=server.port, token=secrets.token_urlsafe(32)))
+    guard.append(LoopbackGuard(_Root(console), port=server.port, token=new_token()))
     return StandaloneConsole(server.start(), console, endpoint)
