@@ -8,14 +8,14 @@ context). Errors from the expressions package keep AWS's error name; the state r
 """
 from __future__ import annotations
 
-from typing import Any
 
 from workflows.engine.expressions import jsonpath_get, jsonpath_set, render_jsonata, render_payload
+from workflows.engine.json_value import Context, JSON, JSONObject
 from workflows.engine.model import RetryingState, State, Template
 from workflows.engine.runtime import Frame
 
 
-def _select(path: str | None, data: Any, frame: Frame, ctx: dict, field: str) -> Any:
+def _select(path: str | None, data: JSON, frame: Frame, ctx: Context, field: str) -> JSON:
     """InputPath/OutputPath: "$" keeps the value, null makes it {}."""
     if path == "$":
         return data
@@ -24,21 +24,24 @@ def _select(path: str | None, data: Any, frame: Frame, ctx: dict, field: str) ->
     return jsonpath_get(path, data, context=ctx, variables=frame.variables, field=field)
 
 
-def input_path(state: State, raw: Any, frame: Frame, ctx: dict) -> Any:
-    return _select(state.input_path, raw, frame, ctx, "InputPath")
+def input_path(state: State, raw: JSON, frame: Frame, ctx: Context) -> JSON:
+    value = _select(state.input_path, raw, frame, ctx, "InputPath")
+    if frame.inspector is not None:
+        frame.inspector.note("afterInputPath", value)
+    return value
 
 
-def parameters(template: Template | None, data: Any, frame: Frame, ctx: dict, field: str = "Parameters") -> Any:
+def parameters(template: Template | None, data: JSON, frame: Frame, ctx: Context, field: str = "Parameters") -> JSON:
     if template is None:
         return data
     return render_payload(template.value, data, context=ctx, variables=frame.variables, field=field)
 
 
-def result_selector(state: RetryingState, result: Any, frame: Frame, ctx: dict) -> Any:
+def result_selector(state: RetryingState, result: JSON, frame: Frame, ctx: Context) -> JSON:
     return parameters(state.result_selector, result, frame, ctx, "ResultSelector")
 
 
-def result_path(path: str | None, raw: Any, result: Any) -> Any:
+def result_path(path: str | None, raw: JSON, result: JSON) -> JSON:
     if path == "$":
         return result
     if path is None:
@@ -46,21 +49,21 @@ def result_path(path: str | None, raw: Any, result: Any) -> Any:
     return jsonpath_set(raw, path, result, field="ResultPath")
 
 
-def output_path(state: State, data: Any, frame: Frame, ctx: dict) -> Any:
+def output_path(state: State, data: JSON, frame: Frame, ctx: Context) -> JSON:
     return _select(state.output_path, data, frame, ctx, "OutputPath")
 
 
-def jsonata_value(template: Template, frame: Frame, states: dict, field: str) -> Any:
+def jsonata_value(template: Template, frame: Frame, states: dict, field: str) -> JSON:
     return render_jsonata(template.value, states=states, variables=frame.variables, field=field)
 
 
-def arguments(template: Template | None, default: Any, frame: Frame, states: dict, field: str = "Arguments") -> Any:
+def arguments(template: Template | None, default: JSON, frame: Frame, states: dict, field: str = "Arguments") -> JSON:
     """A JSONata field's value, or `default` when the state does not have it."""
     return default if template is None else jsonata_value(template, frame, states, field)
 
 
-def assignments(assign: Template | None, jsonata: bool, data: Any, frame: Frame, ctx: dict,
-                states: dict | None) -> dict[str, Any] | None:
+def assignments(assign: Template | None, jsonata: bool, data: JSON, frame: Frame, ctx: Context,
+                states: dict | None) -> JSONObject | None:
     """New variable values (not yet applied: outputs of the same state still see the old ones)."""
     if assign is None:
         return None
@@ -71,5 +74,5 @@ def assignments(assign: Template | None, jsonata: bool, data: Any, frame: Frame,
     return dict(values)
 
 
-def jsonata_output(output: Template | None, default: Any, frame: Frame, states: dict) -> Any:
+def jsonata_output(output: Template | None, default: JSON, frame: Frame, states: dict) -> JSON:
     return arguments(output, default, frame, states, "Output")

@@ -11,7 +11,6 @@ exact texts). TestState and executions resolve through this same function.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from workflows.engine import errors as names
 from workflows.engine import field_rules as rules
@@ -21,11 +20,12 @@ from workflows.engine.expressions import (
 )
 from workflows.engine.expressions.errors import compact_json as dumps
 from workflows.engine.expressions.timestamps import parse_timestamp
+from workflows.engine.json_value import Context, JSON
 
 
 @dataclass(frozen=True, slots=True)
 class Literal:
-    value: Any
+    value: JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ class PathRef:
 
     text: str
 
-    def find(self, data: Any, context: dict, variables: Any, field: str) -> Any:
+    def find(self, data: JSON, context: Context, variables: JSON, field: str) -> JSON:
         if looks_like_intrinsic(self.text):
             return evaluate_intrinsic(self.text, data, context=context, variables=variables, field=field)
         return jsonpath_get(self.text, data, context=context, variables=variables, field=field)
@@ -53,7 +53,7 @@ class Nested:
     """A JSONata state's array or object with `{% %}` strings inside (Items: [1, "{% $x %}"]):
     rendered per run, then checked like an expression's result."""
 
-    value: Any
+    value: JSON
 
     @property
     def body(self) -> str:
@@ -63,7 +63,7 @@ class Nested:
 Source = Literal | PathRef | Expression | Nested
 
 
-def _has_template(value: Any) -> bool:
+def _has_template(value: JSON) -> bool:
     if isinstance(value, str):
         return strip_template(value) is not None
     if isinstance(value, dict):
@@ -89,8 +89,8 @@ class DynamicValue:
         return isinstance(self.source, Literal)
 
 
-def resolve(value: DynamicValue | None, data: Any, variables: Any, context: dict,
-            states: dict | None, default: Any = None) -> Any:
+def resolve(value: DynamicValue | None, data: JSON, variables: JSON, context: Context,
+            states: dict | None, default: JSON = None) -> JSON:
     """The field's value for this evaluation, checked; `default` when the field is absent. `data` is
     what a *Path reads, `states` the JSONata `$states` binding."""
     if value is None:
@@ -131,7 +131,7 @@ def build(body: dict, owner: str, field: str, jsonata: bool, wording: Wording | 
     return DynamicValue(field, source, rule, wording, jsonata)
 
 
-def _plain(value: Any) -> str:
+def _plain(value: JSON) -> str:
     return value if isinstance(value, str) else dumps(value)
 
 
@@ -148,17 +148,17 @@ class Wording:
     The base family is a number with a type stage (a path's string is parsed, as AWS does; a
     JSONata result must be a number) and a range stage worded by the form the value came from."""
 
-    def look_up(self, value: DynamicValue, source: PathRef, data: Any, variables: Any, context: dict) -> Any:
+    def look_up(self, value: DynamicValue, source: PathRef, data: JSON, variables: JSON, context: Context) -> JSON:
         return source.find(data, context, variables, f"{value.field}Path")
 
-    def literal(self, given: Any, value: DynamicValue) -> Any:
+    def literal(self, given: JSON, value: DynamicValue) -> JSON:
         return given  # literals were checked when the definition was created
 
     # -- numbers: type stage ---------------------------------------------------------------------
     def _integer(self, value: DynamicValue) -> bool:
         return value.rule.kind == rules.INTEGER
 
-    def from_path(self, found: Any, value: DynamicValue, source: PathRef) -> Any:
+    def from_path(self, found: JSON, value: DynamicValue, source: PathRef) -> JSON:
         number = found
         if isinstance(found, str):
             try:
@@ -174,7 +174,7 @@ class Wording:
                                                  f"{source.text}")
         return self.in_range(number, value, source)
 
-    def from_expression(self, found: Any, value: DynamicValue, source: Expression | Nested) -> Any:
+    def from_expression(self, found: JSON, value: DynamicValue, source: Expression | Nested) -> JSON:
         if not isinstance(found, (int, float)) or isinstance(found, bool):
             raise EvaluationError(
                 names.QUERY_EVALUATION_ERROR,
@@ -184,7 +184,7 @@ class Wording:
         return self.in_range(found, value, source)
 
     # -- numbers: range stage --------------------------------------------------------------------
-    def in_range(self, number: float, value: DynamicValue, source: Source) -> Any:
+    def in_range(self, number: float, value: DynamicValue, source: Source) -> JSON:
         rule = value.rule
         if self._integer(value) and isinstance(number, float):
             if not number.is_integer():  # not an integer at all: worded with the field's expectation
@@ -223,14 +223,14 @@ class MapSetting(Wording):
 class WaitSeconds(Wording):
     """Wait.Seconds / SecondsPath, in the wording AWS records for each failure."""
 
-    def look_up(self, value: DynamicValue, source: PathRef, data: Any, variables: Any, context: dict) -> Any:
+    def look_up(self, value: DynamicValue, source: PathRef, data: JSON, variables: JSON, context: Context) -> JSON:
         try:
             return super().look_up(value, source, data, variables, context)
         except EvaluationError:
             raise EvaluationError(names.RUNTIME, f"The SecondsPath parameter does not reference an input "
                                                  f"value: {source.text}") from None
 
-    def from_path(self, found: Any, value: DynamicValue, source: PathRef) -> Any:
+    def from_path(self, found: JSON, value: DynamicValue, source: PathRef) -> JSON:
         if isinstance(found, bool) or not isinstance(found, (int, float)) or (
                 isinstance(found, float) and not found.is_integer()):
             raise EvaluationError(names.RUNTIME, f"The SecondsPath parameter cannot be parsed as a long value: "
@@ -240,7 +240,7 @@ class WaitSeconds(Wording):
                                                  f"{source.text} == {_plain(found)}")
         return found
 
-    def from_expression(self, found: Any, value: DynamicValue, source: Expression | Nested) -> Any:
+    def from_expression(self, found: JSON, value: DynamicValue, source: Expression | Nested) -> JSON:
         if not isinstance(found, (int, float)) or isinstance(found, bool) or found < 0 or (
                 isinstance(found, float) and not found.is_integer()):
             raise EvaluationError(
@@ -253,7 +253,7 @@ class WaitSeconds(Wording):
 class Timestamp(Wording):
     """Wait.Timestamp / TimestampPath: an RFC 3339 date-time with an offset; the value is epoch seconds."""
 
-    def literal(self, given: Any, value: DynamicValue) -> Any:
+    def literal(self, given: JSON, value: DynamicValue) -> JSON:
         stamp = parse_timestamp(given)
         if stamp is None and value.jsonata:
             return self.from_expression(given, value, Expression(_plain(given), _plain(given)))
@@ -262,7 +262,7 @@ class Timestamp(Wording):
                                                  f"extended offset date-time format string: {_plain(given)}")
         return stamp.timestamp()
 
-    def from_path(self, found: Any, value: DynamicValue, source: PathRef) -> Any:
+    def from_path(self, found: JSON, value: DynamicValue, source: PathRef) -> JSON:
         stamp = parse_timestamp(found)
         if stamp is None:
             raise EvaluationError(names.RUNTIME, f"The TimestampPath parameter does not reference a valid ISO-8601 "
@@ -270,7 +270,7 @@ class Timestamp(Wording):
                                                  f"{_plain(found)}")
         return stamp.timestamp()
 
-    def from_expression(self, found: Any, value: DynamicValue, source: Expression | Nested) -> Any:
+    def from_expression(self, found: JSON, value: DynamicValue, source: Expression | Nested) -> JSON:
         stamp = parse_timestamp(found)
         if stamp is None:
             raise EvaluationError(names.QUERY_EVALUATION_ERROR,
@@ -282,13 +282,13 @@ class Timestamp(Wording):
 class FailText(Wording):
     """Fail.Error / Cause: text, from a literal, ErrorPath/CausePath (a path or an intrinsic) or JSONata."""
 
-    def from_path(self, found: Any, value: DynamicValue, source: PathRef) -> Any:
+    def from_path(self, found: JSON, value: DynamicValue, source: PathRef) -> JSON:
         if not isinstance(found, str):
             raise EvaluationError(names.RUNTIME, f"The {value.field}Path '{source.text}' did not resolve to a "
                                                  f"string: {dumps(found)}")
         return found
 
-    def from_expression(self, found: Any, value: DynamicValue, source: Expression | Nested) -> Any:
+    def from_expression(self, found: JSON, value: DynamicValue, source: Expression | Nested) -> JSON:
         if not isinstance(found, str):
             raise EvaluationError(names.QUERY_EVALUATION_ERROR, f"The JSONata expression for the field "
                                                                 f"'{value.field}' must return a string, got "
@@ -299,13 +299,13 @@ class FailText(Wording):
 class Items(Wording):
     """Map.ItemsPath (JSONPath) / Items (JSONata): the array the Map iterates over."""
 
-    def from_path(self, found: Any, value: DynamicValue, source: PathRef) -> Any:
+    def from_path(self, found: JSON, value: DynamicValue, source: PathRef) -> JSON:
         if not isinstance(found, list):
             shown = source.text[1:] if source.text.startswith("$$") else source.text
             raise EvaluationError(names.RUNTIME, f'Reference path "{shown}" must point to array.')
         return found
 
-    def from_expression(self, found: Any, value: DynamicValue, source: Expression | Nested) -> Any:
+    def from_expression(self, found: JSON, value: DynamicValue, source: Expression | Nested) -> JSON:
         if not isinstance(found, list):
             raise EvaluationError(
                 names.QUERY_EVALUATION_ERROR,

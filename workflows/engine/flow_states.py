@@ -5,39 +5,44 @@ the interpreter's handler table; how they exit (Assign, Output, OutputPath) is `
 """
 from __future__ import annotations
 
-from typing import Any
 
 from workflows.engine import errors as names
 from workflows.engine import model as m
 from workflows.engine.dataflow import assignments, input_path, output_path, parameters, result_path
 from workflows.engine.dynamic import resolve
 from workflows.engine.errors import StatesError
+from workflows.engine.json_value import JSON
 from workflows.engine.runtime import Frame
 from workflows.engine.state_exit import Step, exit_state, finish_with_input, jsonata_states, transition
 
 
 # ---- Pass --------------------------------------------------------------------------------------
-async def run_pass(state: m.PassState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:
+async def run_pass(state: m.PassState, raw: JSON, frame: Frame, entered_id: int, entered_at: float) -> Step:
     ctx = frame.context(state.name, entered_at)
     if state.jsonata:
         return transition(state), finish_with_input(state, raw, raw, frame, ctx, jsonata_states(raw, ctx))
     effective = input_path(state, raw, frame, ctx)
     result = state.result.value if state.result is not None else parameters(state.parameters, effective, frame, ctx)
     assigned = assignments(state.assign, False, result, frame, ctx, None)
-    output = output_path(state, result_path(state.result_path, raw, result), frame, ctx)
+    combined = result_path(state.result_path, raw, result)
+    if frame.inspector is not None:
+        frame.note("result" if state.result is not None else "afterParameters", result)
+        frame.note("afterResultSelector", result)
+        frame.note("afterResultPath", combined)
+    output = output_path(state, combined, frame, ctx)
     exit_state(frame, state, output, assigned)
     return transition(state), output
 
 
 # ---- Succeed / Fail ----------------------------------------------------------------------------
-async def run_succeed(state: m.SucceedState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:
+async def run_succeed(state: m.SucceedState, raw: JSON, frame: Frame, entered_id: int, entered_at: float) -> Step:
     ctx = frame.context(state.name, entered_at)
     states = jsonata_states(raw, ctx) if state.jsonata else None
     data = raw if state.jsonata else input_path(state, raw, frame, ctx)
     return None, finish_with_input(state, raw, data, frame, ctx, states)
 
 
-async def run_fail(state: m.FailState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:
+async def run_fail(state: m.FailState, raw: JSON, frame: Frame, entered_id: int, entered_at: float) -> Step:
     ctx = frame.context(state.name, entered_at)
     states = jsonata_states(raw, ctx) if state.jsonata else None
     raise FailStateError(resolve(state.error, raw, frame.variables, ctx, states),
@@ -49,7 +54,7 @@ class FailStateError(StatesError):
 
 
 # ---- Choice ------------------------------------------------------------------------------------
-async def run_choice(state: m.ChoiceState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:
+async def run_choice(state: m.ChoiceState, raw: JSON, frame: Frame, entered_id: int, entered_at: float) -> Step:
     ctx = frame.context(state.name, entered_at)
     states = jsonata_states(raw, ctx) if state.jsonata else None
     data = raw if state.jsonata else input_path(state, raw, frame, ctx)

@@ -13,19 +13,19 @@ state resolves before it cuts.
 """
 from __future__ import annotations
 
-from typing import Any
 
 from workflows.engine import errors as names
 from workflows.engine.expressions import EvaluationError
+from workflows.engine.json_value import JSON, JSONObject
 from workflows.engine.runtime import dumps
 
-def _size(value: Any) -> int:
+def _size(value: JSON) -> int:
     return len(dumps(value).encode("utf-8"))
 
 
-def cut_batches(items: list, batch_input: Any, max_items: int | None, max_bytes: int | None) -> list[dict]:
+def cut_batches(items: list, batch_input: JSON, max_items: int | None, max_bytes: int | None) -> list[dict]:
     """Batch `items` so no batch has more than `max_items` items or `max_bytes` bytes of input."""
-    head: dict[str, Any] = {} if batch_input is None else {"BatchInput": batch_input}
+    head: JSONObject = {} if batch_input is None else {"BatchInput": batch_input}
     if max_bytes is None:
         step = max_items or len(items) or 1
         return [{**head, "Items": items[start:start + step]} for start in range(0, len(items), step)]

@@ -11,10 +11,11 @@ from workflows.engine import errors as names
 from workflows.engine import model as m
 from workflows.engine.dataflow import jsonata_value, parameters
 from workflows.engine.errors import StatesError
+from workflows.engine.json_value import JSON
 from workflows.engine.runtime import Frame
 
 
-def read_items(state: m.MapState, effective: Any, frame: Frame, ctx: dict, states: dict | None) -> list:
+def read_items(state: m.MapState, effective: JSON, frame: Frame, ctx: dict, states: dict | None) -> list:
     reader = state.item_reader
     assert reader is not None
     resource, config = reader.resource, reader.config
@@ -22,7 +23,7 @@ def read_items(state: m.MapState, effective: Any, frame: Frame, ctx: dict, state
         params = jsonata_value(reader.parameters, frame, states or {}, "ItemReader")
     else:
         params = parameters(reader.parameters, effective, frame, ctx, field="ItemReader")
-    s3 = frame.execution.engine.clients.get("s3")
+    s3 = frame.services.clients.get("s3")
     action = resource.rsplit(":", 1)[-1]
     try:
         if action == "listObjectsV2":
@@ -83,7 +84,7 @@ def write_results(state: m.MapState, results: list, frame: Frame) -> Any:
     map_run = frame.execution.map_runs[-1]["mapRunArn"] if frame.execution.map_runs else "map-run"
     key = f"{prefix.rstrip('/')}/{map_run.rsplit(':', 1)[-1]}/SUCCEEDED_0.json".lstrip("/")
     try:
-        frame.execution.engine.clients.get("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(results))
+        frame.services.clients.get("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(results))
     except Exception as exc:  # noqa: BLE001
         raise StatesError(names.RESULT_WRITER_FAILED, str(exc)) from None
     return {"MapRunArn": map_run, "ResultWriterDetails": {"Bucket": bucket, "Key": key}}

@@ -8,7 +8,6 @@ States.ExceedToleratedFailureThreshold. ItemBatcher batches are cut by `item_bat
 """
 from __future__ import annotations
 
-from typing import Any
 
 from workflows.engine import errors as names
 from workflows.engine import model as m
@@ -19,6 +18,7 @@ from workflows.engine.errors import StatesError
 from workflows.engine.expressions import EvaluationError
 from workflows.engine.item_batcher import cut_batches
 from workflows.engine.item_reader import read_items, write_results
+from workflows.engine.json_value import Context, JSON
 from workflows.engine.map_runs import run_distributed
 from workflows.engine.redrive import child_frame, finished
 from workflows.engine.retry import with_recovery
@@ -28,18 +28,23 @@ from workflows.engine.state_exit import Step, finish_with_result, jsonata_states
 
 
 # ---- Map ---------------------------------------------------------------------------------------
-def _items(state: m.MapState, raw: Any, effective: Any, frame: Frame, ctx: dict, states: dict | None) -> list:
+def _items(state: m.MapState, raw: JSON, effective: JSON, frame: Frame, ctx: Context, states: dict | None) -> list:
     if state.item_reader is not None:
+        if frame.inspector is not None:  # TestState: the items are given (mapItemReaderData)
+            return frame.inspector.reader_items()
         return read_items(state, effective, frame, ctx, states)
     if state.items is None:  # JSONata without Items: the input itself
         if not isinstance(raw, list):
             raise EvaluationError(names.QUERY_EVALUATION_ERROR,
                                   f"Map state input must be an array but was: {dumps(raw)}")
         return raw
-    return resolve(state.items, effective, frame.variables, ctx, states)
+    items = resolve(state.items, effective, frame.variables, ctx, states)
+    if not state.jsonata:
+        frame.note("afterItemsPath", items)
+    return items
 
 
-def _select(state: m.MapState, items: list, effective: Any, raw: Any, frame: Frame, ctx: dict) -> list:
+def _select(state: m.MapState, items: list, effective: JSON, raw: JSON, frame: Frame, ctx: Context) -> list:
     if state.item_selector is None:
         return items
     selected = []
@@ -53,7 +58,7 @@ def _select(state: m.MapState, items: list, effective: Any, raw: Any, frame: Fra
     return selected
 
 
-def _batch(state: m.MapState, items: list, effective: Any, frame: Frame, ctx: dict,
+def _batch(state: m.MapState, items: list, effective: JSON, frame: Frame, ctx: Context,
            states: dict | None) -> list:
     batcher = state.item_batcher
     if batcher is None:
@@ -69,12 +74,12 @@ def _batch(state: m.MapState, items: list, effective: Any, frame: Frame, ctx: di
     return cut_batches(items, batch_input, max_items, max_bytes)
 
 
-async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:
+async def run_map(state: m.MapState, raw: JSON, frame: Frame, entered_id: int, entered_at: float) -> Step:
     async def attempt(retry_count: int) -> Step:
         try:
             return await map_attempt(retry_count)
         except StatesError as error:
-            state_error(error, state, entered_id)
+            state_error(error, state, entered_id, frame)
             record_evaluation_failure(frame, state, error, frame.execution.previous_of(entered_id))
             raise
 
@@ -84,12 +89,20 @@ async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, en
         effective = raw if state.jsonata else input_path(state, raw, frame, ctx)
         items = _items(state, raw, effective, frame, ctx, states)
         limit = resolve(state.max_concurrency, effective, frame.variables, ctx, states, default=0)
+        frame.note("maxConcurrency", limit)
         values = _batch(state, _select(state, items, effective, raw, frame, ctx), effective, frame, ctx, states)
         # AWS reports length 0 when an ItemReader supplies the items (it reads them in the map run)
         length = 0 if state.item_reader is not None else len(values)
         frame.emit("MapStateStarted", "mapStateStartedEventDetails", {"length": length})
         count = resolve(state.tolerated_failure_count, effective, frame.variables, ctx, states)
         percent = resolve(state.tolerated_failure_percentage, effective, frame.variables, ctx, states)
+        if count is not None:
+            frame.note("toleratedFailureCount", count)
+        if percent is not None:
+            frame.note("toleratedFailurePercentage", float(percent))
+        if frame.inspector is not None:  # TestState: the mock stands for the iterations' results
+            result = frame.inspector.children_result(state, values, count, percent)
+            return finish_with_result(state, raw, result, frame, ctx)
         if state.distributed:
             result = await run_distributed(state, values, frame, int(limit), count, percent)
         else:
@@ -109,7 +122,7 @@ async def _inline(state: m.MapState, values: list, frame: Frame, limit: int) -> 
     assert processor is not None
     closing = [frame.last_id]
 
-    async def iteration(index: int, value: Any) -> Any:
+    async def iteration(index: int, value: JSON) -> JSON:
         child = child_frame(frame, state.name, index, processor)
         if finished(child):  # succeeded before a redrive: not run again
             return child.at[1]

@@ -11,11 +11,11 @@ prepared here once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from workflows.engine.dynamic import DynamicValue
 from workflows.engine.expressions import ChoiceRule
 from workflows.engine.integrations.resources import ResourceRef
+from workflows.engine.json_value import JSON, JSONObject
 
 JSONPATH = "JSONPath"
 JSONATA = "JSONata"
@@ -26,7 +26,7 @@ class Template:
     """A JSON value from the definition, evaluated per run: a payload template (JSONPath: keys ending
     in ".$" hold paths and intrinsics) or a value with `{% %}` strings inside (JSONata)."""
 
-    value: Any
+    value: JSON
 
 
 @dataclass(slots=True)
@@ -156,7 +156,7 @@ class ItemBatcher:
 class ItemReader:
     resource: str
     parameters: Template  # Parameters (JSONPath) / Arguments (JSONata); {} when absent
-    config: dict[str, Any]  # ReaderConfig
+    config: JSONObject  # ReaderConfig
 
 
 @dataclass(slots=True)
@@ -166,7 +166,7 @@ class MapState(RetryingState):
     item_selector: Template | None = None  # ItemSelector (or legacy Parameters)
     item_reader: ItemReader | None = None
     item_batcher: ItemBatcher | None = None
-    result_writer: dict[str, Any] | None = None
+    result_writer: JSONObject | None = None
     max_concurrency: DynamicValue | None = None
     tolerated_failure_count: DynamicValue | None = None
     tolerated_failure_percentage: DynamicValue | None = None

@@ -14,6 +14,7 @@ from typing import Any
 from workflows.engine import dynamic
 from workflows.engine import model as m
 from workflows.engine.definition_checks import STATE_TYPES, DefinitionChecks, DefinitionError, Diagnostic
+from workflows.engine.errors import StatesError
 from workflows.engine.expressions import compile_choice
 from workflows.engine.integrations.resources import ResourceError, parse_resource
 
@@ -130,8 +131,10 @@ class _Parser(DefinitionChecks):
                       assign=_template(body, "Assign"), output=_template(body, "Output"))
         if kind not in ("Choice", "Succeed", "Fail"):
             self.transition(body, loc, common)
-        builder = getattr(self, f"build_{kind.lower()}")
-        return builder(body, loc, common)
+        builders = {"Pass": self.build_pass, "Succeed": self.build_succeed, "Fail": self.build_fail,
+                    "Wait": self.build_wait, "Choice": self.build_choice, "Task": self.build_task,
+                    "Parallel": self.build_parallel, "Map": self.build_map}
+        return builders[kind](body, loc, common)
 
     def transition(self, body: dict, loc: str, common: dict) -> None:
         nxt, end = body.get("Next"), body.get("End")
@@ -187,7 +190,8 @@ class _Parser(DefinitionChecks):
             try:
                 compiled = compile_choice(rule, query_language=common["query_language"], state_name=common["name"])
             except Exception as error:  # noqa: BLE001 - reported as a diagnostic
-                self.fail("SCHEMA_VALIDATION_FAILED", str(getattr(error, "cause", None) or error), here)
+                cause = error.cause if isinstance(error, StatesError) else None
+                self.fail("SCHEMA_VALIDATION_FAILED", str(cause or error), here)
                 continue
             branches.append(m.ChoiceBranch(compiled, rule["Next"], _template(rule, "Assign"),
                                            _template(rule, "Output")))

@@ -6,18 +6,18 @@ parses them for Choice rules too).
 """
 from __future__ import annotations
 
-from typing import Any
 
 from workflows.engine import model as m
 from workflows.engine.dataflow import input_path
 from workflows.engine.dynamic import resolve
+from workflows.engine.json_value import JSON
 from workflows.engine.runtime import Frame
 from workflows.engine.state_exit import Step, finish_with_input, jsonata_states, transition
 
 
-async def run_wait(state: m.WaitState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:
+async def run_wait(state: m.WaitState, raw: JSON, frame: Frame, entered_id: int, entered_at: float) -> Step:
     ctx = frame.context(state.name, entered_at)
-    scheduler = frame.execution.engine.scheduler
+    scheduler = frame.services.scheduler
     states = jsonata_states(raw, ctx) if state.jsonata else None
     data = raw if state.jsonata else input_path(state, raw, frame, ctx)
     now = scheduler.now()

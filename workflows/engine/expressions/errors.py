@@ -7,9 +7,9 @@ produce only the detail text, worded exactly as AWS words it, and the engine add
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from workflows.engine.errors import StatesError
+from workflows.engine.json_value import JSON
 
 
 class EvaluationError(StatesError):
@@ -25,7 +25,7 @@ class EvaluationError(StatesError):
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # built once, not per call
 
 
-def compact_json(value: Any) -> str:
+def compact_json(value: JSON) -> str:
     """JSON text the way AWS writes values into messages, history and API responses (no spaces,
     unicode kept). The one serializer of the engine: history events call it several times per state."""
     return _COMPACT(value)
