@@ -171,7 +171,6 @@ class MapState(RetryingState):
     tolerated_failure_count: DynamicValue | None = None
     tolerated_failure_percentage: DynamicValue | None = None
     label: str | None = None
-    legacy_iterator: bool = False
 
     @property
     def distributed(self) -> bool:

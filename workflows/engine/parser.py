@@ -260,4 +260,4 @@ class _Parser(DefinitionChecks):
             max_concurrency=dynamic.build(body, "Map", "MaxConcurrency", jsonata),
             tolerated_failure_count=dynamic.build(body, "Map", "ToleratedFailureCount", jsonata),
             tolerated_failure_percentage=dynamic.build(body, "Map", "ToleratedFailurePercentage", jsonata),
-            label=body.get("Label"), legacy_iterator=legacy)
+            label=body.get("Label"))
