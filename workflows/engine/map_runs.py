@@ -16,7 +16,9 @@ starts under the new limit, the next failure is judged by the new tolerance.
 Redrive (`redrive`): when the parent execution is redriven, the Map state takes its failed map run
 again (same ARN; MapRunRedriven instead of MapRunStarted, the run's redriveCount and redriveDate):
 children that succeeded keep their results, Standard children that did not are redriven from where
-they stopped, Express children are started again.
+they stopped, Express children are started again. A Standard child whose history is full (see
+`redrive.history_full`) is not redriven: it stays failed and counts toward the tolerance, as AWS's
+"Redriving Map Runs" says.
 """
 from __future__ import annotations
 
@@ -33,7 +35,8 @@ from workflows.engine.children import gather
 from workflows.engine.errors import StatesError
 from workflows.engine.paging import paged
 from workflows.engine.execution_items import execution_list_item
-from workflows.engine.redrive import forget, journal, map_run_of, redrive_filter_matches, reopen, resumable
+from workflows.engine.redrive import (forget, history_full, journal, map_run_of, redrive_filter_matches, reopen,
+                                      resumable)
 from workflows.engine.quotas import HISTORY_LIMIT_CAUSE
 from workflows.engine.runtime import NOT_TRUNCATED, Execution, Frame, HistoryLimitExceeded, dumps, to_datetime
 from workflows.engine.scheduler import Cancelled
@@ -181,6 +184,9 @@ async def run_distributed(state: Any, values: list, frame: Frame, limit: int, co
         run.statuses[index] = "running"
         try:
             if child is not None and not express and child.top_frame is not None:
+                if history_full(child):  # AWS: not redriven, it counts as failed toward the tolerance
+                    run.statuses[index] = "failed"
+                    raise StatesError(child.error or names.RUNTIME, child.cause)
                 reopen(child, scheduler.now())  # a Standard child is redriven where it stopped
                 return await _drive_child(child, child.top_frame, run, index, run_program, child.input)
             name = str(uuid.UUID(int=engine.rng.getrandbits(128)))
