@@ -105,12 +105,17 @@ def test_distributed_map_children_have_their_own_history_budget(sfn):
     assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
 
 
-def test_a_distributed_map_child_over_its_quota_fails_the_map_with_its_error(sfn):
+def start_a_looping_map_child(sfn: StepFunctions) -> str:
+    """A Distributed Map whose one Standard child loops until its own history quota fails it."""
     processor = dict(LOOP, ProcessorConfig={"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"})
     definition = {"StartAt": "M", "States": {"M": {
         "Type": "Map", "ItemsPath": "$.items", "ItemProcessor": processor, "End": True}}}
-    arn = sfn.start_execution(stateMachineArn=create(sfn, definition),
-                              input=json.dumps({"items": [1]}))["executionArn"]
+    return sfn.start_execution(stateMachineArn=create(sfn, definition),
+                               input=json.dumps({"items": [1]}))["executionArn"]
+
+
+def test_a_distributed_map_child_over_its_quota_fails_the_map_with_its_error(sfn):
+    arn = start_a_looping_map_child(sfn)
     described = sfn.describe_execution(executionArn=arn)
     assert (described["status"], described["error"], described["cause"]) == (
         "FAILED", "States.Runtime", HISTORY_LIMIT_CAUSE)
@@ -161,11 +166,7 @@ def test_a_redriven_execution_appends_up_to_the_quota_and_then_fails_on_it(sfn):
 
 
 def test_a_map_run_child_over_its_quota_is_not_redriven_with_its_parent(sfn):
-    processor = dict(LOOP, ProcessorConfig={"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"})
-    definition = {"StartAt": "M", "States": {"M": {
-        "Type": "Map", "ItemsPath": "$.items", "ItemProcessor": processor, "End": True}}}
-    arn = sfn.start_execution(stateMachineArn=create(sfn, definition),
-                              input=json.dumps({"items": [1]}))["executionArn"]
+    arn = start_a_looping_map_child(sfn)
     run_arn = sfn.list_map_runs(executionArn=arn)["mapRuns"][0]["mapRunArn"]
     child = sfn.list_executions(mapRunArn=run_arn)["executions"][0]["executionArn"]
     described_child = sfn.describe_execution(executionArn=child)
