@@ -10,6 +10,7 @@ from typing import Any
 from workflows.engine import errors as names
 from workflows.engine import model as m
 from workflows.engine.dataflow import jsonata_value, parameters
+from workflows.engine.dynamic import resolve
 from workflows.engine.errors import StatesError
 from workflows.engine.json_value import JSON
 from workflows.engine.runtime import Frame
@@ -48,7 +49,7 @@ def read_items(state: m.MapState, effective: JSON, frame: Frame, ctx: dict, stat
         raise
     except Exception as exc:  # noqa: BLE001 - S3/botocore errors fail the reader
         raise StatesError(names.ITEM_READER_FAILED, str(exc)) from None
-    limit = config.get("MaxItems")
+    limit = resolve(reader.max_items, effective, frame.variables, ctx, states)
     return items[:limit] if isinstance(limit, int) and limit > 0 else items
 
 
@@ -67,6 +68,8 @@ def _parse(body: str, config: dict) -> list:
         headers = config.get("CSVHeaders") if config.get("CSVHeaderLocation") == "GIVEN" else None
         if headers is None:
             headers, rows = (rows[0], rows[1:]) if rows else ([], [])
+        if len(set(headers)) != len(headers):  # AWS's recorded text, for given and first-row headers
+            raise StatesError(names.ITEM_READER_FAILED, "CSV headers cannot contain duplicates.")
         return [dict(zip(headers, row)) for row in rows]
     raise StatesError(names.ITEM_READER_FAILED, f"Unsupported InputType '{kind}'")
 

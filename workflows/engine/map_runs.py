@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from workflows.engine import arns
 from workflows.engine import errors as names
@@ -56,25 +56,31 @@ def tolerated(failures: int, total: int, count: int | None, percent: float | Non
 class MapRun:
     """One map run: its settings (UpdateMapRun changes them live), children and their outcomes."""
 
-    def __init__(self, arn: str, parent: Execution, state: Any, label: str, values: list,
+    def __init__(self, arn: str, parent: Execution, state: Any, label: str, values: list | None,
                  max_concurrency: int, tolerated_count: int | None, tolerated_percent: float | None,
                  started: float) -> None:
         self.arn, self.parent, self.state_name, self.label = arn, parent, state.name, label
         self.machine_arn = arn.replace(":mapRun:", ":stateMachine:").rsplit(":", 1)[0]  # <machine>/<label>
-        self.values = values
-        batched = state.item_batcher is not None
-        self.weights = [len(v["Items"]) if batched and isinstance(v, dict) and isinstance(v.get("Items"), list)
-                        else 1 for v in values]  # items per child execution
+        self.batched = state.item_batcher is not None
         self.max_concurrency = max_concurrency
         self.tolerated_count, self.tolerated_percent = tolerated_count, tolerated_percent
         self.status = "RUNNING"
         self.start, self.stop = started, None
-        self.statuses = ["pending"] * len(values)
-        self.children: list[Execution | None] = [None] * len(values)
-        self.results: list[Any] = [None] * len(values)
         self.redrive_count = 0
         self.redrive_date: float | None = None
         self._wakers: list[Any] = []
+        self.load(values or [])
+        self.loaded = values is not None  # None: an ItemReader's, read inside the run (`run_distributed`)
+
+    def load(self, values: list) -> None:
+        """The run's items (or batches): one child execution each."""
+        self.values = values
+        self.weights = [len(v["Items"]) if self.batched and isinstance(v, dict) and isinstance(v.get("Items"), list)
+                        else 1 for v in values]  # items per child execution
+        self.statuses = ["pending"] * len(values)
+        self.children: list[Execution | None] = [None] * len(values)
+        self.results: list[Any] = [None] * len(values)
+        self.loaded = True
 
     # ---- what gather asks, live --------------------------------------------------------------
     def limit(self) -> int:
@@ -144,9 +150,11 @@ def _run_arn(engine: Any, machine_name: str, label: str | None) -> tuple[str, st
             f"{machine_name}/{part}:{suffix}"), part
 
 
-async def run_distributed(state: Any, values: list, frame: Frame, limit: int, count: int | None,
-                          percent: float | None) -> list:
-    """Run the Map state's items as the children of a map run; their outputs in item order."""
+async def run_distributed(state: Any, items: list | Callable[[], list], frame: Frame, limit: int,
+                          count: int | None, percent: float | None) -> list:
+    """Run the Map state's items as the children of a map run; their outputs in item order. `items`
+    may be a function: an ItemReader's items are read inside the map run, as AWS does (MapRunStarted,
+    then the read; a reader failure is the run's MapRunFailed)."""
     from workflows.engine.interpreter import run_program  # a program runs Maps, a Map runs programs
 
     execution = frame.execution
@@ -156,7 +164,8 @@ async def run_distributed(state: Any, values: list, frame: Frame, limit: int, co
 
     def new_run() -> MapRun:
         arn, part = _run_arn(engine, execution.machine.name, state.label or None)
-        run = MapRun(arn, execution, state, part, values, limit, count, percent, scheduler.now())
+        run = MapRun(arn, execution, state, part, None if callable(items) else items, limit, count, percent,
+                     scheduler.now())
         registry[arn] = run
         execution.map_runs.append({"mapRunArn": arn, "stateName": state.name, "run": run})
         return run
@@ -173,6 +182,13 @@ async def run_distributed(state: Any, values: list, frame: Frame, limit: int, co
         run_started = frame.emit("MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": run.arn})
     # MapStateExited chains to MapRunStarted on current AWS, to MapRunSucceeded before late 2024
     # (see aws_behaviour); MapStateSucceeded always follows MapRunSucceeded.
+    if not run.loaded:
+        try:
+            run.load(items() if callable(items) else items)
+        except StatesError as error:
+            _close(run, "FAILED", scheduler.now())
+            frame.emit("MapRunFailed", "mapRunFailedEventDetails", _failure_details(error))
+            raise
     processor = state.processor
     express = processor.execution_type == "EXPRESS"
     child_prefix = run.machine_arn.replace(":stateMachine:", ":execution:")
@@ -206,14 +222,13 @@ async def run_distributed(state: Any, values: list, frame: Frame, limit: int, co
             raise
 
     try:
-        results = await gather(frame, [child_run(i, v) for i, v in enumerate(values)], run.limit,
+        results = await gather(frame, [child_run(i, v) for i, v in enumerate(run.values)], run.limit,
                                run.tolerated, wake_with=run.wake_with)
     except StatesError as error:
         if run.tolerance_set:
             error = StatesError(names.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE)
         _close(run, "FAILED", scheduler.now())
-        frame.emit("MapRunFailed", "mapRunFailedEventDetails",
-                   {"cause": error.cause, "error": error.error} if error.cause else {"error": error.error})
+        frame.emit("MapRunFailed", "mapRunFailedEventDetails", _failure_details(error))
         raise error from None
     except Cancelled:
         _close(run, "ABORTED", scheduler.now())
@@ -224,6 +239,10 @@ async def run_distributed(state: Any, values: list, frame: Frame, limit: int, co
     if engine.behaviour.map_exit_after_run_started:
         frame.last_id = run_started
     return results
+
+
+def _failure_details(error: StatesError) -> dict[str, Any]:
+    return {"cause": error.cause, "error": error.error} if error.cause else {"error": error.error}
 
 
 async def _drive_child(child: Execution, frame: Frame, run: MapRun, index: int, run_program: Any,

@@ -157,6 +157,7 @@ class ItemReader:
     resource: str
     parameters: Template  # Parameters (JSONPath) / Arguments (JSONata); {} when absent
     config: JSONObject  # ReaderConfig
+    max_items: DynamicValue | None = None  # ReaderConfig.MaxItems(Path); 0 or absent: every item
 
 
 @dataclass(slots=True)

@@ -43,8 +43,9 @@ def _item_reader(doc: Any, jsonata: bool) -> m.ItemReader | None:
     if not isinstance(doc, dict):
         return None
     config = doc.get("ReaderConfig")
+    config = config if isinstance(config, dict) else {}
     return m.ItemReader(str(doc.get("Resource", "")), m.Template(doc.get("Arguments" if jsonata else "Parameters", {})),
-                        config if isinstance(config, dict) else {})
+                        config, dynamic.build(config, "ReaderConfig", "MaxItems", jsonata))
 
 
 def _path(body: dict, key: str) -> str | None:
