@@ -128,3 +128,64 @@ def test_the_failed_map_run_is_described_as_failed(sfn):
     run_arn = sfn.list_map_runs(executionArn=described["executionArn"])["mapRuns"][0]["mapRunArn"]
     map_run = sfn.describe_map_run(mapRunArn=run_arn)
     assert map_run["status"] == "FAILED" and map_run["itemCounts"]["total"] == 0
+
+
+# ---- ResultWriter ------------------------------------------------------------------------------
+def writer_map(writer: dict, processor_states: dict | None = None, **map_fields) -> dict:
+    return {"StartAt": "M", "States": {"M": {
+        "Type": "Map", "ResultWriter": writer, "Label": "Export", **map_fields,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "P", "States": processor_states or {"P": {"Type": "Pass", "End": True}}},
+        "End": True}}}
+
+
+def s3_json(key: str):
+    import boto3
+
+    return boto3.client("s3", region_name="us-east-1").get_object(Bucket=BUCKET, Key=key)["Body"].read()
+
+
+EXPORT = {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": BUCKET, "Prefix": "jobs"}}
+
+
+def test_result_writer_writes_the_results_and_a_manifest_and_returns_its_key(sfn):
+    described, _ = run(sfn, writer_map(EXPORT), ["a", "b"])
+    output = json.loads(described["output"])
+    run_arn = sfn.list_map_runs(executionArn=described["executionArn"])["mapRuns"][0]["mapRunArn"]
+    run_id = run_arn.rsplit(":", 1)[-1]
+    assert output == {"MapRunArn": run_arn,
+                      "ResultWriterDetails": {"Bucket": BUCKET, "Key": f"jobs/{run_id}/manifest.json"}}
+    manifest = json.loads(s3_json(f"jobs/{run_id}/manifest.json"))
+    succeeded = s3_json(f"jobs/{run_id}/SUCCEEDED_0.json")
+    assert manifest == {"DestinationBucket": BUCKET, "MapRunArn": run_arn, "ResultFiles": {
+        "FAILED": [], "PENDING": [], "SUCCEEDED": [{"Key": f"jobs/{run_id}/SUCCEEDED_0.json", "Size": len(succeeded)}]}}
+    records = json.loads(succeeded)
+    assert [(r["Input"], r["Output"], r["Status"]) for r in records] == [('"a"', '"a"', "SUCCEEDED"),
+                                                                         ('"b"', '"b"', "SUCCEEDED")]
+    children = sfn.list_executions(mapRunArn=run_arn)["executions"]
+    assert {r["ExecutionArn"] for r in records} == {c["executionArn"] for c in children}
+    assert records[0]["StateMachineArn"] == children[0]["stateMachineArn"]
+    assert (records[0]["RedriveStatus"], records[0]["InputDetails"]) == ("NOT_REDRIVABLE", {"Included": True})
+
+
+def test_tolerated_failures_go_to_the_failed_file_jsonl_compact(sfn):
+    processor = {"P": {"Type": "Choice", "Choices": [{"Variable": "$", "StringEquals": "bad", "Next": "Boom"}],
+                       "Default": "Ok"},
+                 "Ok": {"Type": "Pass", "End": True}, "Boom": {"Type": "Fail", "Error": "Bad", "Cause": "item"}}
+    writer = {**EXPORT, "WriterConfig": {"Transformation": "COMPACT", "OutputType": "JSONL"}}
+    described, _ = run(sfn, writer_map(writer, processor, ToleratedFailureCount=1), ["ok", "bad"])
+    key = json.loads(described["output"])["ResultWriterDetails"]["Key"]
+    manifest = json.loads(s3_json(key))
+    succeeded = s3_json(manifest["ResultFiles"]["SUCCEEDED"][0]["Key"]).decode()
+    failed = s3_json(manifest["ResultFiles"]["FAILED"][0]["Key"]).decode()
+    assert succeeded == '"ok"\n'  # COMPACT: the output only
+    record = json.loads(failed)  # a failed child keeps its whole record
+    assert (record["Status"], record["Error"], record["Cause"]) == ("FAILED", "Bad", "item")
+
+
+def test_a_writer_config_alone_previews_the_transformed_output(sfn):
+    processor = {"P": {"Type": "Pass", "Parameters": {"pair.$": "States.Array($, $)"}, "OutputPath": "$.pair",
+                       "End": True}}
+    described, _ = run(sfn, writer_map({"WriterConfig": {"Transformation": "FLATTEN", "OutputType": "JSON"}},
+                                       processor), [1, 2])
+    assert json.loads(described["output"]) == [1, 1, 2, 2]

@@ -1,5 +1,6 @@
-"""Distributed Map ItemReader and ResultWriter over S3 (basics: JSON, JSONL and CSV objects,
-ListObjectsV2 listings), through the same cached boto3 clients as the other integrations."""
+"""Distributed Map ItemReader over S3 (JSON, JSONL and CSV objects, ListObjectsV2 listings), through
+the same cached boto3 clients as the other integrations; run inside the map run (`map_runs`).
+The results' way out is `result_writer`."""
 from __future__ import annotations
 
 import csv
@@ -75,19 +76,3 @@ def _parse(body: str, config: dict) -> list:
 
 
 _DELIMS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t"}
-
-
-def write_results(state: m.MapState, results: list, frame: Frame) -> Any:
-    writer = state.result_writer
-    assert writer is not None
-    params = writer.get("Parameters") or writer.get("Arguments") or {}
-    bucket, prefix = params.get("Bucket"), params.get("Prefix", "")
-    if not bucket:
-        return results
-    map_run = frame.execution.map_runs[-1]["mapRunArn"] if frame.execution.map_runs else "map-run"
-    key = f"{prefix.rstrip('/')}/{map_run.rsplit(':', 1)[-1]}/SUCCEEDED_0.json".lstrip("/")
-    try:
-        frame.services.clients.get("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(results))
-    except Exception as exc:  # noqa: BLE001
-        raise StatesError(names.RESULT_WRITER_FAILED, str(exc)) from None
-    return {"MapRunArn": map_run, "ResultWriterDetails": {"Bucket": bucket, "Key": key}}

@@ -17,10 +17,11 @@ from workflows.engine.dynamic import resolve
 from workflows.engine.errors import StatesError
 from workflows.engine.expressions import EvaluationError
 from workflows.engine.item_batcher import cut_batches
-from workflows.engine.item_reader import read_items, write_results
+from workflows.engine.item_reader import read_items
 from workflows.engine.json_value import Context, JSON
 from workflows.engine.map_runs import run_distributed
 from workflows.engine.redrive import child_frame, finished
+from workflows.engine.result_writer import write_results
 from workflows.engine.retry import with_recovery
 from workflows.engine.runtime import Frame, dumps
 from workflows.engine.scheduler import Cancelled
@@ -114,7 +115,7 @@ async def run_map(state: m.MapState, raw: JSON, frame: Frame, entered_id: int, e
         else:
             result = await _inline(state, values or [], frame, int(limit))
         if state.result_writer is not None:
-            result = write_results(state, result, frame)
+            result = write_results(state, result, effective, frame, ctx, states)
         return finish_with_result(state, raw, result, frame, ctx)
 
     return await with_recovery(state, raw, frame, entered_id, entered_at, attempt,

@@ -161,13 +161,20 @@ class ItemReader:
 
 
 @dataclass(slots=True)
+class ResultWriter:
+    resource: str | None  # arn:aws:states:::s3:putObject; None: a preview (WriterConfig only)
+    parameters: Template  # Parameters (JSONPath) / Arguments (JSONata): Bucket, Prefix
+    config: JSONObject  # WriterConfig: Transformation, OutputType
+
+
+@dataclass(slots=True)
 class MapState(RetryingState):
     processor: Program | None = None
     items: DynamicValue | None = None  # ItemsPath (JSONPath) / Items (JSONata); None: the input itself
     item_selector: Template | None = None  # ItemSelector (or legacy Parameters)
     item_reader: ItemReader | None = None
     item_batcher: ItemBatcher | None = None
-    result_writer: JSONObject | None = None
+    result_writer: ResultWriter | None = None
     max_concurrency: DynamicValue | None = None
     tolerated_failure_count: DynamicValue | None = None
     tolerated_failure_percentage: DynamicValue | None = None
