@@ -31,12 +31,12 @@ import os
 from typing import Any
 
 try:
-    from .authorizer_event import AuthorizerEvent
+    from .authorizer_event import AuthorizerEventShape, is_http_v2, method_arn, route_of, token_of
     from .cognito_jwt import CognitoVerifier, InvalidToken, VerifierConfig, pool_region
     from .iam_policy import GrantSet, NotAnApiArn, RoleModel, allow_policy, deny_policy
     from .jwks_keys import KeySet, fetch_jwks_document, parse_jwks
 except ImportError:  # deployed: the folder is the code root
-    from authorizer_event import AuthorizerEvent  # type: ignore[no-redef]
+    from authorizer_event import AuthorizerEventShape, is_http_v2, method_arn, route_of, token_of  # type: ignore[no-redef]
     from cognito_jwt import CognitoVerifier, InvalidToken, VerifierConfig, pool_region  # type: ignore[no-redef]
     from iam_policy import GrantSet, NotAnApiArn, RoleModel, allow_policy, deny_policy  # type: ignore[no-redef]
     from jwks_keys import KeySet, fetch_jwks_document, parse_jwks  # type: ignore[no-redef]
@@ -129,33 +129,32 @@ class Authorizer:
         }
         return sub, self.roles.grants_for(groups), context
 
-    def __call__(self, raw_event: Any) -> dict[str, Any]:
-        if not isinstance(raw_event, dict):
+    def __call__(self, event: AuthorizerEventShape) -> dict[str, Any]:
+        if not isinstance(event, dict):
             return deny_policy(ANONYMOUS, "")
-        event = AuthorizerEvent(raw_event)
-        is_http_v2 = event.is_http_v2
-        method_arn = event.method_arn
+        http_v2 = is_http_v2(event)
+        arn = method_arn(event)
         try:
-            raw = event.token
+            raw = token_of(event)
             if type(raw) is not str:
                 raise InvalidToken("no bearer token in the request")
             if raw[:7].lower() == "bearer ":
                 raw = raw[7:]
             principal, grants, context = self.verifier.verify(raw.strip())
-            if is_http_v2 and self.http_api_response == "simple":
-                method, path = event.route
+            if http_v2 and self.http_api_response == "simple":
+                method, path = route_of(event)
                 allowed = any(g.matches(method, path) for g in grants)
                 return {"isAuthorized": allowed, "context": dict(context)}
-            return allow_policy(principal, grants, method_arn, dict(context))
+            return allow_policy(principal, grants, arn, dict(context))
         except InvalidToken as error:
             logger.info("deny: %s", error.reason)
         except NotAnApiArn as error:  # API Gateway always sends one; anything else is denied, not a 500
             logger.info("deny: %s", error)
         except Exception:  # never let a malformed event become a 500: deny and keep the trace in logs
             logger.exception("deny: unexpected error while authorizing")
-        if is_http_v2 and self.http_api_response == "simple":
+        if http_v2 and self.http_api_response == "simple":
             return {"isAuthorized": False}
-        return deny_policy(ANONYMOUS, method_arn if isinstance(method_arn, str) else "")
+        return deny_policy(ANONYMOUS, arn if isinstance(arn, str) else "")
 
 
 _authorizer: Authorizer | None = None
