@@ -29,6 +29,7 @@ from workflows.engine.request_limits import check_payload
 from workflows.engine.runtime import Execution, to_datetime
 from workflows.engine.state_machines import StateMachineOperations
 from workflows.engine.tags import TagOperations, TagStore
+from workflows.engine.plugins import TEST_STATE, plugin
 from workflows.engine.task_mocks import MockSource, TaskMocks, load_task_mocks
 
 
@@ -54,8 +55,10 @@ class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, D
         return self._engine
 
     def _execution(self, arn: Any) -> Execution:
+        execution = self._engine.executions.get(arn) if isinstance(arn, str) else None
+        if execution is not None:  # a known execution's ARN is valid: check the shape only when unknown
+            return execution
         found = arns.expect(arn, "execution", "express")
-        execution = self._engine.executions.get(arn)
         if execution is None:
             raise api_error("ExecutionDoesNotExist", f"Execution Does Not Exist: '{found.text}'")
         return execution
@@ -269,9 +272,9 @@ class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, D
         scheduler.advance(seconds)
 
     def test_state(self, **kwargs: Any) -> dict[str, Any]:
-        from workflows.testing.test_state import test_state  # lazy: harness-owned
-
-        return test_state(self, **kwargs)
+        """AWS's TestState: the state runs by the engine's own handler in inspection mode
+        (`inspection`); the request checks live with the harness (the `workflows.test_state` plugin)."""
+        return plugin(TEST_STATE)(self, **kwargs)
 
 
 # Local extras, not Step Functions operations (their errors name no operation).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Any, Callable
+from workflows.engine.json_value import JSON
 
 _MISSING = object()
 _TOKEN = re.compile(
@@ -57,7 +58,7 @@ def _operand(kind: str, value: str) -> Callable[[Any, Any], Any]:
         compiled = compile_path("$" + value[1:])
         relative = value[0] == "@"
 
-        def get(item: Any, root: Any) -> Any:
+        def get(item: JSON, root: Any) -> Any:
             try:
                 return evaluate_compiled(compiled, item if relative else root, field="filter")
             except Exception:  # noqa: BLE001 - a missing operand makes the comparison false
@@ -71,7 +72,7 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _compare(op: str, left: Any, right: Any) -> bool:
+def _compare(op: str, left: JSON, right: JSON) -> bool:
     if left is _MISSING or right is _MISSING:
         return False
     if op == "=~":
