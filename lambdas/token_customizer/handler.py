@@ -21,27 +21,22 @@ import os
 from typing import Any, Callable, Mapping
 
 try:
+    from .cognito_claims import REFUSED_CLAIMS, is_refused
     from .dynamodb_get_item import DynamoDBError, GetItemClient
+    from .trigger_event import PreTokenGenerationEvent
 except ImportError:  # deployed: the folder is the code root
+    from cognito_claims import REFUSED_CLAIMS, is_refused  # type: ignore[no-redef]
     from dynamodb_get_item import DynamoDBError, GetItemClient  # type: ignore[no-redef]
+    from trigger_event import PreTokenGenerationEvent  # type: ignore[no-redef]
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
 
-# Claims Cognito does not let this trigger add, override or suppress (Cognito developer guide,
-# "Pre token generation Lambda trigger", excluded claims), plus the ones it owns through other
-# response fields (scope -> scopesToAdd/Suppress, cognito:groups -> groupOverrideDetails).
-RESERVED_CLAIMS = frozenset(
-    {
-        "acr", "amr", "at_hash", "aud", "auth_time", "azp", "client_id", "device_key", "event_id",
-        "exp", "iat", "identities", "iss", "jti", "nbf", "nonce", "origin_jti", "scope", "sub",
-        "token_use", "username", "version",
-    }
-)
-RESERVED_PREFIXES = ("cognito:",)
+# Claims Cognito does not let this trigger add, override or suppress: cognito_claims.py, the one
+# list the local stack's emulation of Cognito uses too.
+RESERVED_CLAIMS = REFUSED_CLAIMS
 # In the ID token these standard claims take scalar values only (no JSON objects/arrays).
 SCALAR_ONLY_ID_CLAIMS = frozenset({"address", "email_verified", "phone_number_verified", "updated_at"})
-CLIENT_CREDENTIALS = "TokenGeneration_ClientCredentials"
 # Size bounds. The API's authorizer refuses tokens over 16 KiB (lambdas/authorizer/cognito_jwt.py,
 # MAX_TOKEN_BYTES); Cognito's own claims take ~1.5 KB of a token, its groups claim grows with the
 # user's groups. What this trigger adds is bounded so it can never push a token past that limit:
@@ -58,7 +53,7 @@ class ProfileUnavailable(Exception):
 
 
 def is_allowed_claim(name: str) -> bool:
-    return name not in RESERVED_CLAIMS and not name.startswith(RESERVED_PREFIXES)
+    return not is_refused(name)
 
 
 def safe_claims(claims: Mapping[str, Any], token: str) -> dict[str, Any]:
@@ -159,9 +154,9 @@ class TokenCustomizer:
             scopes.update(dict.fromkeys(self.group_scopes.get(group, [])))
         return list(scopes)
 
-    def _profile(self, user_name: Any) -> dict[str, Any] | None:
-        if not isinstance(user_name, str) or not user_name:
-            return self._unavailable(repr(user_name)[:64], "the event has no userName")
+    def _profile(self, user_name: str) -> dict[str, Any] | None:
+        if not user_name:
+            return self._unavailable("(none)", "the event has no userName")
         try:
             profile = self.read_profile(user_name)
             problem = None if profile is not None else "no profile item"
@@ -183,34 +178,27 @@ class TokenCustomizer:
         logger.warning("issuing tokens for %s without profile claims: %s (MISSING_PROFILE_POLICY=open)", user_name, problem)
         return None
 
-    def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
-        if event.get("triggerSource") == CLIENT_CREDENTIALS:  # machine identity: no user profile to read
-            return event
-        request = event.get("request")
-        request = request if isinstance(request, dict) else {}
-        group_configuration = request.get("groupConfiguration")
-        groups = group_configuration.get("groupsToOverride") if isinstance(group_configuration, dict) else None
-        groups = [g for g in groups if isinstance(g, str)] if isinstance(groups, list) else []
-        profile = self._profile(event.get("userName"))
+    def __call__(self, raw_event: dict[str, Any]) -> dict[str, Any]:
+        event = PreTokenGenerationEvent(raw_event)
+        if event.is_machine_identity:  # V3_0 client credentials: no user profile to read
+            return raw_event
+        profile = self._profile(event.user_name)
         id_claims, access_claims = profile_claims(profile) if profile else ({}, {})
-        version = str(event.get("version", "1"))
-        if version.startswith("1") and "scopes" not in request:
-            event["response"] = {
+        if event.version.startswith("1") and not event.has_scopes:
+            return event.respond({
                 "claimsOverrideDetails": {"claimsToAddOrOverride": _stringify(safe_claims(id_claims, "id"))}
-            }
-            return event
+            })
         access: dict[str, Any] = {"claimsToAddOrOverride": safe_claims(access_claims, "access")}
-        present = request.get("scopes") if isinstance(request.get("scopes"), list) else []
-        scopes = bounded_scopes([s for s in self.scopes_for(groups) if s not in present])
+        present = event.scopes
+        scopes = bounded_scopes([s for s in self.scopes_for(event.groups) if s not in present])
         if scopes:
             access["scopesToAdd"] = scopes
-        event["response"] = {
+        return event.respond({
             "claimsAndScopeOverrideDetails": {
                 "idTokenGeneration": {"claimsToAddOrOverride": safe_claims(id_claims, "id")},
                 "accessTokenGeneration": access,
             }
-        }
-        return event
+        })
 
 
 _customizer: TokenCustomizer | None = None

@@ -563,3 +563,19 @@ def test_unexpected_reader_error_follows_the_policy(caplog: Any) -> None:
     assert "KeyError" in caplog.text
     with pytest.raises(ProfileUnavailable, match="KeyError"):
         TokenCustomizer({"MISSING_PROFILE_POLICY": "closed"}, read_profile=broken)(copy.deepcopy(V2_EVENT))
+
+
+def test_one_list_of_refused_claims_for_the_lambda_and_the_local_emulation() -> None:
+    """lambdas/token_customizer/cognito_claims.py is read by the Lambda (which leaves the claims out)
+    and by the local stack's Cognito emulation (which refuses an answer touching them): one list."""
+    from lambdas.token_customizer.cognito_claims import REFUSED_CLAIMS
+    from workflows.local import pretoken
+
+    for name in sorted(REFUSED_CLAIMS) + ["cognito:groups", "cognito:anything"]:
+        assert safe_claims({name: "x"}, "access") == {}, name
+        answer = {"claimsAndScopeOverrideDetails": {"accessTokenGeneration": {"claimsToAddOrOverride": {name: "x"}}}}
+        with pytest.raises(pretoken.InvalidLambdaResponse, match=name):
+            pretoken.apply_response("2", answer, {}, {})
+    assert safe_claims({"tenantId": "t"}, "access") == {"tenantId": "t"}
+    pretoken.apply_response("2", {"claimsAndScopeOverrideDetails": {"accessTokenGeneration": {
+        "claimsToAddOrOverride": {"tenantId": "t"}}}}, {}, {})

@@ -73,22 +73,32 @@ def is_loopback_host(host: str | None, port: int) -> bool:
 class LoopbackGuard:
     """WSGI middleware applying the rules of the module doc to every request before `app` runs.
 
-    port: the port the server listens on (Host and own origins are checked against it).
+    port: the port the server listens on (Host and own origins are checked against it), or a
+        function returning it, for a guard built before its server is bound.
     token: the per-start secret `token_prefixes` need (see `new_token`).
     allowed_origins: further origins (e.g. "http://127.0.0.1:4601" of a console on another port)
         that may send requests and get CORS answers; the server's own origins always may.
     """
 
-    def __init__(self, app: WsgiApp, *, port: int, token: str, allowed_origins: Iterable[str] = (),
+    def __init__(self, app: WsgiApp, *, port: int | Callable[[], int], token: str, allowed_origins: Iterable[str] = (),
                  token_prefixes: Iterable[str] = ("/_local/",), public_paths: Iterable[str] = ("/_local/health",),
                  navigable_prefixes: Iterable[str] = ("/console/",)) -> None:
         if not token:
             raise ValueError("LoopbackGuard needs a non-empty token (use loopback_guard.new_token())")
-        self.app, self.port, self.token = app, int(port), token
-        self.allowed_origins = own_origins(self.port) | {o.rstrip("/").lower() for o in allowed_origins}
+        self.app, self.token = app, token
+        self._port = port
+        self._extra_origins = frozenset(o.rstrip("/").lower() for o in allowed_origins)
         self.token_prefixes = tuple(token_prefixes)
         self.public_paths = frozenset(public_paths)
         self.navigable_prefixes = tuple(navigable_prefixes)
+
+    @property
+    def port(self) -> int:
+        return int(self._port() if callable(self._port) else self._port)
+
+    @property
+    def allowed_origins(self) -> frozenset[str]:
+        return own_origins(self.port) | self._extra_origins
 
     def token_matches(self, value: str | None) -> bool:
         """Constant-time comparison of a presented token (header or form field) with this one."""
