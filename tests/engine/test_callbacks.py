@@ -73,6 +73,23 @@ def test_send_task_failure_is_caught_by_error_name(sfn, tokens):
     assert json.loads(described["output"])["err"] == {"Error": "Legacy.Rejected", "Cause": "bad password"}
 
 
+def test_send_task_failure_without_error_records_no_error_and_hands_on_nulls(sfn, tokens):
+    """AWS (recorded): TaskFailed without an `error` key (not ""), and a Catch on States.ALL hands on
+    {"Error": null, "Cause": null}."""
+    arn = create(sfn, {"StartAt": "W", "States": {
+        "W": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+              "Parameters": {"FunctionName": "register", "Payload": {"token.$": "$$.Task.Token"}},
+              "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.err", "Next": "End"}],
+              "End": True},
+        "End": {"Type": "Pass", "End": True}}})
+    execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    sfn.send_task_failure(taskToken=tokens[0])
+    described = sfn.describe_execution(executionArn=execution)
+    assert json.loads(described["output"])["err"] == {"Error": None, "Cause": None}
+    failed = next(e for e in sfn.get_execution_history(executionArn=execution)["events"] if e["type"] == "TaskFailed")
+    assert failed["taskFailedEventDetails"] == {"resource": "invoke.waitForTaskToken", "resourceType": "lambda"}
+
+
 def test_heartbeat_keeps_task_alive_and_missing_heartbeat_times_out(sfn, tokens):
     arn = _machine(sfn, timeout=3600, heartbeat=60)
     execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]

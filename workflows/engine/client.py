@@ -248,7 +248,7 @@ class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, D
         with self._lock:
             record = self._open_token(taskToken)
             record.open = False
-            record.future.set_exception(StatesError(error if error is not None else "", cause))
+            record.future.set_exception(StatesError(error, cause))  # no error: AWS reports none (not "")
             self._drive()
             return {}
 

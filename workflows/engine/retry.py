@@ -21,7 +21,7 @@ from workflows.engine.state_exit import Step, exit_state, jsonata_states, state_
 _TERMINAL = (names.RUNTIME,)  # AWS lets States.ALL catch a task's States.DataLimitExceeded
 
 
-def matches(error_equals: list[str], error: str) -> bool:
+def matches(error_equals: list[str], error: str | None) -> bool:
     if error in error_equals:
         return True
     if error in _TERMINAL:
@@ -33,10 +33,12 @@ def matches(error_equals: list[str], error: str) -> bool:
 
 def error_output(error: StatesError) -> JSONObject:
     """The error object a Catch hands on. A task timeout has no cause in history, yet AWS's
-    catcher output carries `"Cause": ""` for it (`StatesError.catch_cause`)."""
+    catcher output carries `"Cause": ""` for it (`StatesError.catch_cause`). An error without a
+    name (SendTaskFailure with neither error nor cause) is handed on as {"Error": null,
+    "Cause": null}, as recorded."""
     out: JSONObject = {"Error": error.error}
     cause = error.cause if error.cause is not None else error.catch_cause
-    if cause is not None:
+    if cause is not None or error.error is None:
         out["Cause"] = cause
     return out
 

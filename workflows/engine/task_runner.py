@@ -125,7 +125,8 @@ class _Events:
         details: JSONObject = {}
         if error.cause is not None:
             details["cause"] = error.cause
-        details["error"] = error.error
+        if error.error is not None:  # SendTaskFailure without an error: AWS records none
+            details["error"] = error.error
         details.update(self._resource())
         frame.emit(self.family + "Failed", self._key("Failed"), details)
 
