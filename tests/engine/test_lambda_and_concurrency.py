@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import threading
 
+import pytest
+
 from .conftest import create, history_types, output, run
 
 FN = "arn:aws:lambda:us-east-1:123456789012:function:"
@@ -117,3 +119,39 @@ def test_child_execution_sync2_and_failure(sfn):
     bad = output(run(sfn, guard, {"ok": False}, name="guard"))
     assert bad["err"]["Error"] == "States.TaskFailed"
     assert json.loads(bad["err"]["Cause"])["Error"] == "ChildFailed"
+
+
+def test_a_sync_task_has_a_task_token_that_can_complete_it(sfn):
+    """AWS (recorded test_sync_with_task_token): a .sync task's $$.Task.Token resolves, and a
+    SendTaskSuccess on it completes the task with that output while the child still runs; the token
+    closes with the task."""
+    sfn.register_lambda("park", lambda event, context: {})  # the child waits for a callback of its own
+    child = create(sfn, {"StartAt": "W", "States": {"W": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "Parameters": {"FunctionName": "park", "Payload": {"t.$": "$$.Task.Token"}}, "End": True}}},
+        name="slow-child")
+    parent = create(sfn, {"StartAt": "S", "States": {"S": {
+        "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync",
+        "Parameters": {"StateMachineArn": child, "Input": {"token.$": "$$.Task.Token"}}, "End": True}}},
+        name="parent")
+    execution = sfn.start_execution(stateMachineArn=parent, input="{}")["executionArn"]
+    [child_run] = sfn.list_executions(stateMachineArn=child)["executions"]
+    token = json.loads(sfn.describe_execution(executionArn=child_run["executionArn"])["input"])["token"]
+    sfn.send_task_success(taskToken=token, output='"answered"')
+    assert output(sfn.describe_execution(executionArn=execution)) == "answered"
+    assert sfn.describe_execution(executionArn=child_run["executionArn"])["status"] == "RUNNING"
+    with pytest.raises(sfn.exceptions.TaskTimedOut):
+        sfn.send_task_success(taskToken=token, output="{}")
+
+
+def test_a_sync_task_token_closes_when_the_child_finishes(sfn):
+    child = create(sfn, {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, name="quick-child")
+    parent = create(sfn, {"StartAt": "S", "States": {"S": {
+        "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+        "Parameters": {"StateMachineArn": child, "Input": {"token.$": "$$.Task.Token"}}, "End": True}}},
+        name="parent2")
+    execution = sfn.start_execution(stateMachineArn=parent, input="{}")["executionArn"]
+    result = output(sfn.describe_execution(executionArn=execution))
+    assert result["Status"] == "SUCCEEDED"
+    with pytest.raises(sfn.exceptions.TaskTimedOut):
+        sfn.send_task_success(taskToken=result["Output"]["token"], output="{}")

@@ -201,12 +201,28 @@ class Engine:
             return await self._activity(ref, params, frame, events)
         integration = self.registry.resolve(ref)
         env = TaskEnvironment(self, execution, lambda output: events.submitted(frame, output))
+        if token is not None and ref.pattern != WAIT_FOR_TASK_TOKEN:  # .sync: the job, or its token
+            return await self._job_or_token(integration.invoke(ref, params, env), token)
         result = await integration.invoke(ref, params, env)
         if ref.pattern != WAIT_FOR_TASK_TOKEN:
             return result
         events.submitted(frame, result)
         record = self.tokens.get(token)
         return await self.scheduler.external(record.future)
+
+    async def _job_or_token(self, job: Any, token: str) -> Any:
+        """A .sync task ends when its job does or when its task token is answered, whichever is
+        first (AWS: a SendTaskSuccess/Failure on the token completes the task); the token closes
+        with the task, so a later callback is refused."""
+        record = self.tokens.get(token)
+        work = self.scheduler.spawn(job)
+        try:
+            done = await first_of([work, record.future])
+            return done.result()
+        finally:
+            if not work.done():
+                work.cancel()  # stops the wait only: a started child execution runs on
+            self.tokens.close(token)
 
     async def _activity(self, ref: ResourceRef, params: JSON, frame: Frame, events: Any) -> Any:
         activity = self.activities.get(ref.arn)

@@ -17,12 +17,15 @@ from workflows.engine.dataflow import arguments, input_path, parameters
 from workflows.engine.dynamic import resolve
 from workflows.engine.errors import StatesError
 from workflows.engine.expressions import EvaluationError
-from workflows.engine.integrations import WAIT_FOR_TASK_TOKEN, ResourceRef
+from workflows.engine.integrations import SYNC, SYNC2, WAIT_FOR_TASK_TOKEN, ResourceRef
 from workflows.engine.json_value import Context, JSON, JSONObject
 from workflows.engine.retry import with_recovery
 from workflows.engine.runtime import NOT_TRUNCATED, Frame, dumps
 from workflows.engine.scheduler import first_of
 from workflows.engine.state_exit import Step, finish_with_result, jsonata_states, limited_json
+
+
+TOKEN_PATTERNS = (WAIT_FOR_TASK_TOKEN, SYNC, SYNC2)
 
 
 class TaskTimedOut(StatesError):
@@ -40,7 +43,9 @@ async def run_task(state: m.TaskState, raw: JSON, frame: Frame, entered_id: int,
     assert ref is not None
 
     async def attempt(retry_count: int) -> Step:
-        token = services.tokens.new_token(frame.execution.arn) if ref.pattern == WAIT_FOR_TASK_TOKEN else None
+        # A callback task and a .sync task have a task token ($$.Task.Token); a .sync task's job may
+        # also be completed through it (SendTaskSuccess/Failure), as AWS does.
+        token = services.tokens.new_token(frame.execution.arn) if ref.pattern in TOKEN_PATTERNS else None
         ctx = frame.context(state.name, entered_at, retry_count, token)
         states = jsonata_states(raw, ctx) if state.jsonata else None
         if states is not None:
@@ -162,7 +167,7 @@ async def invoke(state: m.TaskState, ref: ResourceRef, params: JSON, frame: Fram
             if timer is not None:
                 waits.append(timer)
             beat = None
-            if heartbeat is not None and record is not None:
+            if heartbeat is not None and record is not None and ref.pattern == WAIT_FOR_TASK_TOKEN:
                 beat = scheduler.sleep_until(record.last_beat + heartbeat)
                 waits.append(beat)
             done = await first_of(waits)
