@@ -94,6 +94,23 @@ def test_aws_sdk_dynamodb_uses_v2_names_and_drops_metadata(clients) -> None:
         "DynamoDb.DynamoDbException"
 
 
+def test_aws_sdk_sfn_answers_in_pascal_case_and_takes_a_json_input_object(clients) -> None:
+    """AWS (recorded test_sfn_start_execution*): aws-sdk outputs use the Java SDK's PascalCase member
+    names (`ExecutionArn`, not the API's `executionArn`), and a JSON object given for sfn's string
+    `Input` is sent as its JSON text; map keys (an Item's attribute names) keep their case."""
+    machine = clients.get("stepfunctions").create_state_machine(
+        name="target", roleArn="arn:aws:iam::123456789012:role/r",
+        definition='{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}')["stateMachineArn"]
+    started = aws_sdk.call("sfn", "startExecution", {"StateMachineArn": machine, "Input": {"key": "value"}}, clients)
+    assert set(started) == {"ExecutionArn", "StartDate"}
+    described = aws_sdk.call("sfn", "describeExecution", {"ExecutionArn": started["ExecutionArn"]}, clients)
+    assert json.loads(described["Input"]) == {"key": "value"} and "StateMachineArn" in described
+    aws_sdk.call("dynamodb", "putItem", {"TableName": TABLE, "Item": {"pk": {"S": "2"}, "lower": {"S": "x"}}},
+                 clients)
+    got = aws_sdk.call("dynamodb", "getItem", {"TableName": TABLE, "Key": {"pk": {"S": "2"}}}, clients)
+    assert got["Item"] == {"pk": {"S": "2"}, "lower": {"S": "x"}}
+
+
 def test_aws_sdk_cognito_admin_create_user_and_duplicate(clients) -> None:
     pool = clients.get("cognito-idp").create_user_pool(PoolName="pool")["UserPool"]["Id"]
     created = aws_sdk.call("cognitoidentityprovider", "adminCreateUser", {"UserPoolId": pool, "Username": "1000"}, clients)

@@ -13,7 +13,7 @@ from typing import Any
 
 from workflows.engine.errors import StatesError
 from workflows.engine.integrations import sdk_models
-from workflows.engine.integrations.params import ParameterProblem, shape_parameters
+from workflows.engine.integrations.params import ParameterProblem, pascal_response, shape_parameters
 
 
 def call(service: str, action: str, parameters: dict, clients: Any) -> Any:
@@ -50,7 +50,7 @@ def _invoke(client: Any, model: Any, prefix: str, operation: str, request: dict)
     except BotoCoreError as exc:
         raise StatesError("States.TaskFailed", f"{type(exc).__name__}: {exc}") from None
     response.pop("ResponseMetadata", None)
-    return sdk_models.to_json_value(response)
+    return pascal_response(model.operation_model(operation).output_shape, sdk_models.to_json_value(response))
 
 
 def _client_error(model: Any, prefix: str, exc: Any) -> StatesError:

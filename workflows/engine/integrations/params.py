@@ -4,7 +4,9 @@ Why not hand the parameters to boto3 as they are: Step Functions matches member 
 regard to case (`RestApiId` reaches API Gateway's `restApiId`), omits JSON nulls from the request
 (so the *service* reports a missing required member, e.g. "Value null at 'item' failed to satisfy
 constraint"), and serializes a JSON value given for a blob member (an S3 `Body` of `{...}`) as its
-JSON text. botocore would instead reject these on the client.
+JSON text (and a JSON object given for a string member, as sfn's `Input`, as its JSON text).
+botocore would instead reject these on the client. Responses come back the Java way: member names
+in PascalCase (`pascal_response`).
 """
 from __future__ import annotations
 
@@ -65,4 +67,22 @@ def _shape_value(shape: Any, value: Any, path: str, problems: list[str]) -> Any:
         }
     if kind == "blob" and not isinstance(value, (bytes, bytearray)):
         return json_text(value).encode("utf-8")
+    if kind == "string" and isinstance(value, (dict, list)):  # sfn Input {...}: sent as its JSON text
+        return json_text(value)
+    return value
+
+
+def pascal_response(shape: Any, value: Any) -> Any:
+    """A response as Step Functions hands it to the state: every structure member name in PascalCase
+    (the Java SDK's getters: sfn's `executionArn` is `ExecutionArn`); map keys stay as they are."""
+    if shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        return {name[:1].upper() + name[1:]: pascal_response(shape.members.get(name), item)
+                for name, item in value.items()}
+    if kind == "list" and isinstance(value, list):
+        return [pascal_response(shape.member, item) for item in value]
+    if kind == "map" and isinstance(value, dict):
+        return {key: pascal_response(shape.value, item) for key, item in value.items()}
     return value
