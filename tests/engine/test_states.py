@@ -1,6 +1,7 @@
 """State types and data flow, in both query languages."""
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
@@ -44,6 +45,25 @@ def test_wait_timestamp_and_bad_seconds_path(sfn):
     assert bad["error"] == "States.Runtime"
     assert bad["cause"] == ("An error occurred while executing the state 'W' (entered at the event id #2). "
                             "The SecondsPath parameter references a negative value: $.s == -1")
+
+
+@pytest.mark.parametrize(("field", "value", "refused"), [
+    ("SecondsPath", 2**31 - 1, False), ("SecondsPath", 2**31, True),
+    ("TimestampPath", 24_855, False), ("TimestampPath", 24_856, True),  # days ahead, as recorded
+])
+def test_a_wait_longer_than_aws_allows_is_refused(sfn, field, value, refused):
+    """AWS (recorded test_timestamp_too_far_in_future_boundary[24856]): a delay above 2^31 - 1
+    seconds fails the state with States.Runtime "Wait state delay is too long."."""
+    if field == "TimestampPath":
+        start = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=value)
+        value = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    described = run(sfn, {"StartAt": "W", "States": {"W": {"Type": "Wait", field: "$.v", "End": True}}}, {"v": value})
+    if refused:
+        assert (described["status"], described["error"], described["cause"]) == (
+            "FAILED", "States.Runtime", "An error occurred while executing the state 'W' (entered at the event "
+                                        "id #2). Wait state delay is too long.")
+    else:
+        assert described["status"] == "SUCCEEDED"
 
 
 def test_fail_state_error_and_cause_paths(sfn):

@@ -2,17 +2,23 @@
 
 The value is a `DynamicValue` the parser built; `dynamic.resolve` checks it in AWS's wording for
 the form it came in (Timestamps: RFC 3339 date-times with an offset, as `expressions.timestamps`
-parses them for Choice rules too).
+parses them for Choice rules too). A delay longer than AWS's maximum, 2^31 - 1 seconds (about
+24,855 days: the recorded run waiting until 24,856 days ahead failed), fails the state with
+States.Runtime "Wait state delay is too long.", whichever form gave it.
 """
 from __future__ import annotations
 
 
+from workflows.engine import errors as names
 from workflows.engine import model as m
 from workflows.engine.dataflow import input_path
 from workflows.engine.dynamic import resolve
+from workflows.engine.expressions import EvaluationError
 from workflows.engine.json_value import JSON
 from workflows.engine.runtime import Frame
 from workflows.engine.state_exit import Step, finish_with_input, jsonata_states, transition
+
+MAX_DELAY_SECONDS = 2**31 - 1
 
 
 async def run_wait(state: m.WaitState, raw: JSON, frame: Frame, entered_id: int, entered_at: float) -> Step:
@@ -25,6 +31,8 @@ async def run_wait(state: m.WaitState, raw: JSON, frame: Frame, entered_id: int,
         until = now + resolve(state.seconds, data, frame.variables, ctx, states)
     else:
         until = resolve(state.timestamp, data, frame.variables, ctx, states, default=now)
+    if until - now > MAX_DELAY_SECONDS:
+        raise EvaluationError(names.RUNTIME, "Wait state delay is too long.")
     if until > now:
         await scheduler.sleep_until(until)
     return transition(state), finish_with_input(state, raw, data, frame, ctx, states)
