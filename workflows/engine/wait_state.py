@@ -28,10 +28,12 @@ async def run_wait(state: m.WaitState, raw: JSON, frame: Frame, entered_id: int,
     data = raw if state.jsonata else input_path(state, raw, frame, ctx)
     now = scheduler.now()
     if state.seconds is not None:
-        until = now + resolve(state.seconds, data, frame.variables, ctx, states)
+        delay = resolve(state.seconds, data, frame.variables, ctx, states)
+        until = now + delay
     else:
         until = resolve(state.timestamp, data, frame.variables, ctx, states, default=now)
-    if until - now > MAX_DELAY_SECONDS:
+        delay = until - now
+    if delay > MAX_DELAY_SECONDS:  # the delay itself: now + delay - now may round past the limit
         raise EvaluationError(names.RUNTIME, "Wait state delay is too long.")
     if until > now:
         await scheduler.sleep_until(until)
