@@ -60,13 +60,18 @@ def test_callback_arriving_in_time_wins(sfn, tokens):
         sfn.send_task_success(taskToken=tokens[0], output="{}")
 
 
-def test_send_task_failure_is_caught_by_error_name(sfn, tokens):
-    arn = create(sfn, {"StartAt": "W", "States": {
+def _catching(sfn: StepFunctions, error: str) -> str:
+    """A callback task whose Catch on `error` puts the error object at $.err."""
+    return create(sfn, {"StartAt": "W", "States": {
         "W": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
               "Parameters": {"FunctionName": "register", "Payload": {"token.$": "$$.Task.Token"}},
-              "Catch": [{"ErrorEquals": ["Legacy.Rejected"], "ResultPath": "$.err", "Next": "End"}],
+              "Catch": [{"ErrorEquals": [error], "ResultPath": "$.err", "Next": "End"}],
               "End": True},
-        "End": {"Type": "Pass", "End": True}}})
+        "End": {"Type": "Pass", "End": True}}}, name=error.replace(".", "-"))
+
+
+def test_send_task_failure_is_caught_by_error_name(sfn, tokens):
+    arn = _catching(sfn, "Legacy.Rejected")
     execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
     sfn.send_task_failure(taskToken=tokens[0], error="Legacy.Rejected", cause="bad password")
     described = sfn.describe_execution(executionArn=execution)
@@ -76,12 +81,7 @@ def test_send_task_failure_is_caught_by_error_name(sfn, tokens):
 def test_send_task_failure_without_error_records_no_error_and_hands_on_nulls(sfn, tokens):
     """AWS (recorded): TaskFailed without an `error` key (not ""), and a Catch on States.ALL hands on
     {"Error": null, "Cause": null}."""
-    arn = create(sfn, {"StartAt": "W", "States": {
-        "W": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-              "Parameters": {"FunctionName": "register", "Payload": {"token.$": "$$.Task.Token"}},
-              "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.err", "Next": "End"}],
-              "End": True},
-        "End": {"Type": "Pass", "End": True}}})
+    arn = _catching(sfn, "States.ALL")
     execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
     sfn.send_task_failure(taskToken=tokens[0])
     described = sfn.describe_execution(executionArn=execution)
