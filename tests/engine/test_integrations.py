@@ -99,3 +99,25 @@ def test_unknown_service_fails_with_states_runtime(sfn):
     failed = run(sfn, {"StartAt": "T", "States": {"T": {
         "Type": "Task", "Resource": "arn:aws:states:::nosuch:thing", "End": True}}})
     assert failed["status"] == "FAILED" and "nosuch" in failed["cause"]
+
+
+def test_aws_sdk_sfn_calls_of_a_plain_engine_reach_that_engine_in_process(sfn, monkeypatch):
+    """No client factory: aws-sdk:sfn runs against this engine (never real AWS), so a machine that
+    starts and describes another through the SDK integration works offline."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SFN", "http://127.0.0.1:9")  # would refuse a connection
+    child = create(sfn, {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "child ran", "End": True}}},
+                   "child")
+    parent = create(sfn, {"StartAt": "Start", "States": {
+        "Start": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:startExecution",
+                  "Parameters": {"StateMachineArn": child, "Input": {"from": "parent"}}, "Next": "Describe"},
+        "Describe": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:describeExecution",
+                     "Parameters": {"ExecutionArn.$": "$.ExecutionArn"},
+                     "ResultSelector": {"Input.$": "$.Input", "StateMachineArn.$": "$.StateMachineArn"},
+                     "End": True}}}, "parent")
+    execution = sfn.start_execution(stateMachineArn=parent, input="{}")["executionArn"]
+    described = sfn.describe_execution(executionArn=execution)
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    result = json.loads(described["output"])
+    assert result == {"Input": '{"from":"parent"}', "StateMachineArn": child}
+    [run_of_child] = sfn.list_executions(stateMachineArn=child)["executions"]
+    assert run_of_child["status"] == "SUCCEEDED"

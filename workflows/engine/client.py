@@ -29,7 +29,7 @@ from workflows.engine.request_limits import check_payload
 from workflows.engine.runtime import Execution, to_datetime
 from workflows.engine.state_machines import StateMachineOperations
 from workflows.engine.tags import TagOperations, TagStore
-from workflows.engine.plugins import TEST_STATE, plugin
+from workflows.engine.plugins import SFN_CLIENT, TEST_STATE, plugin
 from workflows.engine.task_mocks import MockSource, TaskMocks, load_task_mocks
 
 
@@ -43,6 +43,8 @@ class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, D
         self.account_id = account_id
         self._engine = Engine(region_name, account_id, clock, client_factory, load_task_mocks(mock_config), seed)
         self._engine.behaviour = AwsBehaviour.as_of(aws_behaviour_as_of)  # None: current AWS
+        if client_factory is None:  # aws-sdk:sfn calls reach this engine, in-process, never real AWS
+            self._engine.clients.serve_locally("stepfunctions", lambda: plugin(SFN_CLIENT)(self))
         self._lock = self._engine.scheduler.lock
         self.exceptions = Exceptions()
         self._tags = TagStore()

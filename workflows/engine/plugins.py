@@ -2,8 +2,10 @@
 
 Why: the engine sits below the testing package, yet two of its public methods are implemented there -
 reading a MockConfigFile (`task_mocks`) and the TestState API's request checks (mock results against
-botocore's models, `StepFunctions.test_state`). A package registers the implementation under an entry
-point group; the engine loads it by group name, so no engine module imports `workflows.testing`.
+botocore's models, `StepFunctions.test_state`) - and the boto3 client that lets `aws-sdk:sfn` tasks of a
+plain `StepFunctions()` call that engine itself (`workflows.local.sfn_client`). A package registers the
+implementation under an entry point group; the engine loads it by group name, so no engine module
+imports `workflows.testing` or `workflows.local`.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any, Callable
 
 TASK_MOCKS = "workflows.task_mocks"  # (path or mapping) -> task_mocks.TaskMocks
 TEST_STATE = "workflows.test_state"  # (client, **TestState request) -> TestState response
+SFN_CLIENT = "workflows.sfn_client"  # (client) -> a boto3 stepfunctions client that client answers in-process
 
 
 def plugin(group: str) -> Callable[..., Any]:
