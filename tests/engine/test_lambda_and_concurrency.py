@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 
 import pytest
@@ -155,3 +156,15 @@ def test_a_sync_task_token_closes_when_the_child_finishes(sfn):
     assert result["Status"] == "SUCCEEDED"
     with pytest.raises(sfn.exceptions.TaskTimedOut):
         sfn.send_task_success(taskToken=result["Output"]["token"], output="{}")
+
+
+def test_starting_a_missing_machine_fails_with_the_java_sdk_cause(sfn):
+    """AWS (recorded test_start_execution_no_such_arn): the Java SDK v1 text, request id and all."""
+    missing = "arn:aws:states:us-east-1:123456789012:stateMachine:nowhere"
+    failed = run(sfn, {"StartAt": "S", "States": {"S": {
+        "Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
+        "Parameters": {"StateMachineArn": missing}, "End": True}}}, name="starter")
+    assert failed["error"] == "StepFunctions.StateMachineDoesNotExistException"
+    assert re.fullmatch(rf"State Machine Does Not Exist: '{missing}' \(Service: AWSStepFunctions; Status Code: 400; "
+                        r"Error Code: StateMachineDoesNotExist; Request ID: [0-9a-f-]{36}; Proxy: null\)",
+                        failed["cause"])

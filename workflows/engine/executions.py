@@ -106,7 +106,8 @@ class Engine:
         if machine is None:
             raise StatesError("StepFunctions.StateMachineDoesNotExistException",
                               f"State Machine Does Not Exist: '{machine_arn}' (Service: AWSStepFunctions; "
-                              f"Status Code: 400; Error Code: StateMachineDoesNotExist)")
+                              f"Status Code: 400; Error Code: StateMachineDoesNotExist; Request ID: "
+                              f"{uuid.UUID(int=self.rng.getrandbits(128))}; Proxy: null)")  # the Java SDK v1 text
         if name is not None and not isinstance(name, str):
             raise StatesError("StepFunctions.InvalidNameException", f"Invalid Name: '{name}'")
         existing = self.executions.get(self.execution_arn(machine, name, False)) if name else None
