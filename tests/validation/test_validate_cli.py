@@ -102,6 +102,25 @@ def test_statelints_extra_opinion_is_a_warning_shown_only_with_warnings(capsys, 
             "[statelint]") in out
 
 
+def test_a_filter_jayway_cannot_read_is_valid_with_a_warning(capsys, tmp_path: Path) -> None:
+    """AWS accepts `[?(@.Name==Receipt)]` but the state fails when it runs: valid, and --warnings says why."""
+    machine = tmp_path / "receipt.asl.json"
+    machine.write_text(json.dumps({"StartAt": "P", "States": {"P": {
+        "Type": "Pass", "Parameters": {"receipt.$": "$.Labels[?(@.Name==Receipt)]"}, "End": True}}}))
+    code, out, _ = run(capsys, "validate", "--json", "--warnings", str(machine))
+    [result] = json.loads(out)
+    assert code == 0 and result["valid"] and result["problems"] == []
+    [warning] = result["warnings"]
+    assert (warning["checker"], warning["code"], warning["state"], warning["field"], warning["location"]) == (
+        "engine", "UNREADABLE_FILTER", "P", "Parameters.receipt.$", "/States/P/Parameters/receipt.$")
+    assert warning["message"] == (
+        '"$.Labels[?(@.Name==Receipt)]": the literal Receipt is neither a number nor a quoted string (quote it: '
+        "'Receipt'). AWS accepts the definition, but Jayway cannot read this filter, so the state fails "
+        "(States.Runtime) when it evaluates the path")
+    code, out, _ = run(capsys, "validate", "--json", str(machine))
+    assert code == 0 and json.loads(out) == [{"file": str(machine), "valid": True, "problems": []}]
+
+
 DISTRIBUTED = {"Type": "Map", "End": True, "Label": "Rows", "MaxConcurrency": 10,
                "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
                               "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "MaxItems": 10},

@@ -11,6 +11,8 @@
   a field the engine's table allows there) - are dropped: the engine checked that value with AWS's
   rule and found it valid. Every other statelint finding is a warning, shown with `--warnings` and
   never failing a file.
+- The engine's own warnings (`value_checks.unreadable_filters`): what AWS accepts but cannot run, e.g. a
+  filter comparing with a bare word (`[?(@.Name==Receipt)]`) that Jayway cannot read - the state fails.
 
 Both checkers name a place in the document (the engine a JSON pointer, statelint a dotted path
 "State Machine.States.A.Retry[0]..." that this module resolves against the document, since state
@@ -99,7 +101,10 @@ def check_with_warnings(text: str) -> tuple[list[dict[str, Any]], list[dict[str,
         return problems, []  # the engine already said why; statelint would only say it again
     if not isinstance(document, dict):
         return problems, []
-    warnings: list[dict[str, Any]] = []
+    from workflows.engine.value_checks import unreadable_filters
+
+    warnings: list[dict[str, Any]] = [_problem("engine", "UNREADABLE_FILTER", message, segments)
+                                      for segments, message in unreadable_filters(document)]
     for message in statelint_messages(document):
         segments, end = statelint_location(document, message)
         finding = _problem("statelint", "STATELINT", message, segments)

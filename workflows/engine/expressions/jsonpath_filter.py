@@ -1,158 +1,527 @@
-"""Filter predicates inside JSONPath brackets: `[?(@.status == 0 && @.name)]`.
+"""Filter predicates inside JSONPath brackets - `[?(@.status in ['A', 'B'] && @.tags size 2)]` - read
+and evaluated the way Jayway JsonPath, the library AWS Step Functions evaluates JSONPath with, reads
+and evaluates them. Part of the hand-written Jayway-compatible JSONPath (see jsonpath.py for why no
+library is used); the comparisons follow Jayway's FilterCompiler and EvaluatorFactory:
 
-Part of the hand-written Jayway-compatible JSONPath (see jsonpath.py for why no library is used).
-Supports relative (`@`) and root (`$`) operands, number/string/boolean/null literals, the
-comparisons == != < <= > >= and =~ /regex/, existence tests, !, && and || with parentheses.
-A comparison whose operand is missing is false, as in Jayway.
+- grammar: `||` over `&&` over operands; an operand is `(...)`, `!operand`, or `value [operator value]`
+  (a lone path is an existence test; `!@.x` tests absence); values are `@...` / `$...` paths and
+  literals: 'string', "string", numbers, true, false, null, JSON arrays/objects (`['a', 1]`, single
+  quotes allowed) and /regex/ with flags;
+- operators: == != === !== < <= > >= =~ and the word operators in, nin, subsetof, anyof, noneof,
+  contains, size, empty (any letter case, a blank after them);
+- values are typed as Jayway types them: a number equals a string that reads as the same number
+  ('1' == 1), `!=` is true when the property is missing, `<` compares numbers or strings only, a
+  list operand must be a JSON array (`in` against a value that is no list fails the evaluation, as
+  in Jayway), `=~` matches the whole string (a missing property matches as "").
+
+A literal Jayway reads as a number but that is none (a bare word: `[?(@.Name==Receipt)]`) makes the
+filter unreadable to Jayway, so the state fails when it evaluates the path; AWS still accepts such a
+definition (public samples deploy with it), so `compile_filter` raises `UnreadableLiteral` - a
+ValueError the create-time checker lets through - only after the rest of the filter has been read.
+Left out: Jayway's `all`, `type`, `matches` and `exists` keyword operators (they are refused, named),
+and its quirks around regex flags and unspaced `&&` after a path (read here as a reader would mean them).
 """
 from __future__ import annotations
 
+import json
 import re
+from decimal import Decimal
 from typing import Any, Callable
 
-_MISSING = object()
-_TOKEN = re.compile(
-    r"\s*(?:(?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<str>'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\")"
-    r"|(?P<regex>/(?:\\.|[^/\\])*/[a-z]*)"
-    r"|(?P<op>==|!=|<=|>=|=~|&&|\|\||<|>|!|\(|\))"
-    r"|(?P<path>[@$](?:\.[A-Za-z0-9_\-]+|\[[^\]]*\])*)"
-    r"|(?P<word>true|false|null))"
-)
+from workflows.engine import errors as names
+from workflows.engine.expressions.errors import EvaluationError
 
 Predicate = Callable[[Any, Any], bool]
+Node = tuple  # (kind, value): str, num (Decimal), bool, null, json (parsed list/dict), jsonlit (text), pattern, undefined
+UNDEFINED: Node = ("undefined", None)
+_MISSING = object()
+_SYMBOLS = ("===", "!==", "==", "!=", "<=", ">=", "=~", "<", ">")
+_WORDS = ("IN", "NIN", "SUBSETOF", "ANYOF", "NONEOF", "CONTAINS", "SIZE", "EMPTY")
+_UNSUPPORTED_WORDS = ("ALL", "TYPE", "MATCHES", "EXISTS")
+_SYMBOL_CHARS = "<>=~!"
+_NUMBER_CHARS = set("0123456789-.eE")
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
+_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
-    out = []
-    pos = 0
-    text = text.rstrip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            raise ValueError(f"cannot parse filter expression '{text}' at position {pos}")
-        kind = m.lastgroup
-        out.append((kind, m.group(kind)))
-        pos = m.end()
-    return out
+class UnreadableLiteral(ValueError):
+    """A filter Jayway cannot read because of a bare-word literal; AWS accepts it at create time."""
 
 
-def _unquote(literal: str) -> str:
-    body = literal[1:-1]
-    return re.sub(r"\\(.)", r"\1", body)
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(u[0-9a-fA-F]{4}|.)",
+                  lambda m: chr(int(m.group(1)[1:], 16)) if len(m.group(1)) == 5 else _ESCAPES.get(m.group(1), m.group(1)),
+                  text)
 
 
-def _operand(kind: str, value: str) -> Callable[[Any, Any], Any]:
-    if kind == "num":
-        num = float(value) if any(c in value for c in ".eE") else int(value)
-        return lambda item, root: num
-    if kind == "str":
-        text = _unquote(value)
-        return lambda item, root: text
-    if kind == "word":
-        const = {"true": True, "false": False, "null": None}[value]
-        return lambda item, root: const
-    if kind == "path":
-        from workflows.engine.expressions.jsonpath import compile_path, evaluate_compiled
-
-        compiled = compile_path("$" + value[1:])
-        relative = value[0] == "@"
-
-        def get(item: Any, root: Any) -> Any:
-            try:
-                return evaluate_compiled(compiled, item if relative else root, field="filter")
-            except Exception:  # noqa: BLE001 - a missing operand makes the comparison false
-                return _MISSING
-
-        return get
-    raise ValueError(f"unexpected '{value}' in filter expression")
+def _to_decimal(text: str) -> Decimal | None:
+    return Decimal(text) if _DECIMAL.fullmatch(text) else None
 
 
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+def _num_text(number: Decimal) -> str:
+    return str(number)  # Python's Decimal and Java's BigDecimal write numbers alike ("1", "1.5", "1E+21")
 
 
-def _compare(op: str, left: Any, right: Any) -> bool:
-    if left is _MISSING or right is _MISSING:
+# ---- values ----------------------------------------------------------------------------------------------
+def found_node(value: Any) -> Node:
+    """What a path found, typed as Jayway's PathNode types it."""
+    if value is _MISSING:
+        return UNDEFINED
+    if value is None:
+        return ("null", None)
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("num", Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
+    if isinstance(value, str):
+        return ("str", value)
+    return ("json", value)
+
+
+def _element_node(value: Any, text: str) -> Node:
+    """A list element as Jayway's ValueNode.toValueNode types it."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped[:1] in ("$", "@"):
+            return ("pathlit", value)  # Jayway makes such a string a path node, equal to nothing
+        if len(stripped) > 1 and (stripped[0], stripped[-1]) in (("[", "]"), ("{", "}")) and _parse_json(stripped) is not _MISSING:
+            return ("jsonlit", stripped)
+        if len(value) > 1:
+            if value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            value = _unescape(value)
+        return ("str", value)
+    if isinstance(value, (list, dict)):
+        raise _runtime(text, "Could not determine value type")
+    return found_node(value)
+
+
+def _parse_json(text: str) -> Any:
+    """JSON text read permissively (single-quoted strings too), or _MISSING."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    out, i, quote = [], 0, None
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\" and i + 1 < len(text):
+                out.append(ch + text[i + 1])
+                i += 2
+                continue
+            if ch == quote:
+                out.append('"')
+                quote = None
+            else:
+                out.append('\\"' if ch == '"' else ch)
+        elif ch in "'\"":
+            quote = ch
+            out.append('"')
+        else:
+            out.append(ch)
+        i += 1
+    try:
+        return json.loads("".join(out))
+    except ValueError:
+        return _MISSING
+
+
+def _parsed(node: Node, text: str) -> Any:
+    if node[0] == "jsonlit":
+        value = _parse_json(node[1])
+        if value is _MISSING:
+            raise _runtime(text, f"the JSON literal {node[1]} cannot be read")
+        return value
+    return node[1]
+
+
+def _runtime(text: str, why: str) -> EvaluationError:
+    return EvaluationError(names.RUNTIME, f"The JSONPath filter [?({text})] cannot be evaluated: {why}")
+
+
+# ---- comparisons (Jayway's EvaluatorFactory) -------------------------------------------------------------
+def _node_equals(left: Node, right: Node) -> bool:
+    """`left.equals(right)` of Jayway's value nodes (not symmetric: a JSON literal equals nothing)."""
+    lk, rk = left[0], right[0]
+    if lk == "str":
+        return (rk == "str" and left[1] == right[1]) or (rk == "num" and left[1] == _num_text(right[1]))
+    if lk == "num":
+        if rk == "num":
+            return left[1] == right[1]
+        number = _to_decimal(right[1]) if rk == "str" else None
+        return number is not None and left[1] == number
+    if lk == "bool":
+        return rk == "bool" and left[1] is right[1]
+    if lk == "null":
+        return rk == "null"
+    if lk == "json":
+        return rk == "json" and _deep_equals(left[1], right[1])
+    return False
+
+
+def _deep_equals(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a is b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_deep_equals(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_deep_equals(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def _equals(left: Node, right: Node, text: str) -> bool:
+    if left[0] in ("json", "jsonlit") and right[0] in ("json", "jsonlit"):
+        return left[0] == "json" and _deep_equals(left[1], _parsed(right, text))
+    return _node_equals(left, right)
+
+
+def _class(node: Node) -> str:
+    return "json" if node[0] == "jsonlit" else node[0]
+
+
+def _order(left: Node, right: Node) -> int | None:
+    """-1/0/1 for the orderable pairs (numbers, strings, a string and a number as text), else None."""
+    lk, rk = left[0], right[0]
+    if lk == "num" and rk == "num":
+        a: Any = left[1]
+        b: Any = right[1]
+    elif lk in ("str", "num") and rk in ("str", "num"):
+        a = left[1] if lk == "str" else _num_text(left[1])
+        b = right[1] if rk == "str" else _num_text(right[1])
+    else:
+        return None
+    return (a > b) - (a < b)
+
+
+def _ordered(test: Callable[[int], bool]) -> Callable[[Node, Node, str], bool]:
+    def compare(left: Node, right: Node, text: str) -> bool:
+        order = _order(left, right)
+        return order is not None and test(order)
+    return compare
+
+
+def _value_list(node: Node, text: str) -> list | None:
+    """A JSON array operand as value nodes; None for JSON that is no array; any other operand fails."""
+    if node[0] in ("json", "jsonlit"):
+        value = _parsed(node, text)
+        return [_element_node(v, text) for v in value] if isinstance(value, list) else None
+    raise _runtime(text, f"a list (a JSON array) is expected, not {_shown(node)}")
+
+
+def _shown(node: Node) -> str:
+    return {"undefined": "a missing value", "pattern": "a regular expression"}.get(
+        node[0], json.dumps(node[1]) if node[0] != "num" else _num_text(node[1]))
+
+
+def _regex(left: Node, right: Node, text: str) -> bool:
+    if (left[0] == "pattern") == (right[0] == "pattern"):
         return False
-    if op == "=~":
-        return isinstance(left, str) and isinstance(right, re.Pattern) and bool(right.fullmatch(left))
-    same_kind = (_is_number(left) and _is_number(right)) or type(left) is type(right)
-    if op == "==":
-        return same_kind and left == right
-    if op == "!=":
-        return not (same_kind and left == right)
-    if not same_kind or not (_is_number(left) or isinstance(left, str)):
+    pattern, other = (left[1], right) if left[0] == "pattern" else (right[1], left)
+
+    def text_of(node: Node) -> str:
+        if node[0] in ("str", "num"):
+            return node[1] if node[0] == "str" else _num_text(node[1])
+        return ("true" if node[1] else "false") if node[0] == "bool" else ""
+
+    if other[0] in ("json", "jsonlit"):
+        items = _parsed(other, text)
+        if isinstance(items, list):
+            return any(pattern.fullmatch(text_of(_element_node(v, text))) for v in items)
+    return pattern.fullmatch(text_of(other)) is not None
+
+
+def _in(left: Node, right: Node, text: str) -> bool:
+    items = _value_list(right, text)
+    return items is not None and any(_node_equals(left, item) for item in items)
+
+
+def _contains(left: Node, right: Node, text: str) -> bool:
+    if left[0] == "str" and right[0] == "str":
+        return right[1] in left[1]
+    if left[0] in ("json", "jsonlit"):
+        items = _value_list(left, text)
+        return items is not None and any(_node_equals(right, item) for item in items)
+    return False
+
+
+def _pairs(left: Node, right: Node, text: str) -> tuple[list, list] | None:
+    rights = _value_list(right, text)
+    if rights is None:
+        return None
+    lefts = _value_list(left, text)
+    return None if lefts is None else (lefts, rights)
+
+
+def _subsetof(left: Node, right: Node, text: str) -> bool:
+    pairs = _pairs(left, right, text)
+    return pairs is not None and all(any(_node_equals(a, b) for b in pairs[1]) for a in pairs[0])
+
+
+def _anyof(left: Node, right: Node, text: str) -> bool:
+    pairs = _pairs(left, right, text)
+    return pairs is not None and any(_node_equals(a, b) for a in pairs[0] for b in pairs[1])
+
+
+def _noneof(left: Node, right: Node, text: str) -> bool:
+    pairs = _pairs(left, right, text)
+    return pairs is not None and not any(_node_equals(a, b) for a in pairs[0] for b in pairs[1])
+
+
+def _size(left: Node, right: Node, text: str) -> bool:
+    if right[0] != "num":
         return False
-    return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
+    expected = int(right[1])
+    if left[0] == "str":
+        return len(left[1]) == expected
+    if left[0] in ("json", "jsonlit"):
+        value = _parsed(left, text)
+        return (len(value) if isinstance(value, list) else -1) == expected
+    return False
 
 
-class _Parser:
+def _empty(left: Node, right: Node, text: str) -> bool:
+    if right[0] != "bool":
+        raise _runtime(text, f"'empty' needs true or false, not {_shown(right)}")
+    if left[0] == "str":
+        return (left[1] == "") == right[1]
+    if left[0] in ("json", "jsonlit"):
+        value = _parsed(left, text)
+        return (len(value) == 0 if isinstance(value, (list, dict, str)) else True) == right[1]
+    return False
+
+
+_EVALUATORS: dict[str, Callable[[Node, Node, str], bool]] = {
+    "==": _equals,
+    "!=": lambda l, r, t: not _equals(l, r, t),
+    "===": lambda l, r, t: _class(l) == _class(r) and _equals(l, r, t),
+    "!==": lambda l, r, t: not (_class(l) == _class(r) and _equals(l, r, t)),
+    "<": _ordered(lambda c: c < 0),
+    "<=": _ordered(lambda c: c <= 0),
+    ">": _ordered(lambda c: c > 0),
+    ">=": _ordered(lambda c: c >= 0),
+    "=~": _regex,
+    "IN": _in,
+    "NIN": lambda l, r, t: not _in(l, r, t),
+    "CONTAINS": _contains,
+    "SUBSETOF": _subsetof,
+    "ANYOF": _anyof,
+    "NONEOF": _noneof,
+    "SIZE": _size,
+    "EMPTY": _empty,
+}
+
+
+# ---- reading (Jayway's FilterCompiler) -------------------------------------------------------------------
+class _Reader:
     def __init__(self, text: str) -> None:
-        self.text = text
-        self.toks = _tokens(text)
-        self.pos = 0
+        self.text, self.pos, self.unreadable = text, 0, None
 
-    def peek(self) -> tuple[str, str] | None:
-        return self.toks[self.pos] if self.pos < len(self.toks) else None
+    def fail(self, why: str) -> ValueError:
+        return ValueError(f"cannot parse filter expression '{self.text}' at position {self.pos}: {why}")
 
-    def take(self) -> tuple[str, str]:
-        tok = self.peek()
-        if tok is None:
+    def peek(self) -> str:
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def next_is(self, token: str) -> bool:
+        self.peek()
+        if self.text.startswith(token, self.pos):
+            self.pos += len(token)
+            return True
+        return False
+
+    def closing(self, start: int, open_char: str, close_char: str) -> int:
+        depth, i, quote = 0, start, None
+        while i < len(self.text):
+            ch = self.text[i]
+            if quote:
+                if ch == "\\":
+                    i += 1
+                elif ch == quote:
+                    quote = None
+            elif ch in "'\"":
+                quote = ch
+            elif ch == open_char:
+                depth += 1
+            elif ch == close_char:
+                depth -= 1
+                if depth == 0:
+                    return i
+            i += 1
+        self.pos = start
+        raise self.fail(f"'{open_char}' is not closed")
+
+    def read(self) -> Predicate:
+        if not self.peek():
             raise ValueError(f"unexpected end of filter expression '{self.text}'")
-        self.pos += 1
-        return tok
-
-    def parse(self) -> Predicate:
-        pred = self.or_()
-        if self.peek() is not None:
-            raise ValueError(f"unexpected '{self.peek()[1]}' in filter expression '{self.text}'")
-        return pred
+        predicate = self.or_()
+        if self.peek():
+            raise ValueError(f"unexpected '{self.text[self.pos:]}' in filter expression '{self.text}'")
+        if self.unreadable is not None:
+            raise UnreadableLiteral(f"cannot parse filter expression '{self.text}': the literal {self.unreadable} "
+                                    f"is neither a number nor a quoted string (quote it: '{self.unreadable}')")
+        return predicate
 
     def or_(self) -> Predicate:
         parts = [self.and_()]
-        while self.peek() == ("op", "||"):
-            self.take()
+        while self.next_is("||"):
             parts.append(self.and_())
         return parts[0] if len(parts) == 1 else (lambda i, r: any(p(i, r) for p in parts))
 
     def and_(self) -> Predicate:
-        parts = [self.unary()]
-        while self.peek() == ("op", "&&"):
-            self.take()
-            parts.append(self.unary())
+        parts = [self.operand()]
+        while self.next_is("&&"):
+            parts.append(self.operand())
         return parts[0] if len(parts) == 1 else (lambda i, r: all(p(i, r) for p in parts))
 
-    def unary(self) -> Predicate:
-        tok = self.peek()
-        if tok == ("op", "!"):
-            self.take()
-            inner = self.unary()
-            return lambda i, r: not inner(i, r)
-        if tok == ("op", "("):
-            self.take()
+    def operand(self) -> Predicate:
+        if self.peek() == "!":
+            self.pos += 1
+            if self.peek() not in ("$", "@"):
+                inner = self.operand()
+                return lambda i, r: not inner(i, r)
+            self.pos -= 1
+        if self.next_is("("):
             inner = self.or_()
-            if self.take() != ("op", ")"):
+            if not self.next_is(")"):
                 raise ValueError(f"missing ')' in filter expression '{self.text}'")
             return inner
-        kind, value = self.take()
-        left = _operand(kind, value)
-        nxt = self.peek()
-        if nxt and nxt[0] == "op" and nxt[1] in ("==", "!=", "<", "<=", ">", ">=", "=~"):
-            op = self.take()[1]
-            rkind, rvalue = self.take()
-            if op == "=~":
-                if rkind != "regex":
-                    raise ValueError(f"'=~' needs a /regex/ in filter expression '{self.text}'")
-                body, _, flags = rvalue[1:].rpartition("/")
-                pattern = re.compile(body, re.IGNORECASE if "i" in flags else 0)
-                return lambda i, r: _compare(op, left(i, r), pattern)
-            right = _operand(rkind, rvalue)
-            return lambda i, r: _compare(op, left(i, r), right(i, r))
-        if kind != "path":
-            raise ValueError(f"a filter needs a comparison or a path, got '{value}' in '{self.text}'")
-        return lambda i, r: left(i, r) is not _MISSING
+        return self.relation()
+
+    def relation(self) -> Predicate:
+        if not self.peek():
+            raise ValueError(f"unexpected end of filter expression '{self.text}'")
+        left, negated, is_path = self.value()
+        save = self.pos
+        operator = self.operator()
+        if operator is None:
+            self.pos = save
+            if not is_path:
+                raise self.fail("a filter term needs a comparison or is a path")
+            return lambda i, r: (left(i, r) is not UNDEFINED) is not negated
+        if not self.peek():
+            raise ValueError(f"unexpected end of filter expression '{self.text}'")
+        right, _, _ = self.value()
+        evaluate, text = _EVALUATORS[operator], self.text
+        return lambda i, r: evaluate(left(i, r), right(i, r), text)
+
+    def operator(self) -> str | None:
+        start, ch = self.pos, self.peek()
+        if ch and ch in _SYMBOL_CHARS:
+            end = self.pos
+            while end < len(self.text) and self.text[end] in _SYMBOL_CHARS:
+                end += 1
+            token = self.text[self.pos:end]
+            if token in _SYMBOLS:
+                self.pos = end
+                return token
+            self.pos = start
+            return None
+        match = re.match(r"[A-Za-z]+(?=\s)", self.text[self.pos:])
+        if not match:
+            return None
+        word = match.group(0).upper()
+        if word in _WORDS:
+            self.pos += match.end()
+            return word
+        if word in _UNSUPPORTED_WORDS:
+            raise self.fail(f"the filter operator '{match.group(0)}' is not supported here; use "
+                            + ", ".join(w.lower() for w in _WORDS) + " or a comparison")
+        self.pos = start
+        return None
+
+    def value(self) -> tuple[Callable[[Any, Any], Node], bool, bool]:
+        """(node of (item, root), negated, is_path) for the next operand value."""
+        ch = self.peek()
+        negated = False
+        if ch == "!":
+            self.pos += 1
+            if self.peek() not in ("$", "@"):
+                raise self.fail("'!' must be followed by a path here")
+            negated, ch = True, self.peek()
+        if ch in ("$", "@"):
+            return self.path(), negated, True
+        node = self.literal()
+        return (lambda i, r: node), False, False
+
+    def path(self) -> Callable[[Any, Any], Node]:
+        start, i = self.pos, self.pos + 1
+        while i < len(self.text):
+            ch = self.text[i]
+            if ch == "[":
+                i = self.closing(i, "[", "]") + 1
+                continue
+            if ch in _SYMBOL_CHARS or ch.isspace() or ch in ")&|":
+                break
+            i += 1
+        self.pos = i
+        text = self.text[start:i]
+        from workflows.engine.expressions.jsonpath import compile_path, evaluate_compiled
+
+        compiled = compile_path("$" + text[1:])
+        relative = text[0] == "@"
+
+        def node(item: Any, root: Any) -> Node:
+            try:
+                return found_node(evaluate_compiled(compiled, item if relative else root, field="filter"))
+            except EvaluationError:
+                return UNDEFINED
+
+        return node
+
+    def literal(self) -> Node:
+        ch, start = self.peek(), self.pos
+        if ch in "'\"":
+            i = start + 1
+            while i < len(self.text) and self.text[i] != ch:
+                i += 2 if self.text[i] == "\\" else 1
+            if i >= len(self.text):
+                raise self.fail("the string is not closed")
+            self.pos = i + 1
+            return ("str", _unescape(self.text[start + 1:i]))
+        if ch in "[{":
+            end = self.closing(start, ch, "]" if ch == "[" else "}")
+            self.pos = end + 1
+            return ("jsonlit", self.text[start:end + 1])
+        if ch == "/":
+            i = start + 1
+            while i < len(self.text) and self.text[i] != "/":
+                i += 2 if self.text[i] == "\\" else 1
+            if i >= len(self.text):
+                raise self.fail("the regular expression is not closed")
+            flags = re.match(r"[A-Za-z]*", self.text[i + 1:]).group(0)
+            self.pos = i + 1 + len(flags)
+            try:
+                compiled = re.compile(self.text[start + 1:i], sum(_FLAGS.get(f, 0) for f in set(flags)))
+            except re.error as error:
+                raise self.fail(f"the regular expression /{self.text[start + 1:i]}/ is invalid ({error})") from None
+            return ("pattern", compiled)
+        match = re.match(r"[^\s()&|=<>!~]+", self.text[start:])
+        word = match.group(0) if match else ""
+        if word in ("true", "false"):
+            self.pos += len(word)
+            return ("bool", word == "true")
+        if word == "null":
+            self.pos += 4
+            return ("null", None)
+        number_end = start
+        while number_end < len(self.text) and self.text[number_end] in _NUMBER_CHARS:
+            number_end += 1
+        number = _to_decimal(self.text[start:number_end])
+        if number is not None and number_end == start + len(word):
+            self.pos = number_end
+            return ("num", number)
+        if not word:
+            raise self.fail("a value is expected")
+        self.pos += len(word)
+        self.unreadable = self.unreadable or word
+        return ("str", word)
 
 
 def compile_filter(text: str) -> Predicate:
-    """Compile a filter body (without `?(` `)`) into predicate(item, root) -> bool."""
-    return _Parser(text.strip()).parse()
+    """Compile a filter body (without `?(` `)`) into predicate(item, root) -> bool; ValueError names what is
+    wrong (UnreadableLiteral: a bare-word literal AWS accepts at create time but Jayway cannot read)."""
+    return _Reader(text.strip()).read()
