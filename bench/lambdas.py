@@ -4,6 +4,8 @@
 - authorizer cache hit (full handler call)                      / Node ``crypto.verify``
 - authorizer cold process CPU (import + init + first call)       / bare ``python -c pass``
 - token customizer cold process CPU (import + init + one GetItem) / bare ``python -c pass``
+- user-migration check of an unknown user / of a wrong password for a 1,000-iteration record, with a
+  20,000-iteration work factor (should be ~1: the time must not tell which emails exist)
 Python peers in the same run (reported, not ratioed): PyJWT and joserfc verifying the same token.
 
 Measuring on a shared, noisy machine: Node runs as one long-lived process that times a batch of
@@ -245,6 +247,28 @@ def main() -> None:
     warm_ratio, hit_ratio = statistics.median(ratios["warm"]), statistics.median(ratios["hit"])
     spread = f"{min(ratios['warm']):.2f}..{max(ratios['warm']):.2f}"
 
+    # --- user migration: an unknown user costs what a wrong password costs ---------------------------------
+    from lambdas.user_migration.legacy_store import DynamoDBLegacyStore, put_legacy_user
+
+    class Table(dict):
+        def put_item(self, Item: dict[str, Any]) -> None:  # noqa: N803
+            self[Item["username"]] = Item
+
+        def get_item(self, Key: dict[str, Any], ConsistentRead: bool = False) -> dict[str, Any]:  # noqa: N803
+            item = self.get(Key["username"])
+            return {"Item": item} if item is not None else {}
+
+    table = Table()
+    put_legacy_user(table, email="known@example.com", password="right", legacy_user_id="L-1", iterations=1000)
+    store = DynamoDBLegacyStore(table, dummy_iterations=20_000)
+    migration: list[float] = []
+    for pair in range(WARMUP_PAIRS + PAIRS):
+        unknown = batch_ns(lambda: store.authenticate("ghost@example.com", "wrong"), 20)
+        wrong = batch_ns(lambda: store.authenticate("known@example.com", "wrong"), 20)
+        if pair >= WARMUP_PAIRS:
+            migration.append(unknown / wrong)
+    migration_ratio = statistics.median(migration)
+
     # --- cold processes ------------------------------------------------------------------------------------
     python = sys.executable
     server, endpoint = start_dynamodb()
@@ -273,11 +297,14 @@ def main() -> None:
     print(f"python -c pass, CPU                         {bare * 1000:8.1f} ms")
     print(f"authorizer cold process, CPU                {cold_auth * 1000:8.1f} ms")
     print(f"token customizer cold process, CPU          {cold_custom * 1000:8.1f} ms")
+    print(f"user migration, unknown / wrong password    {migration_ratio:8.3f}     (1,000-iteration record, "
+          "20,000-iteration work factor)")
     print(json.dumps({
         "authorizer_warm_vs_node": round(warm_ratio, 3),
         "authorizer_cache_hit_vs_node": round(hit_ratio, 3),
         "authorizer_cold_vs_python": round(cold_auth / bare, 3),
         "token_customizer_cold_vs_python": round(cold_custom / bare, 3),
+        "user_migration_unknown_vs_wrong_password": round(migration_ratio, 3),
     }))
 
 

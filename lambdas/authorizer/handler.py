@@ -31,10 +31,12 @@ import os
 from typing import Any
 
 try:
+    from .authorizer_event import AuthorizerEventShape, is_http_v2, method_arn, route_of, token_of
     from .cognito_jwt import CognitoVerifier, InvalidToken, VerifierConfig, pool_region
     from .iam_policy import GrantSet, NotAnApiArn, RoleModel, allow_policy, deny_policy
     from .jwks_keys import KeySet, fetch_jwks_document, parse_jwks
 except ImportError:  # deployed: the folder is the code root
+    from authorizer_event import AuthorizerEventShape, is_http_v2, method_arn, route_of, token_of  # type: ignore[no-redef]
     from cognito_jwt import CognitoVerifier, InvalidToken, VerifierConfig, pool_region  # type: ignore[no-redef]
     from iam_policy import GrantSet, NotAnApiArn, RoleModel, allow_policy, deny_policy  # type: ignore[no-redef]
     from jwks_keys import KeySet, fetch_jwks_document, parse_jwks  # type: ignore[no-redef]
@@ -45,6 +47,22 @@ logger.setLevel(logging.INFO)
 HERE = os.path.dirname(os.path.abspath(__file__))
 ANONYMOUS = "anonymous"
 _NO_GROUPS: list[str] = []  # read only
+
+
+_GROUPS_TEXT: dict[tuple[str, ...], str] = {}
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _groups_text(groups: list[str]) -> str:
+    """JSON array text of the groups (context values are scalars): a group named "User,Admin" stays
+    one group. Memoized per combination of groups (few), so the warm path pays a dict lookup."""
+    key = tuple(groups)
+    text = _GROUPS_TEXT.get(key)
+    if text is None:
+        text = _to_json(list(key))
+        if len(_GROUPS_TEXT) < 1024:
+            _GROUPS_TEXT[key] = text
+    return text
 
 
 def _csv(value: str) -> frozenset[str]:
@@ -106,78 +124,37 @@ class Authorizer:
             "username": username if type(username) is str else str(username),
             "sub": sub,
             "tenantId": tenant if type(tenant) is str else str(tenant) if type(tenant) is int else "",
-            # JSON array text: a group named "User,Admin" stays one group (context values are scalars)
-            "groups": json.dumps(list(groups), ensure_ascii=False, separators=(",", ":")),
+            "groups": _groups_text(groups),
             "tokenUse": get("token_use"),
         }
         return sub, self.roles.grants_for(groups), context
 
-    def __call__(self, event: Any) -> dict[str, Any]:
+    def __call__(self, event: AuthorizerEventShape) -> dict[str, Any]:
         if not isinstance(event, dict):
             return deny_policy(ANONYMOUS, "")
-        is_http_v2 = event.get("version") == "2.0"
-        method_arn = event.get("methodArn") or event.get("routeArn") or ""
+        http_v2 = is_http_v2(event)
+        arn = method_arn(event)
         try:
-            raw = event.get("authorizationToken") if event.get("type") == "TOKEN" else _request_token(event)
+            raw = token_of(event)
             if type(raw) is not str:
                 raise InvalidToken("no bearer token in the request")
             if raw[:7].lower() == "bearer ":
                 raw = raw[7:]
             principal, grants, context = self.verifier.verify(raw.strip())
-            if is_http_v2 and self.http_api_response == "simple":
-                method, path = _route_of(event)
+            if http_v2 and self.http_api_response == "simple":
+                method, path = route_of(event)
                 allowed = any(g.matches(method, path) for g in grants)
                 return {"isAuthorized": allowed, "context": dict(context)}
-            return allow_policy(principal, grants, method_arn, dict(context))
+            return allow_policy(principal, grants, arn, dict(context))
         except InvalidToken as error:
             logger.info("deny: %s", error.reason)
         except NotAnApiArn as error:  # API Gateway always sends one; anything else is denied, not a 500
             logger.info("deny: %s", error)
         except Exception:  # never let a malformed event become a 500: deny and keep the trace in logs
             logger.exception("deny: unexpected error while authorizing")
-        if is_http_v2 and self.http_api_response == "simple":
+        if http_v2 and self.http_api_response == "simple":
             return {"isAuthorized": False}
-        return deny_policy(ANONYMOUS, method_arn if isinstance(method_arn, str) else "")
-
-
-def _request_token(event: dict[str, Any]) -> Any:
-    """The Authorization header of a REQUEST event (any case), else HTTP API's first identity source."""
-    raw = None
-    headers = event.get("headers") or {}
-    if isinstance(headers, dict):
-        for name, value in headers.items():
-            if isinstance(name, str) and name.lower() == "authorization":
-                raw = value
-                break
-    if raw is None and event.get("version") == "2.0":
-        sources = event.get("identitySource") or []
-        raw = sources[0] if isinstance(sources, list) and sources else None
-    return raw
-
-
-def _route_of(event: dict[str, Any]) -> tuple[str, str]:
-    """(method, path) of an HTTP API request: ``requestContext.http.method`` and ``rawPath`` (without
-    the stage prefix a named stage adds), else the parts of ``routeKey``; a missing or mistyped field
-    is a deny (InvalidToken), never a crash. A custom domain's base path mapping also stays in rawPath
-    and is not stripped: put such APIs on the $default stage or use policy responses."""
-    request_context = event.get("requestContext")
-    http = request_context.get("http") if isinstance(request_context, dict) else None
-    if not isinstance(http, dict):
-        http = {}
-    method, path = http.get("method"), event.get("rawPath")
-    stage = request_context.get("stage") if isinstance(request_context, dict) else None
-    if isinstance(path, str) and isinstance(stage, str) and stage and stage != "$default":
-        # On a named stage rawPath carries the stage ("/dev/users"); grants name the route's path.
-        prefix = "/" + stage
-        if path == prefix or path.startswith(prefix + "/"):
-            path = path[len(prefix):] or "/"
-    route_key = event.get("routeKey")
-    if isinstance(route_key, str) and " " in route_key:
-        key_method, key_path = route_key.split(" ", 1)
-        method, path = method or key_method, path or key_path
-    if not (isinstance(method, str) and method and isinstance(path, str) and path):
-        raise InvalidToken("HTTP API event without a usable route (requestContext.http.method, rawPath, routeKey)")
-    return method, path
+        return deny_policy(ANONYMOUS, arn if isinstance(arn, str) else "")
 
 
 _authorizer: Authorizer | None = None

@@ -5,7 +5,8 @@ The role model is a JSON file (``ROLE_MODEL_PATH``; default ``role_model.json`` 
     {"model": "hierarchical" | "lateral",
      "hierarchy": ["Admin", "Registrar", "User"],          # most permissive first (hierarchical only)
      "roles": {"Admin": ["* *"], "User": ["GET /me"]},     # grants as "METHOD /path" ("*" wildcards,
-                                                           #  "{param}" segments match one segment)
+                                                           #  "{param}" matches exactly one segment,
+                                                           #  a trailing "*" or "{proxy+}" one or more)
      "authenticated": ["GET /me"],                         # every valid token, even with no group
      "routes": [{"method": "POST", "path": "/users", "groups": ["Registrar"]}]}   # api/routes.json shape
 
@@ -25,6 +26,7 @@ from collections import namedtuple
 from typing import Any, Iterable, Iterator
 
 _HTTP_METHODS = frozenset({"*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"})
+PARAM = "{}"  # a "{name}" path segment: exactly one non-empty segment (API Gateway's path parameter)
 
 
 class RoleModelError(ValueError):
@@ -36,7 +38,8 @@ class NotAnApiArn(ValueError):
 
 
 class Grant(namedtuple("Grant", ("method", "path"))):
-    """``method``: "*" for any method; ``path``: "/users/*" (path parameters already widened to "*").
+    """``method``: "*" for any method; ``path``: "/executions/{}" (path parameters as PARAM; in the IAM
+    policy they widen to "*", which API Gateway's own route matching keeps to one segment).
     An immutable, hashable pair (a namedtuple: ``dataclasses`` would slow every cold start)."""
 
     __slots__ = ()
@@ -44,7 +47,7 @@ class Grant(namedtuple("Grant", ("method", "path"))):
     def resource(self, api_prefix: str) -> str:
         """``arn:...:api/stage`` + ``/METHOD/path`` in execute-api ARN syntax."""
         method = "*" if self.method in ("*", "ANY") else self.method
-        path = self.path.lstrip("/")
+        path = self.path.lstrip("/").replace(PARAM, "*")
         return f"{api_prefix}/{method}/{path}" if path != "*" else f"{api_prefix}/{method}/*"
 
     def matches(self, method: str, path: str) -> bool:
@@ -54,13 +57,19 @@ class Grant(namedtuple("Grant", ("method", "path"))):
 
 
 def _path_matches(pattern: list[str], actual: list[str]) -> bool:
-    """A trailing ``*`` stands for one or more segments, as ``.../GET/executions/*`` in the IAM policy
-    does: a grant for ``/executions/{id}`` never reaches the collection ``/executions`` itself."""
+    """A trailing ``*`` (or ``{proxy+}``) stands for one or more segments, as ``.../GET/files/*`` in
+    the IAM policy does; a ``{param}`` segment for exactly one non-empty segment, as API Gateway's
+    route matching does: a grant for ``/executions/{id}`` reaches neither the collection
+    ``/executions`` nor ``/executions/a/b`` (HTTP API simple responses decide on this alone)."""
     if pattern == ["*"]:
         return True
     if pattern and pattern[-1] == "*" and len(actual) >= len(pattern):
-        return all(p in ("*", a) for p, a in zip(pattern[:-1], actual))
-    return len(pattern) == len(actual) and all(p in ("*", a) for p, a in zip(pattern, actual))
+        return all(_segment_matches(p, a) for p, a in zip(pattern[:-1], actual))
+    return len(pattern) == len(actual) and all(_segment_matches(p, a) for p, a in zip(pattern, actual))
+
+
+def _segment_matches(pattern: str, actual: str) -> bool:
+    return pattern == actual or pattern == "*" or (pattern == PARAM and actual != "")
 
 
 def parse_grant(text: Any, where: str) -> Grant:
@@ -75,8 +84,9 @@ def _grant(method: Any, path: Any, where: str) -> Grant:
         raise RoleModelError(f"{where}: method must be one of {sorted(_HTTP_METHODS)}, got {method!r}")
     if not isinstance(path, str) or not (path == "*" or path.startswith("/")):
         raise RoleModelError(f"{where}: path must start with '/' (or be '*'), got {path!r}")
-    segments = ["*" if s.startswith("{") and s.endswith("}") else s for s in path.strip("/").split("/")]
-    if segments and segments[-1].endswith("+}"):
+    segments = [PARAM if s.startswith("{") and s.endswith("}") else s for s in path.strip("/").split("/")]
+    raw = path.strip("/").split("/")
+    if raw and raw[-1].startswith("{") and raw[-1].endswith("+}"):
         segments[-1] = "*"
     widened = "*" if path == "*" else "/" + "/".join(segments)
     return Grant(method.upper(), widened)
@@ -166,8 +176,9 @@ def api_prefix(method_arn: str) -> str:
     if not arn_head.startswith("arn:") or not resource:
         raise NotAnApiArn(f"not an execute-api ARN: {method_arn[:200]!r}")
     region_account_api, *rest = resource.split("/")
-    stage = rest[0] if rest and rest[0] else "*"
-    return f"{arn_head}:execute-api:{region_account_api}/{stage}"
+    if not rest or not rest[0]:  # no stage: a policy for it would cover every stage of the API
+        raise NotAnApiArn(f"execute-api ARN without a stage: {method_arn[:200]!r}")
+    return f"{arn_head}:execute-api:{region_account_api}/{rest[0]}"
 
 
 class GrantSet:

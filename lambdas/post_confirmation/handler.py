@@ -16,10 +16,14 @@ import os
 import re
 from typing import Any, Callable
 
+try:
+    from .trigger_event import CONFIRM_SIGN_UP, PostConfirmationEvent
+except ImportError:  # deployed: the folder is the code root
+    from trigger_event import CONFIRM_SIGN_UP, PostConfirmationEvent  # type: ignore[no-redef]
+
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
 
-CONFIRM_SIGN_UP = "PostConfirmation_ConfirmSignUp"
 _UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 
 _client: Any = None
@@ -62,39 +66,43 @@ def normalize_email(value: Any) -> str:
     return value.strip().lower() if isinstance(value, str) else ""
 
 
-def profile_input(event: dict[str, Any]) -> dict[str, Any]:
+def profile_input(event: PostConfirmationEvent | dict[str, Any]) -> dict[str, Any]:
     """The create_profile workflow's input: who the user is and what Cognito knows about them."""
-    attributes = event.get("request", {}).get("userAttributes", {}) or {}
+    event = event if isinstance(event, PostConfirmationEvent) else PostConfirmationEvent(event)
+    attributes = event.attributes
     return {
-        "userPoolId": event["userPoolId"],
-        "userName": event["userName"],
-        "userId": event["userName"],
+        "userPoolId": event.user_pool_id,
+        "userName": event.user_name,
+        "userId": event.user_name,
         "email": normalize_email(attributes.get("email")),
         "displayName": attributes.get("name") or attributes.get("custom:display_name", ""),
         "tenantId": attributes.get("custom:tenant_id", ""),
         "sub": attributes.get("sub", ""),
-        "clientId": event.get("callerContext", {}).get("clientId", ""),
+        "clientId": event.client_id,
     }
 
 
-def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def handler(raw_event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Start create_profile for a confirmed sign-up; any other trigger source passes through."""
-    if event.get("triggerSource") != CONFIRM_SIGN_UP:
-        return event
+    event = PostConfirmationEvent(raw_event)
+    if event.trigger_source != CONFIRM_SIGN_UP:
+        return raw_event
+    if not event.user_pool_id or not event.user_name:
+        raise ValueError("post_confirmation: the event names no userPoolId or userName")
     arn = os.environ.get("PROFILE_STATE_MACHINE_ARN", "")
     if not arn:
         raise RuntimeError("post_confirmation: PROFILE_STATE_MACHINE_ARN is not set")
-    name = execution_name(event["userPoolId"], event["userName"])
+    name = execution_name(event.user_pool_id, event.user_name)
     client = _stepfunctions()
     try:
         client.start_execution(stateMachineArn=arn, name=name, input=json.dumps(profile_input(event)))
-        logger.info("started create_profile execution %s for %s", name, event["userName"])
+        logger.info("started create_profile execution %s for %s", name, event.user_name)
     except Exception as error:  # botocore ClientError; matched by code to keep botocore off the import path
         code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
         if code != "ExecutionAlreadyExists":
             raise
         logger.info("create_profile execution %s already exists: confirmation already handled", name)
-    return event
+    return raw_event
 
 
 lambda_handler = handler

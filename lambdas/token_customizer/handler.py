@@ -5,7 +5,8 @@ Entry point: ``handler.handler`` (alias ``lambda_handler``).
 Environment:
 - ``TABLE_NAME``               the users table; one GetItem on pk=``USER#<userName>``, sk=``PROFILE``.
 - ``MISSING_PROFILE_POLICY``   ``open`` (issue tokens without extra claims, log it; default) or
-                               ``closed`` (raise: Cognito refuses the sign-in).
+                               ``closed`` (raise: Cognito refuses the sign-in). It also decides when the
+                               profile item is no object, or the event names no ``userName``.
 - ``PROFILE_READ_TIMEOUT_MS``  client timeout for the read (default 1000; well under Cognito's 5 s budget).
 - ``GROUP_SCOPES``             JSON object group -> list of scopes added to the access token.
 - ``AWS_REGION``, ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN``,
@@ -20,27 +21,31 @@ import os
 from typing import Any, Callable, Mapping
 
 try:
+    from .cognito_claims import REFUSED_CLAIMS, is_refused
     from .dynamodb_get_item import DynamoDBError, GetItemClient
+    from .trigger_event import PreTokenGenerationEvent
 except ImportError:  # deployed: the folder is the code root
+    from cognito_claims import REFUSED_CLAIMS, is_refused  # type: ignore[no-redef]
     from dynamodb_get_item import DynamoDBError, GetItemClient  # type: ignore[no-redef]
+    from trigger_event import PreTokenGenerationEvent  # type: ignore[no-redef]
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
 
-# Claims Cognito does not let this trigger add, override or suppress (Cognito developer guide,
-# "Pre token generation Lambda trigger", excluded claims), plus the ones it owns through other
-# response fields (scope -> scopesToAdd/Suppress, cognito:groups -> groupOverrideDetails).
-RESERVED_CLAIMS = frozenset(
-    {
-        "acr", "amr", "at_hash", "aud", "auth_time", "azp", "client_id", "device_key", "event_id",
-        "exp", "iat", "identities", "iss", "jti", "nbf", "nonce", "origin_jti", "scope", "sub",
-        "token_use", "username", "version",
-    }
-)
-RESERVED_PREFIXES = ("cognito:",)
+# Claims Cognito does not let this trigger add, override or suppress: cognito_claims.py, the one
+# list the local stack's emulation of Cognito uses too.
+RESERVED_CLAIMS = REFUSED_CLAIMS
 # In the ID token these standard claims take scalar values only (no JSON objects/arrays).
 SCALAR_ONLY_ID_CLAIMS = frozenset({"address", "email_verified", "phone_number_verified", "updated_at"})
-CLIENT_CREDENTIALS = "TokenGeneration_ClientCredentials"
+# Size bounds. The API's authorizer refuses tokens over 16 KiB (lambdas/authorizer/cognito_jwt.py,
+# MAX_TOKEN_BYTES); Cognito's own claims take ~1.5 KB of a token, its groups claim grows with the
+# user's groups. What this trigger adds is bounded so it can never push a token past that limit:
+# each claim value at most MAX_CLAIM_VALUE_CHARS characters (a longer or non-scalar profile value is
+# left out, and logged), all added claims of one token at most MAX_ADDED_CLAIMS_BYTES of JSON, the
+# added scopes at most MAX_ADDED_SCOPES_BYTES. Base64url makes those ~4.1 KiB of token at most.
+MAX_CLAIM_VALUE_CHARS = 256
+MAX_ADDED_CLAIMS_BYTES = 2048
+MAX_ADDED_SCOPES_BYTES = 1024
 
 
 class ProfileUnavailable(Exception):
@@ -48,33 +53,61 @@ class ProfileUnavailable(Exception):
 
 
 def is_allowed_claim(name: str) -> bool:
-    return name not in RESERVED_CLAIMS and not name.startswith(RESERVED_PREFIXES)
+    return not is_refused(name)
 
 
 def safe_claims(claims: Mapping[str, Any], token: str) -> dict[str, Any]:
-    """Drop anything Cognito forbids (and would reject the whole response for)."""
-    out = {}
+    """Drop anything Cognito forbids (and would reject the whole response for), and anything beyond
+    the size bounds (values over MAX_CLAIM_VALUE_CHARS, claims past MAX_ADDED_CLAIMS_BYTES in all)."""
+    out: dict[str, Any] = {}
+    used = 2  # the enclosing {}
     for name, value in claims.items():
         if not is_allowed_claim(name):
             logger.warning("not setting reserved claim %r on the %s token", name, token)
             continue
         if token == "id" and name in SCALAR_ONLY_ID_CLAIMS and isinstance(value, (dict, list)):
             continue
+        size = len(json.dumps({name: value}, separators=(",", ":"), ensure_ascii=False).encode()) - 1
+        if isinstance(value, str) and len(value) > MAX_CLAIM_VALUE_CHARS or used + size > MAX_ADDED_CLAIMS_BYTES:
+            logger.warning("not setting claim %r on the %s token: %d bytes is over the bound", name, token, size)
+            continue
         out[name] = value
+        used += size
     return out
+
+
+def bounded_scopes(scopes: list[str]) -> list[str]:
+    """The scopes, in order, that fit MAX_ADDED_SCOPES_BYTES (space-separated, as in the token)."""
+    kept, used = [], 0
+    for scope in scopes:
+        if used + len(scope.encode()) + 1 > MAX_ADDED_SCOPES_BYTES:
+            continue
+        kept.append(scope)
+        used += len(scope.encode()) + 1
+    if len(kept) < len(scopes):
+        logger.warning("added %d of %d scopes: the rest would pass %d bytes", len(kept), len(scopes),
+                       MAX_ADDED_SCOPES_BYTES)
+    return kept
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool)) and not (isinstance(value, str) and len(value) > MAX_CLAIM_VALUE_CHARS)
 
 
 def profile_claims(profile: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(ID token claims, access token claims) from a profile item; typed as V2 allows."""
     common: dict[str, Any] = {}
-    if "userId" in profile:
-        common["userId"] = profile["userId"]
-    for name in ("tenantId", "plan"):
-        if profile.get(name) not in (None, ""):
-            common[name] = profile[name]
+    for name in ("userId", "tenantId", "plan", "displayName"):
+        value = profile.get(name)
+        if value in (None, ""):
+            continue
+        if not _scalar(value):
+            logger.warning("profile field %r left out of the tokens: not a scalar of at most %d characters",
+                           name, MAX_CLAIM_VALUE_CHARS)
+            continue
+        common[name] = value
     id_claims = dict(common)
-    if profile.get("displayName"):
-        id_claims["displayName"] = profile["displayName"]
+    common.pop("displayName", None)  # the access token carries no display name
     return id_claims, common
 
 
@@ -122,45 +155,50 @@ class TokenCustomizer:
         return list(scopes)
 
     def _profile(self, user_name: str) -> dict[str, Any] | None:
+        if not user_name:
+            return self._unavailable("(none)", "the event has no userName")
         try:
             profile = self.read_profile(user_name)
             problem = None if profile is not None else "no profile item"
+            if profile is not None and not isinstance(profile, dict):
+                profile, problem = None, f"the profile item is no object ({type(profile).__name__})"
         except DynamoDBError as error:
             profile, problem = None, f"profile read failed ({error.code}: {error.message})"
         except Exception as error:  # noqa: BLE001 - any read failure is subject to the policy, never a crash
             profile, problem = None, f"profile read failed ({type(error).__name__}: {error})"
         if problem is None:
             return profile
+        return self._unavailable(user_name, problem)
+
+    def _unavailable(self, user_name: str, problem: str) -> None:
+        """MISSING_PROFILE_POLICY: closed raises (Cognito refuses the sign-in), open logs and goes on."""
         if self.policy == "closed":
             logger.error("refusing tokens for %s: %s (MISSING_PROFILE_POLICY=closed)", user_name, problem)
             raise ProfileUnavailable(f"profile of user {user_name} unavailable: {problem}")
         logger.warning("issuing tokens for %s without profile claims: %s (MISSING_PROFILE_POLICY=open)", user_name, problem)
         return None
 
-    def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
-        if event.get("triggerSource") == CLIENT_CREDENTIALS:  # machine identity: no user profile to read
-            return event
-        request = event.get("request") or {}
-        groups = list((request.get("groupConfiguration") or {}).get("groupsToOverride") or [])
-        profile = self._profile(event["userName"])
+    def __call__(self, raw_event: dict[str, Any]) -> dict[str, Any]:
+        event = PreTokenGenerationEvent(raw_event)
+        if event.is_machine_identity:  # V3_0 client credentials: no user profile to read
+            return raw_event
+        profile = self._profile(event.user_name)
         id_claims, access_claims = profile_claims(profile) if profile else ({}, {})
-        version = str(event.get("version", "1"))
-        if version.startswith("1") and "scopes" not in request:
-            event["response"] = {
+        if event.version.startswith("1") and not event.has_scopes:
+            return event.respond({
                 "claimsOverrideDetails": {"claimsToAddOrOverride": _stringify(safe_claims(id_claims, "id"))}
-            }
-            return event
+            })
         access: dict[str, Any] = {"claimsToAddOrOverride": safe_claims(access_claims, "access")}
-        scopes = [s for s in self.scopes_for(groups) if s not in (request.get("scopes") or [])]
+        present = event.scopes
+        scopes = bounded_scopes([s for s in self.scopes_for(event.groups) if s not in present])
         if scopes:
             access["scopesToAdd"] = scopes
-        event["response"] = {
+        return event.respond({
             "claimsAndScopeOverrideDetails": {
                 "idTokenGeneration": {"claimsToAddOrOverride": safe_claims(id_claims, "id")},
                 "accessTokenGeneration": access,
             }
-        }
-        return event
+        })
 
 
 _customizer: TokenCustomizer | None = None

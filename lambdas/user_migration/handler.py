@@ -21,15 +21,15 @@ import os
 from typing import Any, Callable
 
 try:
-    from .legacy_store import DynamoDBLegacyStore, LegacyStore, LegacyUser
+    from .legacy_store import DynamoDBLegacyStore, LegacyStore, LegacyUser, normalize_username
+    from .trigger_event import AUTHENTICATION, FORGOT_PASSWORD, UserMigrationEvent
 except ImportError:  # deployed: the folder is the code root
-    from legacy_store import DynamoDBLegacyStore, LegacyStore, LegacyUser  # type: ignore[no-redef]
+    from legacy_store import DynamoDBLegacyStore, LegacyStore, LegacyUser, normalize_username  # type: ignore[no-redef]
+    from trigger_event import AUTHENTICATION, FORGOT_PASSWORD, UserMigrationEvent  # type: ignore[no-redef]
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
 
-AUTHENTICATION = "UserMigration_Authentication"
-FORGOT_PASSWORD = "UserMigration_ForgotPassword"
 # The callback lost the race with the workflow's deadline (or was already used): the workflow has
 # taken its fallback path, so the sign-in goes on and the answer is only logged.
 LATE_CALLBACK_ERRORS = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"})
@@ -98,8 +98,8 @@ def legacy_store() -> LegacyStore:
 
 def normalize_email(value: str) -> str:
     """The key form of an email: ``MIGRATION#``/``EMAIL#`` keys and the legacy store's ``username``
-    are lower-cased, and the workflows (JSONPath cannot lower-case) reject upper case."""
-    return value.strip().lower()
+    are trimmed and lower-cased, and the workflows (JSONPath cannot lower-case) reject upper case."""
+    return normalize_username(value)
 
 
 def user_attributes(user: LegacyUser) -> dict[str, str]:
@@ -173,35 +173,34 @@ def complete_migration(user: LegacyUser, migrated_via: str, cognito_username: st
     return "completed"
 
 
-def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    source = event.get("triggerSource")
-    request = event.get("request") or {}
-    user_name = event.get("userName") or ""
+def handler(raw_event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    event = UserMigrationEvent(raw_event)
+    source, user_name = event.trigger_source, event.user_name
+    if source not in (AUTHENTICATION, FORGOT_PASSWORD):
+        return raw_event
+    if not user_name:
+        raise MigrationRefused("User not found")
     if source == AUTHENTICATION:
-        user = legacy_store().authenticate(user_name, request.get("password", ""))
+        user = legacy_store().authenticate(user_name, event.password)
         if user is None:
             logger.info("legacy authentication failed for %s", user_name)
             raise MigrationRefused("Bad password")
         final_status, migrated_via = "CONFIRMED", "sign-in"
-    elif source == FORGOT_PASSWORD:
+    else:
         user = legacy_store().lookup(user_name)
         if user is None:
             raise MigrationRefused("User not found")
         # The user proves ownership with the emailed code and picks a new password.
         final_status, migrated_via = "RESET_REQUIRED", "forgot-password"
-    else:
-        return event
-    response = event.get("response") or {}  # Cognito sends the response keys with null values
-    event["response"] = response
-    response["userAttributes"] = user_attributes(user)
-    response["finalUserStatus"] = final_status
     # SUPPRESS: the user already knows this account; a "welcome, here is a temporary password"
     # message would be wrong and confusing.
-    response["messageAction"] = "SUPPRESS"
+    fields: dict[str, Any] = {"userAttributes": user_attributes(user), "finalUserStatus": final_status,
+                              "messageAction": "SUPPRESS"}
     if source == FORGOT_PASSWORD:
-        response["desiredDeliveryMediums"] = ["EMAIL"]
+        fields["desiredDeliveryMediums"] = ["EMAIL"]
+    answered = event.respond(**fields)
     complete_migration(user, migrated_via, user_name)
-    return event
+    return answered
 
 
 lambda_handler = handler

@@ -111,9 +111,17 @@ def test_signup_allocates_with_one_atomic_add() -> None:
     assert params["UpdateExpression"].startswith("ADD ")
     assert params["ReturnValues"] == "UPDATED_NEW"
     assert params["Key"] == {"pk": {"S": "COUNTER#userId"}, "sk": {"S": "COUNTER"}}
-    # no read of the counter anywhere: a read-then-write loop is the bug this design avoids
-    for state_name, state in walk_states(doc["States"]):
-        assert not state.get("Resource", "").endswith(("getItem", "query", "scan")), state_name
+    # idempotent per execution: the new id is recorded under the execution's own attribute, once
+    assert params["ConditionExpression"] == "attribute_not_exists(#mine)"
+    assert params["ExpressionAttributeNames"]["#mine.$"] == "$.allocationKey"
+    # no read of the counter on the way to an id: a read-then-write loop is the bug this design
+    # avoids. The one read is after FenceAllocation, on the rare path of an allocation whose outcome
+    # is unknown, and it reads only this execution's record.
+    readers = [name for name, state in walk_states(doc["States"])
+               if state.get("Resource", "").endswith(("getItem", "query", "scan"))]
+    assert readers == ["ReadSettledAllocation"]
+    assert [c["Next"] for c in allocate["Catch"]] == ["FenceAllocation", "AllocationFailed"]
+    assert doc["States"]["FenceAllocation"]["Next"] == "ReadSettledAllocation"
     throttles = {e for r in allocate["Retry"] for e in r["ErrorEquals"]}
     assert "DynamoDB.ProvisionedThroughputExceededException" in throttles
     assert "DynamoDB.ThrottlingException" in throttles

@@ -32,6 +32,7 @@ SIGNUP_STATUS = {
     "HappyPath": 201, "InvalidEmail": 400, "DuplicateEmail": 409, "UsernameExists": 409, "AliasExists": 409,
     "InvalidParameter": 400, "TooManyRequests": 503, "CognitoTimeout": 503, "GroupNotFound": 500,
     "TransactionTimeout": 503, "AllocationThrottled": 503,
+    "AllocationTimedOutButLanded": 201, "AllocationTimedOutNothingLanded": 503,
 }
 
 

@@ -66,13 +66,15 @@ def test_64_concurrent_signups_get_64_consecutive_ids_without_retries(sfn: Any, 
     assert [status for status, _, _ in results] == [201] * 64
     ids = sorted(body["userId"] for _, body, _ in results)
     assert ids == list(range(1, 65))
-    # one atomic UpdateItem per signup and not one more: no read-then-write loop, no retry
-    assert aws.calls[("dynamodb", "update_item")] == 64
+    # one atomic UpdateItem allocates each id (and one more releases its allocation record once the
+    # id is a user): no read-then-write loop, no retry
+    assert aws.calls[("dynamodb", "update_item")] == 2 * 64
     assert aws.calls[("dynamodb", "transact_write_items")] == 64
     assert aws.calls[("dynamodb", "get_item")] == 0
     assert len(aws.cognito_users()) == 64
     assert len(aws.items("USER#")) == 64 and len(aws.items("EMAIL#")) == 64
-    assert aws.item("COUNTER#userId", "COUNTER")["value"] == {"N": "64"}
+    assert aws.item("COUNTER#userId", "COUNTER") == {"pk": {"S": "COUNTER#userId"}, "sk": {"S": "COUNTER"},
+                                                     "value": {"N": "64"}}  # every record released
     for _, _, response in results[:4]:
         events = history_events(sfn, response["executionArn"])
         assert not [e for e in events if e["type"] == "TaskFailed"], "a signup task failed and was retried"
@@ -132,7 +134,8 @@ def test_failure_after_allocation_is_compensated(mocked: tuple[Any, str], aws: A
     assert aws.item("EMAIL#comp@example.com", "EMAIL") is None
     assert aws.cognito_users() == []
     path = entered_states(sfn, response["executionArn"])
-    assert path[-3:] == ["RetireUserId", "FailureBody", "RespondFailure"], path
+    assert path[-6:] == ["RetireUserId", "ShouldReleaseAllocation", "ReleaseAllocation", "RespondToCaller",
+                         "FailureBody", "RespondFailure"], path
 
 
 def test_too_many_requests_is_retried_before_compensating(mocked: tuple[Any, str], aws: AwsFixture) -> None:

@@ -80,6 +80,7 @@ def test_signup_role_has_exact_dynamodb_and_pool_scoped_cognito_actions(template
     pool = f"<GetAtt:{pool_id}.Arn>"
     assert grants(template, "signup") == {
         "dynamodb:UpdateItem": {table}, "dynamodb:PutItem": {table}, "dynamodb:DeleteItem": {table},
+        "dynamodb:GetItem": {table},  # ReadSettledAllocation, after a fenced allocation only
         "cognito-idp:AdminCreateUser": {pool}, "cognito-idp:AdminAddUserToGroup": {pool},
         "cognito-idp:AdminDeleteUser": {pool},
     }

@@ -220,6 +220,8 @@ def _run(case: dict[str, Any], observed: Observed, client_factory: Callable[[str
     definition = concrete(case["definition"])
     name = concrete_name(context.get("stateMachineName", "<StateMachine>").strip("<>"))
     role = concretize(context.get("roleArn", f"arn:aws:iam::{ACCOUNT}:role/conformance"))
+    if not role.startswith("arn:"):  # the recording's bare placeholder (snf_role_arn): AWS takes role ARNs only
+        role = f"arn:aws:iam::{ACCOUNT}:role/{role}"
     value = concrete(case["input"])
     if "activity-worker" in needs:  # the test created the activity and worked it
         sfn.create_activity(name="conformance-activity")

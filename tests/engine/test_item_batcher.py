@@ -82,8 +82,8 @@ def test_jsonata_forms_together(sfn):
 
 
 @pytest.mark.parametrize("value, shown", [("abc", '"abc" which is not a valid integer'),
-                                          (0, '"0" which is not an integer between 1 and 262144'),
-                                          (262145, '"262145" which is not an integer between 1 and 262144')])
+                                          (0, '"0" which is not an integer from 1 to 262144'),
+                                          (262145, '"262145" which is not an integer from 1 to 262144')])
 def test_bad_path_value_names_state_field_and_value(sfn, value, shown):
     failed = run(sfn, batched_map({"MaxInputBytesPerBatchPath": "$.bytes"}), {"items": [1], "bytes": value})
     assert failed["status"] == "FAILED" and failed["error"] == "States.Runtime"
@@ -97,8 +97,8 @@ def test_bad_items_path_value_zero_fails_instead_of_meaning_no_limit(sfn):
     assert 'The MaxItemsPerBatchPath field refers to value "0" which is not a positive integer: $.n' in failed["cause"]
 
 
-@pytest.mark.parametrize("value, expected", [(0, "Expected an integer between 1 and 262144, but was: 0"),
-                                             (1.5, "Expected an integer between 1 and 262144, but was: 1.5"),
+@pytest.mark.parametrize("value, expected", [(0, "Expected an integer from 1 to 262144, but was: 0"),
+                                             (1.5, "Expected an integer from 1 to 262144, but was: 1.5"),
                                              ("big", "Expected 'integer', but was 'string' for value: \"big\"")])
 def test_bad_jsonata_value_names_state_field_and_value(sfn, value, expected):
     failed = run(sfn, batched_map({"MaxInputBytesPerBatch": "{% $states.input.bytes %}"}, "JSONata"),

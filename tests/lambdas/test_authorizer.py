@@ -14,7 +14,7 @@ import pytest
 
 from lambda_tokens import CLIENT_ID, KID, METHOD_ARN, NEW_ISSUER, access_claims, id_claims, jwk_of, sign_token
 from lambdas.authorizer.cognito_jwt import CognitoVerifier, InvalidToken, VerifierConfig
-from lambdas.authorizer.iam_policy import RoleModel, RoleModelError, api_prefix
+from lambdas.authorizer.iam_policy import NotAnApiArn, RoleModel, RoleModelError, api_prefix
 from lambdas.authorizer.jwks_keys import JwksError, KeySet, parse_jwks
 
 PREFIX = "arn:aws:execute-api:eu-west-1:123456789012:api123/prod"
@@ -290,9 +290,28 @@ def test_role_model_errors_name_the_field(document: dict[str, Any], message: str
         RoleModel(document)
 
 
+def _as_list(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
 def test_api_prefix() -> None:
     assert api_prefix("arn:aws:execute-api:us-east-1:1:abc/prod/GET/a/b") == "arn:aws:execute-api:us-east-1:1:abc/prod"
     assert api_prefix("arn:aws:execute-api:us-east-1:1:abc/$default/POST/users") == "arn:aws:execute-api:us-east-1:1:abc/$default"
+    for no_stage in ("arn:aws:execute-api:us-east-1:1:abc", "arn:aws:execute-api:us-east-1:1:abc//GET/users"):
+        with pytest.raises(NotAnApiArn, match="without a stage"):
+            api_prefix(no_stage)
+
+
+@pytest.mark.parametrize("method_arn", ["arn:aws:execute-api:us-east-1:123456789012:abc",
+                                        "arn:aws:execute-api:us-east-1:123456789012:abc/",
+                                        "arn:aws:execute-api:us-east-1:123456789012:abc//POST/users"])
+def test_a_method_arn_without_a_stage_is_denied(make_authorizer: Any, make_token: Any, method_arn: str) -> None:
+    """Allowing it would hand out a policy for `abc/*/...`: every stage of the API."""
+    token = make_token(access_claims(**{"cognito:groups": ["Admin"]}))
+    response = make_authorizer()({"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn})
+    assert effect(response) == "Deny"
+    assert all("/*/" not in r and not r.endswith(":abc/*") or r == "*"
+               for s in response["policyDocument"]["Statement"] for r in _as_list(s["Resource"]))
 
 
 # --- event shapes -------------------------------------------------------------------------------------------
@@ -336,12 +355,38 @@ def test_http_api_simple_response_path_parameter_needs_a_segment(make_authorizer
 def test_grant_trailing_wildcard_matches_one_or_more_segments() -> None:
     from lambdas.authorizer.iam_policy import parse_grant
 
-    for text in ("GET /files/{proxy+}", "GET /files/*", "GET /files/{name}"):
+    for text in ("GET /files/{proxy+}", "GET /files/*"):
         grant = parse_grant(text, "test")
         assert grant.matches("GET", "/files/a") and grant.matches("get", "/files/a/b"), text
         assert not grant.matches("GET", "/files") and not grant.matches("GET", "/"), text
         assert not grant.matches("POST", "/files/a"), text
     assert parse_grant("* *", "test").matches("DELETE", "/")
+
+
+def test_grant_path_parameter_matches_exactly_one_segment() -> None:
+    from lambdas.authorizer.iam_policy import parse_grant
+
+    grant = parse_grant("GET /files/{name}", "test")
+    assert grant.matches("GET", "/files/a") and grant.matches("GET", "/files/a%2Fb")
+    assert not grant.matches("GET", "/files/a/b") and not grant.matches("GET", "/files")
+    assert not grant.matches("GET", "/files//x")
+    middle = parse_grant("GET /tenants/{tenant}/users", "test")
+    assert middle.matches("GET", "/tenants/t1/users") and not middle.matches("GET", "/tenants/t1/x/users")
+    assert not middle.matches("GET", "/tenants//users")
+    assert grant.resource("arn:aws:execute-api:r:1:api/prod") == "arn:aws:execute-api:r:1:api/prod/GET/files/*"
+
+
+def test_http_api_simple_response_parameter_is_one_segment(make_authorizer: Any, make_token: Any) -> None:
+    authorizer = make_authorizer()
+    token = make_token(access_claims(**{"cognito:groups": ["User"]}))
+
+    def event(path: str) -> dict[str, Any]:
+        return {"version": "2.0", "type": "REQUEST", "routeArn": METHOD_ARN, "rawPath": path,
+                "identitySource": [token], "requestContext": {"http": {"method": "GET", "path": path}}}
+
+    assert authorizer(event("/executions/x1"))["isAuthorized"] is True
+    assert authorizer(event("/executions/x1/history"))["isAuthorized"] is False
+    assert authorizer(event("/executions/someone-else/../x1"))["isAuthorized"] is False
 
 
 def test_http_api_simple_response_on_a_named_stage(make_authorizer: Any, make_token: Any) -> None:

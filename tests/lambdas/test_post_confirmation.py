@@ -121,3 +121,18 @@ def test_execution_names_are_valid_deterministic_and_distinct(user: str) -> None
     assert name == module.execution_name("us-east-1_EXAMPLE", user)
     assert name != module.execution_name("us-east-1_OTHER", user)
     assert name != module.execution_name("us-east-1_EXAMPLE", user + "1")
+
+
+@pytest.mark.parametrize("missing", ["userPoolId", "userName"])
+def test_an_event_without_pool_or_user_is_refused_by_name(missing: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lambdas.post_confirmation import handler as module
+
+    monkeypatch.setenv("PROFILE_STATE_MACHINE_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:create_profile")
+    event = {"triggerSource": "PostConfirmation_ConfirmSignUp", "userPoolId": "us-east-1_x", "userName": "1001",
+             "request": {"userAttributes": "not an object"}}
+    del event[missing]
+    with pytest.raises(ValueError, match="no userPoolId or userName"):
+        module.handler(event)
+    assert module.profile_input({"userName": 7, "request": None}) == {
+        "userPoolId": "", "userName": "", "userId": "", "email": "", "displayName": "", "tenantId": "", "sub": "",
+        "clientId": ""}

@@ -156,6 +156,72 @@ def test_failed_read_follows_the_policy(policy: str) -> None:
         assert details["idTokenGeneration"]["claimsToAddOrOverride"] == {}
 
 
+@pytest.mark.parametrize("profile", [["not", "an", "object"], "USER#1001", 42, True])
+@pytest.mark.parametrize("policy", ["open", "closed"])
+def test_a_profile_that_is_no_object_follows_the_policy(profile: Any, policy: str, caplog: Any) -> None:
+    run = customizer(profile, MISSING_PROFILE_POLICY=policy)
+    if policy == "closed":
+        with pytest.raises(ProfileUnavailable, match="no object"):
+            run(copy.deepcopy(V2_EVENT))
+        return
+    details = run(copy.deepcopy(V2_EVENT))["response"]["claimsAndScopeOverrideDetails"]
+    assert details["idTokenGeneration"]["claimsToAddOrOverride"] == {} and "no object" in caplog.text
+
+
+@pytest.mark.parametrize("user_name", [None, "", 1001, ["1001"]])
+@pytest.mark.parametrize("policy", ["open", "closed"])
+def test_an_event_without_user_name_follows_the_policy(user_name: Any, policy: str) -> None:
+    event = copy.deepcopy(V2_EVENT)
+    if user_name is None:
+        del event["userName"]
+    else:
+        event["userName"] = user_name
+    run = customizer(MISSING_PROFILE_POLICY=policy)
+    if policy == "closed":
+        with pytest.raises(ProfileUnavailable, match="no userName"):
+            run(event)
+        return
+    details = run(event)["response"]["claimsAndScopeOverrideDetails"]
+    assert details["accessTokenGeneration"]["claimsToAddOrOverride"] == {}
+
+
+def test_malformed_request_parts_are_read_as_absent() -> None:
+    event = copy.deepcopy(V2_EVENT)
+    event["request"]["groupConfiguration"] = {"groupsToOverride": "Registrar"}
+    event["request"]["scopes"] = None
+    out = customizer(GROUP_SCOPES='{"Registrar": ["users/read"]}')(event)
+    assert "scopesToAdd" not in out["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]
+
+
+def test_added_claims_and_scopes_are_bounded_so_tokens_stay_under_the_authorizer_limit() -> None:
+    from lambdas.authorizer.cognito_jwt import MAX_TOKEN_BYTES
+    from lambdas.token_customizer import handler
+
+    huge = {"userId": 1001, "tenantId": "t" * 100_000, "plan": {"nested": "object"}, "displayName": "D" * 257}
+    details = customizer(huge)(copy.deepcopy(V2_EVENT))["response"]["claimsAndScopeOverrideDetails"]
+    assert details["idTokenGeneration"]["claimsToAddOrOverride"] == {"userId": 1001}  # the rest left out
+    # at the bounds: every claim kept; many groups with many long scopes: scopes cut at the bound
+    at_limit = {"userId": 10**15, "tenantId": "t" * 256, "plan": "p" * 256, "displayName": "\u00e9" * 256}
+    scopes = {f"G{i}": [f"resource-server-{i}/{'s' * 200}-{j}" for j in range(20)] for i in range(50)}
+    event = copy.deepcopy(V2_EVENT)
+    event["request"]["groupConfiguration"]["groupsToOverride"] = list(scopes)
+    details = customizer(at_limit, GROUP_SCOPES=json.dumps(scopes))(event)["response"]["claimsAndScopeOverrideDetails"]
+    id_added = details["idTokenGeneration"]["claimsToAddOrOverride"]
+    assert id_added == at_limit
+    added_scopes = details["accessTokenGeneration"]["scopesToAdd"]
+    assert 0 < len(" ".join(added_scopes).encode()) <= handler.MAX_ADDED_SCOPES_BYTES
+    # the worst case of what this trigger adds, on top of a large Cognito token, is still accepted
+    cognito_claims = {"sub": str(uuid.uuid4()), "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_EXAMPLE",
+                      "client_id": "1example23456789", "origin_jti": str(uuid.uuid4()), "event_id": str(uuid.uuid4()),
+                      "token_use": "access", "scope": "aws.cognito.signin.user.admin", "auth_time": 1, "exp": 2,
+                      "iat": 1, "jti": str(uuid.uuid4()), "username": "1001",
+                      "cognito:groups": [f"group-{i:03d}-{'g' * 40}" for i in range(50)]}
+    claims = {**cognito_claims, **id_added, "scope": cognito_claims["scope"] + " " + " ".join(added_scopes)}
+    payload = len(json.dumps(claims, separators=(",", ":")).encode())
+    token_bytes = 4 * (payload + 100) // 3 + 350  # header, RS256 signature, base64url
+    assert token_bytes < MAX_TOKEN_BYTES, token_bytes
+
+
 def test_reserved_claims_are_never_set() -> None:
     hostile = {name: "x" for name in RESERVED_CLAIMS} | {"cognito:groups": ["Admin"], "cognito:username": "0", "tenant": "t"}
     assert safe_claims(hostile, "access") == {"tenant": "t"}
@@ -497,3 +563,19 @@ def test_unexpected_reader_error_follows_the_policy(caplog: Any) -> None:
     assert "KeyError" in caplog.text
     with pytest.raises(ProfileUnavailable, match="KeyError"):
         TokenCustomizer({"MISSING_PROFILE_POLICY": "closed"}, read_profile=broken)(copy.deepcopy(V2_EVENT))
+
+
+def test_one_list_of_refused_claims_for_the_lambda_and_the_local_emulation() -> None:
+    """lambdas/token_customizer/cognito_claims.py is read by the Lambda (which leaves the claims out)
+    and by the local stack's Cognito emulation (which refuses an answer touching them): one list."""
+    from lambdas.token_customizer.cognito_claims import REFUSED_CLAIMS
+    from workflows.local import pretoken
+
+    for name in sorted(REFUSED_CLAIMS) + ["cognito:groups", "cognito:anything"]:
+        assert safe_claims({name: "x"}, "access") == {}, name
+        answer = {"claimsAndScopeOverrideDetails": {"accessTokenGeneration": {"claimsToAddOrOverride": {name: "x"}}}}
+        with pytest.raises(pretoken.InvalidLambdaResponse, match=name):
+            pretoken.apply_response("2", answer, {}, {})
+    assert safe_claims({"tenantId": "t"}, "access") == {"tenantId": "t"}
+    pretoken.apply_response("2", {"claimsAndScopeOverrideDetails": {"accessTokenGeneration": {
+        "claimsToAddOrOverride": {"tenantId": "t"}}}}, {}, {})

@@ -192,18 +192,87 @@ def test_compare_is_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(calls) == 1
 
 
-def test_unknown_user_still_pays_for_a_hash(stack: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def pbkdf2_iterations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The iteration count of every PBKDF2 the legacy store runs, in order."""
     from lambdas.user_migration import legacy_store
 
-    monkeypatch.setenv("LEGACY_HASH_ITERATIONS", "1200")
-    store = DynamoDBLegacyStore(stack["legacy"])
     calls: list[int] = []
     real = legacy_store.hashlib.pbkdf2_hmac
     monkeypatch.setattr(legacy_store.hashlib, "pbkdf2_hmac", lambda *a: calls.append(a[3]) or real(*a))
+    return calls
+
+
+def test_unknown_user_still_pays_for_a_hash(stack: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEGACY_HASH_ITERATIONS", "1200")
+    store = DynamoDBLegacyStore(stack["legacy"])
+    calls = pbkdf2_iterations(monkeypatch)
     assert store.authenticate("ghost@example.com", "x") is None
     assert store.authenticate("ghost2@example.com", "y") is None
-    # exactly one check per unknown user, the first included (no extra hash to build the decoy), as
-    # for a known user with a wrong password
+    # exactly one check per unknown user, the first included (no extra hash to build the decoy)
     assert calls == [1200, 1200]
+    # a 1000-iteration record costs its own check plus 200 more: the same work as an unknown user
     assert store.authenticate("ada@example.com", "wrong") is None
-    assert calls == [1200, 1200, 1000]
+    assert calls == [1200, 1200, 1000, 200]
+
+
+@pytest.mark.parametrize("stored", [1, 1000, 599_999])
+def test_every_check_costs_the_work_factor_whatever_the_records_carry(stack: dict[str, Any], stored: int,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10 item 4: 1,000-iteration records used to answer in 0.3 ms, unknown users in 404 ms."""
+    put_legacy_user(stack["legacy"], email="low@example.com", password="pw-Low-1", legacy_user_id="L-1",
+                    iterations=stored)
+    stack["legacy"].put_item(Item={"username": "broken@example.com", "algorithm": "md5", "salt": "x", "hash": "y",
+                                   "iterations": 1})
+    store = DynamoDBLegacyStore(stack["legacy"], dummy_iterations=600_000)
+    calls = pbkdf2_iterations(monkeypatch)
+    for username, password in (("ghost@example.com", "pw-Low-1"), ("low@example.com", "wrong"),
+                               ("low@example.com", "pw-Low-1"), ("broken@example.com", "x")):
+        calls.clear()
+        store.authenticate(username, password)
+        assert sum(calls) == 600_000, (username, calls)
+
+
+def test_a_record_with_more_iterations_raises_the_work_factor(stack: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+                                                              caplog: Any) -> None:
+    put_legacy_user(stack["legacy"], email="high@example.com", password="pw-High-1", legacy_user_id="L-9",
+                    iterations=3000)
+    store = DynamoDBLegacyStore(stack["legacy"], dummy_iterations=2000)
+    calls = pbkdf2_iterations(monkeypatch)
+    assert store.authenticate("high@example.com", "pw-High-1") is not None
+    assert store.authenticate("ghost@example.com", "x") is None
+    assert calls == [3000, 3000] and "raising the work factor" in caplog.text
+
+
+@pytest.mark.parametrize("typed", ["ada@example.com", " Ada@Example.COM ", "ADA@EXAMPLE.COM\t", "\u00a0ada@example.com"])
+def test_usernames_are_trimmed_and_case_normalized_before_lookup(stack: dict[str, Any], typed: str) -> None:
+    store = DynamoDBLegacyStore(stack["legacy"], dummy_iterations=1000)
+    user = store.authenticate(typed, "legacy-Secret-1")
+    assert user is not None and user.legacy_user_id == "L-42"
+    assert store.lookup(typed) == user
+
+
+@pytest.mark.parametrize("user_name", [None, "", "   ", 42])
+def test_an_event_without_a_usable_user_name_is_refused(stack: dict[str, Any], user_name: Any) -> None:
+    event = {**copy.deepcopy(AUTH_EVENT), "userName": user_name, "request": {"password": "legacy-Secret-1"}}
+    with pytest.raises(module.MigrationRefused):
+        module.handler(event)
+
+
+def test_the_local_stack_writes_legacy_records_as_production_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from lambdas.user_migration import legacy_store
+    from workflows.local.stack import LocalStack
+
+    written: list[dict[str, Any]] = []
+    monkeypatch.setattr(legacy_store.hashlib, "pbkdf2_hmac", lambda *a: b"\0" * 32)  # no 600k hash in a unit test
+
+    class Table:
+        def put_item(self, Item: dict[str, Any]) -> None:  # noqa: N803
+            written.append(Item)
+
+    monkeypatch.setattr("boto3.resource", lambda *a, **k: SimpleNamespace(Table=lambda name: Table()))
+    fake = SimpleNamespace(url="http://127.0.0.1:1", region_name="us-east-1", legacy_table="legacy")
+    LocalStack.put_legacy_user(fake, email="Ada@Example.com", password="pw", legacy_user_id="L-1")  # type: ignore[arg-type]
+    assert written[0]["iterations"] == legacy_store.DEFAULT_ITERATIONS == 600_000
+    assert written[0]["username"] == "ada@example.com"

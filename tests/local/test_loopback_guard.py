@@ -127,3 +127,11 @@ def test_helpers() -> None:
     assert guard.token_matches("abc") and not guard.token_matches("abd") and not guard.token_matches(None)
     with pytest.raises(ValueError, match="non-empty token"):
         LoopbackGuard(App(), port=1, token="")
+
+
+def test_the_port_may_be_known_only_once_the_server_is_bound(app: App) -> None:
+    bound: dict[str, int] = {}
+    guard = LoopbackGuard(app, port=lambda: bound["port"], token=TOKEN)
+    bound["port"] = PORT
+    assert call(guard)[0] == 200 and call(guard, host="127.0.0.1:1")[0] == 421
+    assert call(guard, origin=f"http://localhost:{PORT}")[1]["Access-Control-Allow-Origin"] == f"http://localhost:{PORT}"

@@ -9,25 +9,26 @@ from typing import Any, Callable
 
 from workflows.engine import errors as names
 from workflows.engine.errors import StatesError
+from workflows.engine.json_value import JSON
 from workflows.engine.runtime import Frame
 from workflows.engine.scheduler import Future
 
 
 async def gather(frame: Frame, coros: list, limit: int | Callable[[], int], tolerated: Any = None,
-                 wake_with: Callable[[Callable[[], None]], None] | None = None) -> list[Any]:
+                 wake_with: Callable[[Callable[[], None]], None] | None = None) -> list[JSON]:
     """Run coroutines with at most `limit` alive (0 = all); results in order.
 
     `tolerated(failures) -> bool` lets a Map keep going past failed items; otherwise the first
     failure cancels the rest and is raised. A map run's limit can change while it runs
     (UpdateMapRun): `limit` is then a callable, and `wake_with` receives the function that makes
     the gather look again at once."""
-    scheduler = frame.execution.engine.scheduler
-    results: list[Any] = [None] * len(coros)
+    scheduler = frame.services.scheduler
+    results: list[JSON] = [None] * len(coros)
     failures: list[StatesError] = []
     live: dict[Any, int] = {}
     pending = list(enumerate(coros))
     pending.reverse()
-    done: list[Any] = []  # finished since the last look, in completion order
+    done: list[JSON] = []  # finished since the last look, in completion order
     wake = Future()
 
     def on_done(task: Any) -> None:

@@ -25,9 +25,11 @@ from workflows.engine.executions import Engine
 from workflows.engine.map_runs import MapRunOperations
 from workflows.engine.paging import page
 from workflows.engine.redrive import RedriveOperations, map_run_of, redrive_fields, redrive_filter_matches
+from workflows.engine.request_limits import check_payload
 from workflows.engine.runtime import Execution, to_datetime
 from workflows.engine.state_machines import StateMachineOperations
 from workflows.engine.tags import TagOperations, TagStore
+from workflows.engine.plugins import TEST_STATE, plugin
 from workflows.engine.task_mocks import MockSource, TaskMocks, load_task_mocks
 
 
@@ -53,8 +55,10 @@ class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, D
         return self._engine
 
     def _execution(self, arn: Any) -> Execution:
+        execution = self._engine.executions.get(arn) if isinstance(arn, str) else None
+        if execution is not None:  # a known execution's ARN is valid: check the shape only when unknown
+            return execution
         found = arns.expect(arn, "execution", "express")
-        execution = self._engine.executions.get(arn)
         if execution is None:
             raise api_error("ExecutionDoesNotExist", f"Execution Does Not Exist: '{found.text}'")
         return execution
@@ -70,9 +74,10 @@ class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, D
         if name is not None:
             check_name(name)
         text = "{}" if input is None else input
+        check_payload(text, "input")
         try:
             value = json.loads(text)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             raise api_error("InvalidExecutionInput",
                             "Invalid State Machine Execution Input: 'Input is not valid JSON'") from None
         if sync and machine.type != "EXPRESS":
@@ -227,10 +232,11 @@ class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, D
 
     def send_task_success(self, *, taskToken: str, output: str) -> dict[str, Any]:
         with self._lock:
+            check_payload(output, "output")
             record = self._open_token(taskToken)
             try:
                 value = json.loads(output)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, RecursionError):
                 raise api_error("InvalidOutput", "Invalid Output: 'Output is not valid JSON'") from None
             record.open = False
             record.future.set_result(value)
@@ -266,9 +272,9 @@ class StepFunctions(StateMachineOperations, TagOperations, ActivityOperations, D
         scheduler.advance(seconds)
 
     def test_state(self, **kwargs: Any) -> dict[str, Any]:
-        from workflows.testing.test_state import test_state  # lazy: harness-owned
-
-        return test_state(self, **kwargs)
+        """AWS's TestState: the state runs by the engine's own handler in inspection mode
+        (`inspection`); the request checks live with the harness (the `workflows.test_state` plugin)."""
+        return plugin(TEST_STATE)(self, **kwargs)
 
 
 # Local extras, not Step Functions operations (their errors name no operation).

@@ -8,68 +8,71 @@ context). Errors from the expressions package keep AWS's error name; the state r
 """
 from __future__ import annotations
 
-from typing import Any
 
 from workflows.engine.expressions import jsonpath_get, jsonpath_set, render_jsonata, render_payload
-from workflows.engine.model import UNSET, State
+from workflows.engine.json_value import Context, JSON, JSONObject
+from workflows.engine.model import RetryingState, State, Template
 from workflows.engine.runtime import Frame
 
 
-def _select(path: Any, data: Any, frame: Frame, ctx: dict, field: str) -> Any:
-    """InputPath/OutputPath: absent or "$" keeps the value, null makes it {}."""
-    if path is UNSET or path == "$":
+def _select(path: str | None, data: JSON, frame: Frame, ctx: Context, field: str) -> JSON:
+    """InputPath/OutputPath: "$" keeps the value, null makes it {}."""
+    if path == "$":
         return data
     if path is None:
         return {}
     return jsonpath_get(path, data, context=ctx, variables=frame.variables, field=field)
 
 
-def input_path(state: State, raw: Any, frame: Frame, ctx: dict) -> Any:
-    return _select(state.input_path, raw, frame, ctx, "InputPath")
+def input_path(state: State, raw: JSON, frame: Frame, ctx: Context) -> JSON:
+    value = _select(state.input_path, raw, frame, ctx, "InputPath")
+    if frame.inspector is not None:
+        frame.inspector.note("afterInputPath", value)
+    return value
 
 
-def parameters(template: Any, data: Any, frame: Frame, ctx: dict, field: str = "Parameters") -> Any:
-    if template is UNSET:
+def parameters(template: Template | None, data: JSON, frame: Frame, ctx: Context, field: str = "Parameters") -> JSON:
+    if template is None:
         return data
-    return render_payload(template, data, context=ctx, variables=frame.variables, field=field)
+    return render_payload(template.value, data, context=ctx, variables=frame.variables, field=field)
 
 
-def result_selector(state: Any, result: Any, frame: Frame, ctx: dict) -> Any:
-    if state.result_selector is UNSET:
-        return result
-    return render_payload(state.result_selector, result, context=ctx, variables=frame.variables,
-                          field="ResultSelector")
+def result_selector(state: RetryingState, result: JSON, frame: Frame, ctx: Context) -> JSON:
+    return parameters(state.result_selector, result, frame, ctx, "ResultSelector")
 
 
-def result_path(path: Any, raw: Any, result: Any) -> Any:
-    if path is UNSET or path == "$":
+def result_path(path: str | None, raw: JSON, result: JSON) -> JSON:
+    if path == "$":
         return result
     if path is None:
         return raw
     return jsonpath_set(raw, path, result, field="ResultPath")
 
 
-def output_path(state: State, data: Any, frame: Frame, ctx: dict) -> Any:
+def output_path(state: State, data: JSON, frame: Frame, ctx: Context) -> JSON:
     return _select(state.output_path, data, frame, ctx, "OutputPath")
 
 
-def jsonata_value(template: Any, frame: Frame, states: dict, field: str) -> Any:
-    return render_jsonata(template, states=states, variables=frame.variables, field=field)
+def jsonata_value(template: Template, frame: Frame, states: dict, field: str) -> JSON:
+    return render_jsonata(template.value, states=states, variables=frame.variables, field=field)
 
 
-def assignments(assign: Any, jsonata: bool, data: Any, frame: Frame, ctx: dict,
-                states: dict | None) -> dict[str, Any] | None:
+def arguments(template: Template | None, default: JSON, frame: Frame, states: dict, field: str = "Arguments") -> JSON:
+    """A JSONata field's value, or `default` when the state does not have it."""
+    return default if template is None else jsonata_value(template, frame, states, field)
+
+
+def assignments(assign: Template | None, jsonata: bool, data: JSON, frame: Frame, ctx: Context,
+                states: dict | None) -> JSONObject | None:
     """New variable values (not yet applied: outputs of the same state still see the old ones)."""
-    if assign is UNSET:
+    if assign is None:
         return None
     if jsonata:
         values = jsonata_value(assign, frame, states or {}, "Assign")
     else:
-        values = render_payload(assign, data, context=ctx, variables=frame.variables, field="Assign")
+        values = render_payload(assign.value, data, context=ctx, variables=frame.variables, field="Assign")
     return dict(values)
 
 
-def jsonata_output(output: Any, default: Any, frame: Frame, states: dict) -> Any:
-    if output is UNSET:
-        return default
-    return jsonata_value(output, frame, states, "Output")
+def jsonata_output(output: Template | None, default: JSON, frame: Frame, states: dict) -> JSON:
+    return arguments(output, default, frame, states, "Output")

@@ -1,4 +1,4 @@
-"""The engine behind the client (`client.StepFunctions`): state machines, executions, tokens, integrations, the scheduler.
+"""The engine behind the client (`client.StepFunctions`), the `services.Services` executions run with: state machines, executions, tokens, integrations, the scheduler.
 
 All state lives here and is only touched with the scheduler lock held (the client takes it), so the
 object is safe for the HTTP server's threads. Execution code runs as coroutines on the scheduler;
@@ -19,6 +19,7 @@ from workflows.engine.integrations import (
 from workflows.engine.integrations.lambda_invoke import LambdaFunctions, LambdaInvokeIntegration
 from workflows.engine.integrations.states_start import StartExecutionIntegration
 from workflows.engine.interpreter import run_program
+from workflows.engine.json_value import JSON, JSONObject
 from workflows.engine.redrive import forget
 from workflows.engine.model import Program
 from workflows.engine.quotas import EXPRESS_MAX_SECONDS
@@ -26,6 +27,7 @@ from workflows.engine.runtime import (
     NOT_TRUNCATED, Execution, Frame, HistoryLimitExceeded, StateMachineRecord, dumps,
 )
 from workflows.engine.scheduler import Cancelled, Future, Scheduler, first_of
+from workflows.engine.services import Services
 from workflows.engine.tokens import TokenRegistry
 
 
@@ -34,7 +36,7 @@ class TaskEnvironment:
 
     __slots__ = ("engine", "clients", "region", "account_id", "execution", "submitted")
 
-    def __init__(self, engine: Engine, execution: Execution, submitted: Callable[[Any], None]) -> None:
+    def __init__(self, engine: Services, execution: Execution, submitted: Callable[[Any], None]) -> None:
         self.engine = engine
         self.clients = engine.clients
         self.region = engine.region
@@ -65,10 +67,14 @@ class Engine:
         self.mocker = mocker
         self.machines: dict[str, StateMachineRecord] = {}
         self.executions: dict[str, Execution] = {}
-        self.activities: dict[str, dict[str, Any]] = {}
-        self.map_runs: dict[str, Any] = {}  # map_runs.MapRun by ARN
+        self.activities: dict[str, JSONObject] = {}
+        self.map_runs: JSONObject = {}  # map_runs.MapRun by ARN
 
     # ---- arns --------------------------------------------------------------------------------
+    @property
+    def arn_prefix(self) -> str:
+        return f"arn:{self.partition}:states:{self.region}:{self.account_id}"
+
     def machine_arn(self, name: str) -> str:
         return f"arn:{self.partition}:states:{self.region}:{self.account_id}:stateMachine:{name}"
 
@@ -79,7 +85,7 @@ class Engine:
         return f"arn:{self.partition}:states:{self.region}:{self.account_id}:execution:{machine.name}:{name}"
 
     # ---- executions --------------------------------------------------------------------------
-    def start(self, machine: StateMachineRecord, name: str | None, input_text: str, value: Any, *,
+    def start(self, machine: StateMachineRecord, name: str | None, input_text: str, value: JSON, *,
               sync: bool = False, test_case: str | None = None,
               parent: Execution | None = None) -> Execution:
         """Start an execution; `value` is `input_text` already parsed (callers validate it first)."""
@@ -165,7 +171,7 @@ class Engine:
         self.tokens.close_execution(execution.arn)
 
     # ---- tasks -------------------------------------------------------------------------------
-    def mocked_result(self, execution: Execution, state: Any, params: Any) -> Any:
+    def mocked_result(self, execution: Execution, state: Any, params: JSON) -> Any:
         """The mock hook's outcome for this Task, or None to run the real integration.
 
         A mock that does not fit its integration (the harness's MockValidationError) or a test case
@@ -186,7 +192,7 @@ class Engine:
                                                 f"'{execution.test_case}') is invalid: "
                                                 f"{type(error).__name__}: {error}") from None
 
-    async def run_integration(self, ref: ResourceRef, params: Any, frame: Frame, state: Any,
+    async def run_integration(self, ref: ResourceRef, params: JSON, frame: Frame, state: Any,
                               token: str | None, events: Any) -> Any:
         execution = frame.execution
         if ref.kind == "lambda-function":
@@ -202,7 +208,7 @@ class Engine:
         record = self.tokens.get(token)
         return await self.scheduler.external(record.future)
 
-    async def _activity(self, ref: ResourceRef, params: Any, frame: Frame, events: Any) -> Any:
+    async def _activity(self, ref: ResourceRef, params: JSON, frame: Frame, events: Any) -> Any:
         activity = self.activities.get(ref.arn)
         if activity is None:
             raise StatesError("States.Runtime", f"Activity does not exist: '{ref.arn}'")

@@ -7,69 +7,25 @@ is the object a child execution receives, `{"BatchInput": ..., "Items": [...]}`,
 here is that object's compact JSON in UTF-8, BatchInput included. Batches are cut greedily in item
 order (each batch takes as many of the next items as both limits allow), in one pass: an item adds
 its own JSON size plus one comma to the batch. An item that does not fit even alone in a batch
-fails the state, naming the item and both sizes, rather than silently exceeding the limit.
+fails the state, naming the item and both sizes, rather than silently exceeding the limit. The two
+limits themselves (literal, *Path or JSONata, range 1..262144 bytes) are `dynamic` values the Map
+state resolves before it cuts.
 """
 from __future__ import annotations
 
-from typing import Any
 
 from workflows.engine import errors as names
 from workflows.engine.expressions import EvaluationError
+from workflows.engine.json_value import JSON, JSONObject
 from workflows.engine.runtime import dumps
 
-MAX_INPUT_BYTES = 262_144  # 256 KiB: AWS's cap on MaxInputBytesPerBatch and on any state input
-
-# ItemBatcher fields, by query language (the *Path forms are JSONPath only).
-FIELDS = {"BatchInput", "MaxItemsPerBatch", "MaxInputBytesPerBatch", "MaxItemsPerBatchPath",
-          "MaxInputBytesPerBatchPath"}
-PATH_FIELDS = ("MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath")
-_UPPER = {"MaxItemsPerBatch": None, "MaxInputBytesPerBatch": MAX_INPUT_BYTES}
-
-
-def static_problem(field: str, value: Any) -> str | None:
-    """Why a literal MaxItemsPerBatch / MaxInputBytesPerBatch is invalid (create time), or None."""
-    upper = _UPPER[field]
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or (upper is not None and value > upper):
-        wanted = "a positive integer" if upper is None else f"an integer between 1 and {upper}"
-        return f"The value for the field '{field}' must be {wanted}, not {dumps(value)}"
-    return None
-
-
-def checked_limit(field: str, value: Any, path: Any, expression: Any, jsonata: bool) -> int | None:
-    """A resolved limit (None = not given), failing if it is out of range at run time.
-
-    `value` came from `path` (a *Path field), a JSONata `expression`, or a literal; the error
-    names the field the value came from and the value, in the wording each form already uses.
-    """
-    if value is None:
-        return None
-    upper = _UPPER[field]
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1 and (upper is None or value <= upper):
-        return value
-    wanted = "a positive integer" if upper is None else f"an integer between 1 and {upper}"
-    if path is not None:
-        raise EvaluationError(names.RUNTIME, f"The {field}Path field refers to value \"{dumps(value)}\" "
-                                             f"which is not {wanted}: {path}")
-    if jsonata and isinstance(expression, str):
-        error = EvaluationError(names.QUERY_EVALUATION_ERROR,
-                                f"The JSONata expression '{expression[2:-2].strip()}' specified for the field "
-                                f"'{field}' returned an unexpected result. Expected {wanted}, but was: "
-                                f"{dumps(value)}")
-        error.location = field  # type: ignore[attr-defined]
-        raise error
-    raise EvaluationError(names.RUNTIME, f"The value for the field '{field}' must be {wanted}, "
-                                         f"not {dumps(value)}")
-
-
-def _size(value: Any) -> int:
+def _size(value: JSON) -> int:
     return len(dumps(value).encode("utf-8"))
 
 
-def cut_batches(items: list, batch_input: Any, max_items: int | None, max_bytes: int | None) -> list[dict]:
+def cut_batches(items: list, batch_input: JSON, max_items: int | None, max_bytes: int | None) -> list[dict]:
     """Batch `items` so no batch has more than `max_items` items or `max_bytes` bytes of input."""
-    head: dict[str, Any] = {} if batch_input is None else {"BatchInput": batch_input}
+    head: JSONObject = {} if batch_input is None else {"BatchInput": batch_input}
     if max_bytes is None:
         step = max_items or len(items) or 1
         return [{**head, "Items": items[start:start + step]} for start in range(0, len(items), step)]

@@ -11,18 +11,19 @@ from workflows.engine import errors as names
 from workflows.engine import model as m
 from workflows.engine.dataflow import jsonata_value, parameters
 from workflows.engine.errors import StatesError
+from workflows.engine.json_value import JSON
 from workflows.engine.runtime import Frame
 
 
-def read_items(state: m.MapState, effective: Any, frame: Frame, ctx: dict, states: dict | None) -> list:
+def read_items(state: m.MapState, effective: JSON, frame: Frame, ctx: dict, states: dict | None) -> list:
     reader = state.item_reader
-    resource = reader.get("Resource", "")
-    config = reader.get("ReaderConfig", {}) or {}
+    assert reader is not None
+    resource, config = reader.resource, reader.config
     if state.jsonata:
-        params = jsonata_value(reader.get("Arguments", {}), frame, states or {}, "ItemReader")
+        params = jsonata_value(reader.parameters, frame, states or {}, "ItemReader")
     else:
-        params = parameters(reader.get("Parameters", {}), effective, frame, ctx, field="ItemReader")
-    s3 = frame.execution.engine.clients.get("s3")
+        params = parameters(reader.parameters, effective, frame, ctx, field="ItemReader")
+    s3 = frame.services.clients.get("s3")
     action = resource.rsplit(":", 1)[-1]
     try:
         if action == "listObjectsV2":
@@ -75,6 +76,7 @@ _DELIMS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t
 
 def write_results(state: m.MapState, results: list, frame: Frame) -> Any:
     writer = state.result_writer
+    assert writer is not None
     params = writer.get("Parameters") or writer.get("Arguments") or {}
     bucket, prefix = params.get("Bucket"), params.get("Prefix", "")
     if not bucket:
@@ -82,7 +84,7 @@ def write_results(state: m.MapState, results: list, frame: Frame) -> Any:
     map_run = frame.execution.map_runs[-1]["mapRunArn"] if frame.execution.map_runs else "map-run"
     key = f"{prefix.rstrip('/')}/{map_run.rsplit(':', 1)[-1]}/SUCCEEDED_0.json".lstrip("/")
     try:
-        frame.execution.engine.clients.get("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(results))
+        frame.services.clients.get("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(results))
     except Exception as exc:  # noqa: BLE001
         raise StatesError(names.RESULT_WRITER_FAILED, str(exc)) from None
     return {"MapRunArn": map_run, "ResultWriterDetails": {"Bucket": bucket, "Key": key}}

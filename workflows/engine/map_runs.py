@@ -26,7 +26,7 @@ from typing import Any
 
 from workflows.engine import arns
 from workflows.engine import errors as names
-from workflows.engine import model as m
+
 from workflows.engine.api_core import ClientCore
 from workflows.engine.api_errors import api_error
 from workflows.engine.children import gather
@@ -39,6 +39,15 @@ from workflows.engine.runtime import NOT_TRUNCATED, Execution, Frame, HistoryLim
 from workflows.engine.scheduler import Cancelled
 
 CHILD_STATUSES = ("pending", "running", "succeeded", "failed", "timedOut", "aborted")
+THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
+
+
+def tolerated(failures: int, total: int, count: int | None, percent: float | None) -> bool:
+    """AWS's rule for a Map's failed items: tolerated while ToleratedFailureCount allows them or
+    their share of all items is within ToleratedFailurePercentage (executions and TestState)."""
+    if count is not None and failures <= count:
+        return True
+    return percent is not None and total > 0 and failures * 100 / total <= percent
 
 
 class MapRun:
@@ -50,7 +59,7 @@ class MapRun:
         self.arn, self.parent, self.state_name, self.label = arn, parent, state.name, label
         self.machine_arn = arn.replace(":mapRun:", ":stateMachine:").rsplit(":", 1)[0]  # <machine>/<label>
         self.values = values
-        batched = state.item_batcher is not m.UNSET
+        batched = state.item_batcher is not None
         self.weights = [len(v["Items"]) if batched and isinstance(v, dict) and isinstance(v.get("Items"), list)
                         else 1 for v in values]  # items per child execution
         self.max_concurrency = max_concurrency
@@ -73,10 +82,7 @@ class MapRun:
         return self.tolerated_count is not None or self.tolerated_percent is not None
 
     def tolerated(self, failures: int) -> bool:
-        if self.tolerated_count is not None and failures <= self.tolerated_count:
-            return True
-        total = len(self.values)
-        return self.tolerated_percent is not None and total > 0 and failures * 100 / total <= self.tolerated_percent
+        return tolerated(failures, len(self.values), self.tolerated_count, self.tolerated_percent)
 
     def wake_with(self, waker: Any) -> None:
         self._wakers.append(waker)
@@ -198,8 +204,7 @@ async def run_distributed(state: Any, values: list, frame: Frame, limit: int, co
                                run.tolerated, wake_with=run.wake_with)
     except StatesError as error:
         if run.tolerance_set:
-            error = StatesError(names.EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                                "The specified tolerated failure threshold was exceeded")
+            error = StatesError(names.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE)
         _close(run, "FAILED", scheduler.now())
         frame.emit("MapRunFailed", "mapRunFailedEventDetails",
                    {"cause": error.cause, "error": error.error} if error.cause else {"error": error.error})

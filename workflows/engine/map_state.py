@@ -8,16 +8,17 @@ States.ExceedToleratedFailureThreshold. ItemBatcher batches are cut by `item_bat
 """
 from __future__ import annotations
 
-from typing import Any
 
 from workflows.engine import errors as names
 from workflows.engine import model as m
 from workflows.engine.children import closing_failure, gather
 from workflows.engine.dataflow import input_path, jsonata_value, parameters
+from workflows.engine.dynamic import resolve
 from workflows.engine.errors import StatesError
-from workflows.engine.expressions import EvaluationError, json_type, jsonpath_get
-from workflows.engine.item_batcher import checked_limit, cut_batches
+from workflows.engine.expressions import EvaluationError
+from workflows.engine.item_batcher import cut_batches
 from workflows.engine.item_reader import read_items, write_results
+from workflows.engine.json_value import Context, JSON
 from workflows.engine.map_runs import run_distributed
 from workflows.engine.redrive import child_frame, finished
 from workflows.engine.retry import with_recovery
@@ -27,117 +28,58 @@ from workflows.engine.state_exit import Step, finish_with_result, jsonata_states
 
 
 # ---- Map ---------------------------------------------------------------------------------------
-def _number(state: m.MapState, value: Any, path: Any, field: str, raw: Any, frame: Frame, ctx: dict,
-            states: dict | None) -> Any:
-    """MaxConcurrency / ToleratedFailure* / MaxItemsPerBatch from a literal, a *Path or a JSONata
-    expression; a value that is no number fails naming the field and the value."""
-    kind = "float" if field == "ToleratedFailurePercentage" else "integer"
-    if path is not m.UNSET:
-        found = jsonpath_get(path, raw, context=ctx, variables=frame.variables, field=f"{field}Path")
-        number = found
-        if isinstance(found, str):
-            try:
-                number = float(found) if kind == "float" else int(found)
-            except ValueError:
-                number = None
-        if kind == "integer" and isinstance(number, float) and number.is_integer():
-            number = int(number)
-        valid = (int, float) if kind == "float" else (int,)
-        if not isinstance(number, valid) or isinstance(number, bool):
-            shown = found if isinstance(found, str) else dumps(found)
-            raise EvaluationError(names.RUNTIME, f"The {field}Path field refers to value \"{shown}\" "
-                                                 f"which is not a valid {kind}: {path}")
-        return number
-    if isinstance(value, str) and state.jsonata:
-        found = jsonata_value(value, frame, states or {}, field)
-        if not isinstance(found, (int, float)) or isinstance(found, bool):
-            raise _located(EvaluationError(
-                names.QUERY_EVALUATION_ERROR,
-                f"The JSONata expression '{value[2:-2].strip()}' specified for the field '{field}' returned an "
-                f"unexpected result type. Expected '{'number' if kind == 'float' else 'integer'}', but was "
-                f"'{json_type(found)}' for value: {dumps(found)}"), field)
-        return found
-    return None if value is m.UNSET else value
-
-
-def _check_tolerance(count: Any, percent: Any) -> None:
-    if count is not None and count < 0:
-        raise EvaluationError(names.RUNTIME, "ToleratedFailureCount cannot be negative.")
-    if percent is not None and not 0 <= percent <= 100:
-        raise EvaluationError(names.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")
-
-
-def _items(state: m.MapState, raw: Any, effective: Any, frame: Frame, ctx: dict, states: dict | None) -> list:
-    if state.item_reader is not m.UNSET:
-        items = read_items(state, effective, frame, ctx, states)
-    elif state.jsonata:
-        if state.items is m.UNSET:
-            if not isinstance(raw, list):
-                raise EvaluationError(names.QUERY_EVALUATION_ERROR,
-                                      f"Map state input must be an array but was: {dumps(raw)}")
-            return raw
-        items = jsonata_value(state.items, frame, states or {}, "Items")
-        if not isinstance(items, list):
-            expr = state.items[2:-2].strip() if isinstance(state.items, str) else dumps(state.items)
-            raise _located(EvaluationError(
-                names.QUERY_EVALUATION_ERROR,
-                f"The JSONata expression '{expr}' specified for the field 'Items' returned an unexpected "
-                f"result type. Expected 'array', but was '{json_type(items)}' for value: {dumps(items)}"), "Items")
-    else:
-        path = "$" if state.items_path is m.UNSET else state.items_path
-        items = jsonpath_get(path, effective, context=ctx, variables=frame.variables, field="ItemsPath")
-        if not isinstance(items, list):
-            raise EvaluationError(names.RUNTIME,
-                                  f"Item path {path} in state {state.name} does not refer to an array. "
-                                  f"Value: {dumps(items)}")
+def _items(state: m.MapState, raw: JSON, effective: JSON, frame: Frame, ctx: Context, states: dict | None) -> list:
+    if state.item_reader is not None:
+        if frame.inspector is not None:  # TestState: the items are given (mapItemReaderData)
+            return frame.inspector.reader_items()
+        return read_items(state, effective, frame, ctx, states)
+    if state.items is None:  # JSONata without Items: the input itself
+        if not isinstance(raw, list):
+            raise EvaluationError(names.QUERY_EVALUATION_ERROR,
+                                  f"Map state input must be an array but was: {dumps(raw)}")
+        return raw
+    items = resolve(state.items, effective, frame.variables, ctx, states)
+    if not state.jsonata:
+        frame.note("afterItemsPath", items)
     return items
 
 
-def _located(error: EvaluationError, location: str) -> EvaluationError:
-    error.location = location  # type: ignore[attr-defined]
-    return error
-
-
-def _select(state: m.MapState, items: list, effective: Any, raw: Any, frame: Frame, ctx: dict) -> list:
-    if state.item_selector is m.UNSET:
+def _select(state: m.MapState, items: list, effective: JSON, raw: JSON, frame: Frame, ctx: Context) -> list:
+    if state.item_selector is None:
         return items
     selected = []
     for index, item in enumerate(items):
         item_ctx = dict(ctx)
         item_ctx["Map"] = {"Item": {"Index": index, "Value": item}}
         if state.jsonata:
-            states = jsonata_states(raw, item_ctx)
-            selected.append(jsonata_value(state.item_selector, frame, states, "ItemSelector"))
+            selected.append(jsonata_value(state.item_selector, frame, jsonata_states(raw, item_ctx), "ItemSelector"))
         else:
             selected.append(parameters(state.item_selector, effective, frame, item_ctx, field="ItemSelector"))
     return selected
 
 
-def _batch(state: m.MapState, items: list, effective: Any, frame: Frame, ctx: dict,
+def _batch(state: m.MapState, items: list, effective: JSON, frame: Frame, ctx: Context,
            states: dict | None) -> list:
-    if state.item_batcher is m.UNSET:
-        return items
     batcher = state.item_batcher
-    limits = []
-    for field in ("MaxItemsPerBatch", "MaxInputBytesPerBatch"):
-        literal, path = batcher.get(field, m.UNSET), batcher.get(field + "Path", m.UNSET)
-        value = _number(state, literal, path, field, effective, frame, ctx, states)
-        limits.append(checked_limit(field, value, None if path is m.UNSET else path, literal, state.jsonata))
-    batch_input = batcher.get("BatchInput")
-    if batch_input is not None:
-        if state.jsonata:
-            batch_input = jsonata_value(batch_input, frame, states or {}, "BatchInput")
+    if batcher is None:
+        return items
+    max_items = resolve(batcher.max_items, effective, frame.variables, ctx, states)
+    max_bytes = resolve(batcher.max_bytes, effective, frame.variables, ctx, states)
+    batch_input = None
+    if batcher.batch_input is not None:
+        if states is not None:
+            batch_input = jsonata_value(batcher.batch_input, frame, states, "BatchInput")
         else:
-            batch_input = parameters(batch_input, effective, frame, ctx, field="BatchInput")
-    return cut_batches(items, batch_input, limits[0], limits[1])
+            batch_input = parameters(batcher.batch_input, effective, frame, ctx, field="BatchInput")
+    return cut_batches(items, batch_input, max_items, max_bytes)
 
 
-async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:
+async def run_map(state: m.MapState, raw: JSON, frame: Frame, entered_id: int, entered_at: float) -> Step:
     async def attempt(retry_count: int) -> Step:
         try:
             return await map_attempt(retry_count)
         except StatesError as error:
-            state_error(error, state, entered_id)
+            state_error(error, state, entered_id, frame)
             record_evaluation_failure(frame, state, error, frame.execution.previous_of(entered_id))
             raise
 
@@ -146,23 +88,26 @@ async def run_map(state: m.MapState, raw: Any, frame: Frame, entered_id: int, en
         states = jsonata_states(raw, ctx) if state.jsonata else None
         effective = raw if state.jsonata else input_path(state, raw, frame, ctx)
         items = _items(state, raw, effective, frame, ctx, states)
-        limit = _number(state, state.max_concurrency, state.max_concurrency_path, "MaxConcurrency",
-                        effective, frame, ctx, states) or 0
+        limit = resolve(state.max_concurrency, effective, frame.variables, ctx, states, default=0)
+        frame.note("maxConcurrency", limit)
         values = _batch(state, _select(state, items, effective, raw, frame, ctx), effective, frame, ctx, states)
         # AWS reports length 0 when an ItemReader supplies the items (it reads them in the map run)
-        length = 0 if state.item_reader is not m.UNSET else len(values)
+        length = 0 if state.item_reader is not None else len(values)
         frame.emit("MapStateStarted", "mapStateStartedEventDetails", {"length": length})
-        count = _number(state, state.tolerated_failure_count, state.tolerated_failure_count_path,
-                        "ToleratedFailureCount", effective, frame, ctx, states)
-        percent = _number(state, state.tolerated_failure_percentage,
-                          state.tolerated_failure_percentage_path, "ToleratedFailurePercentage",
-                          effective, frame, ctx, states)
-        _check_tolerance(count, percent)
+        count = resolve(state.tolerated_failure_count, effective, frame.variables, ctx, states)
+        percent = resolve(state.tolerated_failure_percentage, effective, frame.variables, ctx, states)
+        if count is not None:
+            frame.note("toleratedFailureCount", count)
+        if percent is not None:
+            frame.note("toleratedFailurePercentage", float(percent))
+        if frame.inspector is not None:  # TestState: the mock stands for the iterations' results
+            result = frame.inspector.children_result(state, values, count, percent)
+            return finish_with_result(state, raw, result, frame, ctx)
         if state.distributed:
             result = await run_distributed(state, values, frame, int(limit), count, percent)
         else:
             result = await _inline(state, values, frame, int(limit))
-        if state.result_writer is not m.UNSET:
+        if state.result_writer is not None:
             result = write_results(state, result, frame)
         return finish_with_result(state, raw, result, frame, ctx)
 
@@ -177,7 +122,7 @@ async def _inline(state: m.MapState, values: list, frame: Frame, limit: int) -> 
     assert processor is not None
     closing = [frame.last_id]
 
-    async def iteration(index: int, value: Any) -> Any:
+    async def iteration(index: int, value: JSON) -> JSON:
         child = child_frame(frame, state.name, index, processor)
         if finished(child):  # succeeded before a redrive: not run again
             return child.at[1]

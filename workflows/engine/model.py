@@ -1,20 +1,32 @@
 """Typed states: a definition is parsed once into these, and the interpreter only reads them.
 
-Field values keep their ASL spelling (payload templates, paths, JSONata strings) so error messages
-can quote them; anything the interpreter would otherwise recompute per execution (choice rules,
-resource ARNs, the processor of a Map) is prepared here once.
+Each field has the type of what ASL allows in it: a path is `str` (None where ASL's null means
+"discard" or "{}"; "$" when absent), a payload the definition spells out (Parameters, Arguments,
+ResultSelector, ItemSelector, Assign, Output, Result) is a `Template` (None when absent, so an
+explicit null stays a value), and a field that may be a literal, a *Path or a JSONata string is a
+`dynamic.DynamicValue` resolved at run time by `dynamic.resolve`. What the interpreter would
+otherwise recompute per execution (choice rules, resource ARNs, the processor of a Map) is
+prepared here once.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from workflows.engine.dynamic import DynamicValue
+from workflows.engine.expressions import ChoiceRule
 from workflows.engine.integrations.resources import ResourceRef
+from workflows.engine.json_value import JSON, JSONObject
 
 JSONPATH = "JSONPath"
 JSONATA = "JSONata"
-_UNSET: Any = object()
-UNSET = _UNSET  # "field absent" (distinct from an explicit null)
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A JSON value from the definition, evaluated per run: a payload template (JSONPath: keys ending
+    in ".$" hold paths and intrinsics) or a value with `{% %}` strings inside (JSONata)."""
+
+    value: JSON
 
 
 @dataclass(slots=True)
@@ -26,14 +38,19 @@ class Retrier:
     max_delay_seconds: float | None = None
     jitter_full: bool = False
 
+    def delay(self, attempt: int) -> float:
+        """IntervalSeconds * BackoffRate^attempt, capped by MaxDelaySeconds (before any jitter)."""
+        delay = self.interval_seconds * self.backoff_rate ** attempt
+        return delay if self.max_delay_seconds is None else min(delay, self.max_delay_seconds)
+
 
 @dataclass(slots=True)
 class Catcher:
     error_equals: list[str]
     next: str
-    result_path: Any = UNSET  # JSONPath only; UNSET means "$"
-    assign: Any = UNSET
-    output: Any = UNSET  # JSONata only
+    result_path: str | None = "$"  # JSONPath only
+    assign: Template | None = None
+    output: Template | None = None  # JSONata only
 
 
 @dataclass(slots=True)
@@ -41,13 +58,12 @@ class State:
     name: str
     type: str
     query_language: str
-    raw: dict[str, Any]
     next: str | None = None
     end: bool = False
-    input_path: Any = UNSET  # UNSET -> "$"; None -> {}
-    output_path: Any = UNSET
-    assign: Any = UNSET
-    output: Any = UNSET  # JSONata Output
+    input_path: str | None = "$"  # None: ASL's null, the state sees {}
+    output_path: str | None = "$"
+    assign: Template | None = None
+    output: Template | None = None  # JSONata Output
 
     @property
     def jsonata(self) -> bool:
@@ -56,9 +72,9 @@ class State:
 
 @dataclass(slots=True)
 class PassState(State):
-    parameters: Any = UNSET
-    result: Any = UNSET
-    result_path: Any = UNSET
+    parameters: Template | None = None
+    result: Template | None = None
+    result_path: str | None = "$"  # None: ASL's null, the input passes on
 
 
 @dataclass(slots=True)
@@ -68,18 +84,16 @@ class SucceedState(State):
 
 @dataclass(slots=True)
 class FailState(State):
-    error: Any = UNSET
-    error_path: Any = UNSET
-    cause: Any = UNSET
-    cause_path: Any = UNSET
+    error: DynamicValue | None = None
+    cause: DynamicValue | None = None
 
 
 @dataclass(slots=True)
 class ChoiceBranch:
-    rule: Any  # compiled ChoiceRule
+    rule: ChoiceRule
     next: str
-    assign: Any = UNSET
-    output: Any = UNSET
+    assign: Template | None = None
+    output: Template | None = None
 
 
 @dataclass(slots=True)
@@ -90,19 +104,17 @@ class ChoiceState(State):
 
 @dataclass(slots=True)
 class WaitState(State):
-    seconds: Any = UNSET
-    seconds_path: Any = UNSET
-    timestamp: Any = UNSET
-    timestamp_path: Any = UNSET
+    seconds: DynamicValue | None = None  # Seconds / SecondsPath
+    timestamp: DynamicValue | None = None  # Timestamp / TimestampPath
 
 
 @dataclass(slots=True)
 class RetryingState(State):
     """A state that can Retry and Catch (Task, Parallel, Map)."""
 
-    parameters: Any = UNSET  # JSONPath Parameters / JSONata Arguments
-    result_selector: Any = UNSET
-    result_path: Any = UNSET
+    parameters: Template | None = None  # JSONPath Parameters / JSONata Arguments
+    result_selector: Template | None = None
+    result_path: str | None = "$"
     retry: list[Retrier] = field(default_factory=list)
     catch: list[Catcher] = field(default_factory=list)
 
@@ -111,11 +123,9 @@ class RetryingState(State):
 class TaskState(RetryingState):
     resource: ResourceRef | None = None
     resource_text: str = ""
-    timeout_seconds: Any = UNSET
-    timeout_seconds_path: Any = UNSET
-    heartbeat_seconds: Any = UNSET
-    heartbeat_seconds_path: Any = UNSET
-    credentials: Any = UNSET
+    timeout_seconds: DynamicValue | None = None
+    heartbeat_seconds: DynamicValue | None = None
+    credentials: Template | None = None
 
 
 @dataclass(slots=True)
@@ -136,20 +146,30 @@ class ParallelState(RetryingState):
 
 
 @dataclass(slots=True)
+class ItemBatcher:
+    max_items: DynamicValue | None = None  # MaxItemsPerBatch(Path)
+    max_bytes: DynamicValue | None = None  # MaxInputBytesPerBatch(Path)
+    batch_input: Template | None = None
+
+
+@dataclass(slots=True)
+class ItemReader:
+    resource: str
+    parameters: Template  # Parameters (JSONPath) / Arguments (JSONata); {} when absent
+    config: JSONObject  # ReaderConfig
+
+
+@dataclass(slots=True)
 class MapState(RetryingState):
     processor: Program | None = None
-    items_path: Any = UNSET  # JSONPath
-    items: Any = UNSET  # JSONata
-    item_selector: Any = UNSET  # ItemSelector (or legacy Parameters)
-    item_reader: Any = UNSET
-    item_batcher: Any = UNSET
-    result_writer: Any = UNSET
-    max_concurrency: Any = UNSET
-    max_concurrency_path: Any = UNSET
-    tolerated_failure_count: Any = UNSET
-    tolerated_failure_count_path: Any = UNSET
-    tolerated_failure_percentage: Any = UNSET
-    tolerated_failure_percentage_path: Any = UNSET
+    items: DynamicValue | None = None  # ItemsPath (JSONPath) / Items (JSONata); None: the input itself
+    item_selector: Template | None = None  # ItemSelector (or legacy Parameters)
+    item_reader: ItemReader | None = None
+    item_batcher: ItemBatcher | None = None
+    result_writer: JSONObject | None = None
+    max_concurrency: DynamicValue | None = None
+    tolerated_failure_count: DynamicValue | None = None
+    tolerated_failure_percentage: DynamicValue | None = None
     label: str | None = None
     legacy_iterator: bool = False
 

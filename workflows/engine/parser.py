@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from workflows.engine import dynamic
 from workflows.engine import model as m
 from workflows.engine.definition_checks import STATE_TYPES, DefinitionChecks, DefinitionError, Diagnostic
+from workflows.engine.errors import StatesError
 from workflows.engine.expressions import compile_choice
 from workflows.engine.integrations.resources import ResourceError, parse_resource
 
@@ -30,6 +32,25 @@ def validate_definition(text: str | dict) -> list[Diagnostic]:
 
 def parse_definition(text: str | dict) -> m.Program:
     return _Parser(text).parse()
+
+
+def _template(body: dict, key: str) -> m.Template | None:
+    """A payload field as a Template; None when absent (an explicit null is a value)."""
+    return m.Template(body[key]) if key in body else None
+
+
+def _item_reader(doc: Any, jsonata: bool) -> m.ItemReader | None:
+    if not isinstance(doc, dict):
+        return None
+    config = doc.get("ReaderConfig")
+    return m.ItemReader(str(doc.get("Resource", "")), m.Template(doc.get("Arguments" if jsonata else "Parameters", {})),
+                        config if isinstance(config, dict) else {})
+
+
+def _path(body: dict, key: str) -> str | None:
+    """A path field: "$" when absent, None for ASL's null."""
+    value = body.get(key, "$")
+    return value if isinstance(value, str) or value is None else "$"
 
 
 class _Parser(DefinitionChecks):
@@ -105,13 +126,15 @@ class _Parser(DefinitionChecks):
                       "The QueryLanguage 'JSONPath' of a state cannot be used when the state machine "
                       "uses 'JSONata'", f"{loc}/QueryLanguage")
         self.check_state_fields(body, loc, kind, ql)
-        common = dict(name=name, type=kind, query_language=ql, raw=body,
-                      input_path=body.get("InputPath", m.UNSET), output_path=body.get("OutputPath", m.UNSET),
-                      assign=body.get("Assign", m.UNSET), output=body.get("Output", m.UNSET))
+        common = dict(name=name, type=kind, query_language=ql,
+                      input_path=_path(body, "InputPath"), output_path=_path(body, "OutputPath"),
+                      assign=_template(body, "Assign"), output=_template(body, "Output"))
         if kind not in ("Choice", "Succeed", "Fail"):
             self.transition(body, loc, common)
-        builder = getattr(self, f"build_{kind.lower()}")
-        return builder(body, loc, common)
+        builders = {"Pass": self.build_pass, "Succeed": self.build_succeed, "Fail": self.build_fail,
+                    "Wait": self.build_wait, "Choice": self.build_choice, "Task": self.build_task,
+                    "Parallel": self.build_parallel, "Map": self.build_map}
+        return builders[kind](body, loc, common)
 
     def transition(self, body: dict, loc: str, common: dict) -> None:
         nxt, end = body.get("Next"), body.get("End")
@@ -132,28 +155,27 @@ class _Parser(DefinitionChecks):
             if not isinstance(doc, dict):
                 continue
             errors = doc.get("ErrorEquals") if isinstance(doc.get("ErrorEquals"), list) else []
-            catchers.append(m.Catcher(errors, doc.get("Next", ""), doc.get("ResultPath", m.UNSET),
-                                      doc.get("Assign", m.UNSET), doc.get("Output", m.UNSET)))
+            catchers.append(m.Catcher(errors, doc.get("Next", ""), _path(doc, "ResultPath"),
+                                      _template(doc, "Assign"), _template(doc, "Output")))
         return retriers, catchers
 
     # ---- per type -------------------------------------------------------------------------
     def build_pass(self, body: dict, loc: str, common: dict) -> m.State:
-        return m.PassState(**common, parameters=body.get("Parameters", m.UNSET),
-                           result=body.get("Result", m.UNSET), result_path=body.get("ResultPath", m.UNSET))
+        return m.PassState(**common, parameters=_template(body, "Parameters"), result=_template(body, "Result"),
+                           result_path=_path(body, "ResultPath"))
 
     def build_succeed(self, body: dict, loc: str, common: dict) -> m.State:
         return m.SucceedState(**common, end=True)
 
     def build_fail(self, body: dict, loc: str, common: dict) -> m.State:
-        return m.FailState(**common, end=True, error=body.get("Error", m.UNSET),
-                           error_path=body.get("ErrorPath", m.UNSET), cause=body.get("Cause", m.UNSET),
-                           cause_path=body.get("CausePath", m.UNSET))
+        jsonata = common["query_language"] == m.JSONATA
+        return m.FailState(**common, end=True, error=dynamic.build(body, "Fail", "Error", jsonata),
+                           cause=dynamic.build(body, "Fail", "Cause", jsonata))
 
     def build_wait(self, body: dict, loc: str, common: dict) -> m.State:
-        return m.WaitState(**common, seconds=body.get("Seconds", m.UNSET),
-                           seconds_path=body.get("SecondsPath", m.UNSET),
-                           timestamp=body.get("Timestamp", m.UNSET),
-                           timestamp_path=body.get("TimestampPath", m.UNSET))
+        jsonata = common["query_language"] == m.JSONATA
+        return m.WaitState(**common, seconds=dynamic.build(body, "Wait", "Seconds", jsonata),
+                           timestamp=dynamic.build(body, "Wait", "Timestamp", jsonata))
 
     def build_choice(self, body: dict, loc: str, common: dict) -> m.State:
         choices = body.get("Choices")
@@ -168,18 +190,18 @@ class _Parser(DefinitionChecks):
             try:
                 compiled = compile_choice(rule, query_language=common["query_language"], state_name=common["name"])
             except Exception as error:  # noqa: BLE001 - reported as a diagnostic
-                self.fail("SCHEMA_VALIDATION_FAILED", str(getattr(error, "cause", None) or error), here)
+                cause = error.cause if isinstance(error, StatesError) else None
+                self.fail("SCHEMA_VALIDATION_FAILED", str(cause or error), here)
                 continue
-            branches.append(m.ChoiceBranch(compiled, rule["Next"], rule.get("Assign", m.UNSET),
-                                           rule.get("Output", m.UNSET)))
+            branches.append(m.ChoiceBranch(compiled, rule["Next"], _template(rule, "Assign"),
+                                           _template(rule, "Output")))
         return m.ChoiceState(**common, choices=branches, default=body.get("Default"))
 
     def _retrying(self, body: dict, loc: str, common: dict) -> dict:
         retry, catch = self.retry_catch(body, loc, common["query_language"])
-        params = body.get("Arguments", m.UNSET) if common["query_language"] == m.JSONATA else body.get(
-            "Parameters", m.UNSET)
-        return dict(common, parameters=params, result_selector=body.get("ResultSelector", m.UNSET),
-                    result_path=body.get("ResultPath", m.UNSET), retry=retry, catch=catch)
+        params = _template(body, "Arguments" if common["query_language"] == m.JSONATA else "Parameters")
+        return dict(common, parameters=params, result_selector=_template(body, "ResultSelector"),
+                    result_path=_path(body, "ResultPath"), retry=retry, catch=catch)
 
     def build_task(self, body: dict, loc: str, common: dict) -> m.State:
         fields = self._retrying(body, loc, common)
@@ -190,12 +212,11 @@ class _Parser(DefinitionChecks):
                 ref = parse_resource(resource_text)
             except ResourceError as error:
                 self.fail("SCHEMA_VALIDATION_FAILED", str(error), f"{loc}/Resource")
+        jsonata = common["query_language"] == m.JSONATA
         return m.TaskState(**fields, resource=ref, resource_text=resource_text or "",
-                           timeout_seconds=body.get("TimeoutSeconds", m.UNSET),
-                           timeout_seconds_path=body.get("TimeoutSecondsPath", m.UNSET),
-                           heartbeat_seconds=body.get("HeartbeatSeconds", m.UNSET),
-                           heartbeat_seconds_path=body.get("HeartbeatSecondsPath", m.UNSET),
-                           credentials=body.get("Credentials", m.UNSET))
+                           timeout_seconds=dynamic.build(body, "Task", "TimeoutSeconds", jsonata),
+                           heartbeat_seconds=dynamic.build(body, "Task", "HeartbeatSeconds", jsonata),
+                           credentials=_template(body, "Credentials"))
 
     def build_parallel(self, body: dict, loc: str, common: dict) -> m.State:
         fields = self._retrying(body, loc, common)
@@ -218,18 +239,25 @@ class _Parser(DefinitionChecks):
         config = doc.get("ProcessorConfig") or {} if isinstance(doc, dict) else {}
         processor.processor_mode = config.get("Mode", "INLINE")
         processor.execution_type = config.get("ExecutionType", "STANDARD")
-        selector = body.get("ItemSelector", m.UNSET)
-        if selector is m.UNSET and common["query_language"] == m.JSONPATH and "Parameters" in body:
-            selector = body["Parameters"]  # legacy name of ItemSelector
-            fields["parameters"] = m.UNSET
+        jsonata = common["query_language"] == m.JSONATA
+        selector = _template(body, "ItemSelector")
+        if selector is None and not jsonata and "Parameters" in body:
+            selector = m.Template(body["Parameters"])  # legacy name of ItemSelector
+            fields["parameters"] = None
+        batcher = body.get("ItemBatcher")
+        item_batcher = None
+        if isinstance(batcher, dict):
+            item_batcher = m.ItemBatcher(dynamic.build(batcher, "ItemBatcher", "MaxItemsPerBatch", jsonata),
+                                         dynamic.build(batcher, "ItemBatcher", "MaxInputBytesPerBatch", jsonata),
+                                         _template(batcher, "BatchInput"))
+        reader, writer = body.get("ItemReader"), body.get("ResultWriter")
         return m.MapState(
-            **fields, processor=processor, items_path=body.get("ItemsPath", m.UNSET),
-            items=body.get("Items", m.UNSET), item_selector=selector,
-            item_reader=body.get("ItemReader", m.UNSET), item_batcher=body.get("ItemBatcher", m.UNSET),
-            result_writer=body.get("ResultWriter", m.UNSET), max_concurrency=body.get("MaxConcurrency", m.UNSET),
-            max_concurrency_path=body.get("MaxConcurrencyPath", m.UNSET),
-            tolerated_failure_count=body.get("ToleratedFailureCount", m.UNSET),
-            tolerated_failure_count_path=body.get("ToleratedFailureCountPath", m.UNSET),
-            tolerated_failure_percentage=body.get("ToleratedFailurePercentage", m.UNSET),
-            tolerated_failure_percentage_path=body.get("ToleratedFailurePercentagePath", m.UNSET),
+            **fields, processor=processor,
+            items=dynamic.build(body if jsonata or "ItemsPath" in body else {**body, "ItemsPath": "$"},
+                                "Map", "Items", jsonata, path_field="ItemsPath"),
+            item_selector=selector, item_reader=_item_reader(reader, jsonata),
+            item_batcher=item_batcher, result_writer=writer if isinstance(writer, dict) else None,
+            max_concurrency=dynamic.build(body, "Map", "MaxConcurrency", jsonata),
+            tolerated_failure_count=dynamic.build(body, "Map", "ToleratedFailureCount", jsonata),
+            tolerated_failure_percentage=dynamic.build(body, "Map", "ToleratedFailurePercentage", jsonata),
             label=body.get("Label"), legacy_iterator=legacy)

@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 from workflows.engine import errors as names
 from workflows.engine.expressions.errors import compact_json
 from workflows.engine.futures import Future
+from workflows.engine.json_value import JSON, JSONObject
 from workflows.engine.quotas import HISTORY_EVENT_LIMIT, HISTORY_LIMIT_CAUSE
 
 if TYPE_CHECKING:
-    from workflows.engine.executions import Engine
     from workflows.engine.futures import Task, TimerFuture
+    from workflows.engine.inspection import Inspector
+    from workflows.engine.services import Services
     from workflows.engine.model import Program
 
 NOT_TRUNCATED = {"truncated": False}
@@ -69,8 +71,8 @@ class StateMachineRecord:
 class Execution:
     """One execution: status, result, history; `done` resolves when it stops."""
 
-    def __init__(self, engine: Engine, machine: StateMachineRecord, arn: str, name: str,
-                 input_value: Any, input_text: str, start: float, *, express: bool, sync: bool,
+    def __init__(self, engine: Services, machine: StateMachineRecord, arn: str, name: str,
+                 input_value: JSON, input_text: str, start: float, *, express: bool, sync: bool,
                  test_case: str | None = None, parent: Execution | None = None) -> None:
         self.engine = engine
         self.machine = machine
@@ -85,30 +87,30 @@ class Execution:
         self.express, self.sync = express, sync
         self.test_case = test_case
         self.parent = parent
-        self.events: list[dict[str, Any]] = []
+        self.events: list[JSONObject] = []
         self.unrecorded = 0  # Express events past the history quota, counted but not kept
         self.done: Future = Future()
         self.task: Task | None = None
         self.deadline: TimerFuture | None = None  # TimeoutSeconds / Express's five minutes
         self.wall_deadline: float | None = None  # time.monotonic() bound of a virtual-clock Express run
         self.wall_start = time.monotonic()
-        self.root_variables: dict[str, Any] = {}
-        execution_ctx: dict[str, Any] = {"Id": arn, "Input": input_value, "Name": name,
+        self.root_variables: JSONObject = {}
+        execution_ctx: JSONObject = {"Id": arn, "Input": input_value, "Name": name,
                                          "RoleArn": machine.role_arn, "StartTime": iso_millis(start)}
         if not sync and engine.behaviour.redrive_count:
             execution_ctx["RedriveCount"] = 0
         self.context_execution = execution_ctx
         self.context_machine = {"Id": machine.arn, "Name": machine.name}
-        self.map_runs: list[dict[str, Any]] = []
+        self.map_runs: list[JSONObject] = []
         self.top_frame: Frame | None = None  # kept for a redrive (see redrive)
         self.redrive_journal: Any = None  # redrive.RedriveJournal once a Map/Parallel ran
 
     def add_event(self, type_: str, previous: int, key: str | None = None,
-                  details: dict[str, Any] | None = None) -> int:
+                  details: JSONObject | None = None) -> int:
         event_id = len(self.events) + self.unrecorded + 1
         if event_id >= HISTORY_EVENT_LIMIT and not self._within_quota(type_, event_id, previous):
             return min(event_id, HISTORY_EVENT_LIMIT)
-        event: dict[str, Any] = {"timestamp": self.engine.scheduler.now(), "type": type_,
+        event: JSONObject = {"timestamp": self.engine.scheduler.now(), "type": type_,
                                  "id": event_id, "previousEventId": previous}
         if key is not None:
             event[key] = details
@@ -144,7 +146,7 @@ class Execution:
     def running(self) -> bool:
         return self.status == "RUNNING"
 
-    def finish(self, status: str, *, output: Any = None, error: str | None = None,
+    def finish(self, status: str, *, output: JSON = None, error: str | None = None,
                cause: str | None = None, previous: int = 0, output_text: str | None = None) -> None:
         if not self.running:
             return
@@ -156,7 +158,7 @@ class Execution:
                            {"output": self.output_text, "outputDetails": NOT_TRUNCATED})
         else:
             self.error, self.cause = error, cause
-            details: dict[str, Any] = {}
+            details: JSONObject = {}
             if error is not None:
                 details["error"] = error
             if cause is not None:
@@ -170,21 +172,24 @@ class Execution:
 class Frame:
     """A line of control flow inside an execution (the top level, a branch, a Map iteration)."""
 
-    __slots__ = ("execution", "last_id", "variables", "map_item", "program", "last_output", "at")
+    __slots__ = ("execution", "services", "last_id", "variables", "map_item", "program", "last_output", "at",
+                 "inspector")
 
-    def __init__(self, execution: Execution, program: Program, variables: Any,
-                 map_item: dict[str, Any] | None = None, last_id: int = 0) -> None:
+    def __init__(self, execution: Execution, program: Program, variables: JSON,
+                 map_item: JSONObject | None = None, last_id: int = 0) -> None:
         self.execution = execution
+        self.services: Services = execution.engine  # clock, rng, clients, tokens, integrations
+        self.inspector: Inspector | None = None  # set when TestState runs the state (inspection mode)
         self.program = program
         self.variables = variables  # dict (top level) or ChainMap (inner scope)
         self.map_item = map_item
         self.last_id = last_id
-        self.last_output: tuple[Any, str] | None = None  # (value, its JSON text) of the last StateExited
+        self.last_output: tuple[JSON, str] | None = None  # (value, its JSON text) of the last StateExited
         # (state name, its input) while running; (None, output) once run to its end - where a
         # redrive resumes this line of control flow (see redrive)
-        self.at: tuple[str | None, Any] | None = None
+        self.at: tuple[str | None, JSON] | None = None
 
-    def emit(self, type_: str, key: str | None = None, details: dict[str, Any] | None = None,
+    def emit(self, type_: str, key: str | None = None, details: JSONObject | None = None,
              previous: int | None = None, chain: bool = True) -> int:
         """Record an event; `chain=False` leaves it out of the previousEventId chain (AWS does so for
         the *Succeeded/*Failed events that close a Map iteration, a Map or a Parallel state)."""
@@ -194,7 +199,7 @@ class Frame:
             self.last_id = event_id
         return event_id
 
-    def text_of(self, value: Any) -> str:
+    def text_of(self, value: JSON) -> str:
         """`value`'s JSON text, reused when `value` is the output this frame's last state recorded:
         nothing runs between a state's exit and the next state's entry (or the execution's end),
         so the recorded text still matches the object."""
@@ -203,21 +208,28 @@ class Frame:
             return last[1]
         return dumps(value)
 
-    def child(self, program: Program, map_item: dict[str, Any] | None = None) -> Frame:
+    def child(self, program: Program, map_item: JSONObject | None = None) -> Frame:
         scope = ChainMap({}, *(self.variables.maps if isinstance(self.variables, ChainMap)
                                else [self.variables]))
         return Frame(self.execution, program, scope, map_item, self.last_id)
 
-    def assign(self, values: dict[str, Any]) -> None:
+    def assign(self, values: JSONObject) -> None:
         if isinstance(self.variables, ChainMap):
             self.variables.maps[0].update(values)
         else:
             self.variables.update(values)
 
+    def note(self, key: str, value: JSON) -> None:
+        """An inspection data point (afterInputPath, result, ...): kept only under TestState."""
+        if self.inspector is not None:
+            self.inspector.note(key, value)
+
     def context(self, state_name: str, entered: float, retry_count: int | None = None,
-                token: str | None = None) -> dict[str, Any]:
+                token: str | None = None) -> JSONObject:
+        if self.inspector is not None:
+            return self.inspector.context  # TestState's context object, as given or made for the call
         execution = self.execution
-        ctx: dict[str, Any] = {
+        ctx: JSONObject = {
             "Execution": execution.context_execution,
             "State": {"EnteredTime": iso_millis(entered), "Name": state_name},
             "StateMachine": execution.context_machine,

@@ -13,40 +13,35 @@ from workflows.engine import model as m
 from workflows.engine.dataflow import assignments, jsonata_output, output_path, result_path, result_selector
 from workflows.engine.errors import StatesError
 from workflows.engine.expressions import EvaluationError
+from workflows.engine.json_value import Context, JSON, JSONObject
 from workflows.engine.quotas import DATA_LIMIT_BYTES
 from workflows.engine.runtime import NOT_TRUNCATED, Frame, dumps
 
-Step = tuple[str | None, Any]  # (next state name or None at the end, the state's output)
+Step = tuple[str | None, JSON]  # (next state name or None at the end, the state's output)
 
 
-class PrefixedError(StatesError):
-    """A StatesError whose cause already names the state (so enclosing states leave it alone)."""
-
-
-def state_error(error: StatesError, state: m.State, entered_id: int) -> StatesError:
-    """Add AWS's "An error occurred while executing the state ..." prefix to evaluation errors."""
-    if isinstance(error, EvaluationError) and not getattr(error, "_prefixed", False):
-        cause = (f"An error occurred while executing the state '{state.name}' "
-                 f"(entered at the event id #{entered_id}). {error.cause or ''}")
-        error.cause = cause
-        error.args = (f"{error.error}: {cause}",)
-        error._prefixed = True  # type: ignore[attr-defined]
+def state_error(error: StatesError, state: m.State, entered_id: int, frame: Frame) -> StatesError:
+    """Add AWS's "An error occurred while executing the state ..." prefix to evaluation errors (not
+    under TestState, whose causes have no prefix)."""
+    if isinstance(error, EvaluationError) and not error.prefixed and frame.inspector is None:
+        error.set_cause(f"An error occurred while executing the state '{state.name}' "
+                        f"(entered at the event id #{entered_id}). {error.cause or ''}")
+        error.prefixed = True
     return error
 
 
 def record_evaluation_failure(frame: Frame, state: m.State, error: StatesError, previous: int) -> None:
-    if error.error != names.QUERY_EVALUATION_ERROR or getattr(error, "_recorded", False):
+    if error.error != names.QUERY_EVALUATION_ERROR or error.recorded:
         return
-    details: dict[str, Any] = {"cause": error.cause, "error": error.error}
-    location = getattr(error, "location", None)
-    if location:
-        details["location"] = location
+    details: JSONObject = {"cause": error.cause, "error": error.error}
+    if error.location:
+        details["location"] = error.location
     details["state"] = state.name
     frame.emit("EvaluationFailed", "evaluationFailedEventDetails", details, previous=previous)
-    error._recorded = True  # type: ignore[attr-defined]
+    error.recorded = True
 
 
-def limited_json(value: Any, who: str) -> str:
+def limited_json(value: JSON, who: str) -> str:
     """`value`'s history text, or States.DataLimitExceeded naming `who` (a state or task resource)
     when it exceeds the payload quota. Returning the text lets the caller record it without
     serializing the value a second time."""
@@ -57,8 +52,8 @@ def limited_json(value: Any, who: str) -> str:
     return text
 
 
-def exit_state(frame: Frame, state: m.State, output: Any, assigned: dict[str, Any] | None) -> None:
-    details: dict[str, Any] = {}
+def exit_state(frame: Frame, state: m.State, output: JSON, assigned: JSONObject | None) -> None:
+    details: JSONObject = {}
     if assigned:
         details["assignedVariables"] = {k: dumps(v) for k, v in assigned.items()}
         details["assignedVariablesDetails"] = NOT_TRUNCATED
@@ -81,11 +76,14 @@ def transition(state: m.State) -> str | None:
     return None if state.end else state.next
 
 
-def finish_with_result(state: m.RetryingState, raw: Any, result: Any, frame: Frame,
-                       ctx: dict) -> Step:
+def finish_with_result(state: m.RetryingState, raw: JSON, result: JSON, frame: Frame,
+                       ctx: Context) -> Step:
     """Exit a Task/Map/Parallel with its `result`: the same result processing for all three
     (JSONata Assign/Output over $states.result, or ResultSelector -> Assign -> ResultPath ->
     OutputPath), so a fix to the order applies to every state that produces a result."""
+    inspector = frame.inspector
+    if inspector is not None:
+        inspector.note("result", result)
     if state.jsonata:
         states = jsonata_states(raw, ctx, result=result)
         assigned = assignments(state.assign, True, result, frame, ctx, states)
@@ -93,18 +91,22 @@ def finish_with_result(state: m.RetryingState, raw: Any, result: Any, frame: Fra
     else:
         selected = result_selector(state, result, frame, ctx)
         assigned = assignments(state.assign, False, selected, frame, ctx, None)
-        output = output_path(state, result_path(state.result_path, raw, selected), frame, ctx)
+        combined = result_path(state.result_path, raw, selected)
+        if inspector is not None:
+            inspector.note("afterResultSelector", selected)
+            inspector.note("afterResultPath", combined)
+        output = output_path(state, combined, frame, ctx)
     exit_state(frame, state, output, assigned)
     return transition(state), output
 
 
-def finish_with_input(state: m.State, raw: Any, data: Any, frame: Frame, ctx: dict, states: dict | None,
-                      assign: Any = m.UNSET, output: Any = m.UNSET) -> Any:
+def finish_with_input(state: m.State, raw: JSON, data: JSON, frame: Frame, ctx: Context, states: dict | None,
+                      assign: m.Template | None = None, output: m.Template | None = None) -> JSON:
     """Exit a state that produces no result of its own (Choice, Wait, Succeed, a JSONata Pass): JSONata
     Assign/Output over $states.input, or Assign over the effective input `data` then OutputPath.
-    A Choice passes the matched rule's own Assign/Output; UNSET means the state's."""
-    assign = state.assign if assign is m.UNSET else assign
-    template = state.output if output is m.UNSET else output
+    A Choice passes the matched rule's own Assign/Output; None means the state's."""
+    assign = state.assign if assign is None else assign
+    template = state.output if output is None else output
     if state.jsonata:
         assigned = assignments(assign, True, raw, frame, ctx, states)
         value = jsonata_output(template, raw, frame, states or {})
@@ -115,7 +117,7 @@ def finish_with_input(state: m.State, raw: Any, data: Any, frame: Frame, ctx: di
     return value
 
 
-def jsonata_states(raw: Any, ctx: dict, **extra: Any) -> dict[str, Any]:
+def jsonata_states(raw: JSON, ctx: Context, **extra: Any) -> JSONObject:
     states = {"input": raw, "context": ctx}
     states.update(extra)
     return states

@@ -27,6 +27,7 @@ from workflows.engine.machine_settings import (
 )
 from workflows.engine.paging import paged
 from workflows.engine.parser import DefinitionError, parse_definition
+from workflows.engine.request_limits import check_definition, check_role_arn
 from workflows.engine.revisions import MachineRevision, describe, describe_for_execution, revision_of
 from workflows.engine.runtime import to_datetime
 from workflows.engine.tags import TagStore, check_tags
@@ -63,6 +64,8 @@ class StateMachineOperations(VersionOperations):
                              tags: list[dict[str, str]] | None = None, publish: bool = False,
                              versionDescription: str | None = None,
                              encryptionConfiguration: dict[str, Any] | None = None) -> dict[str, Any]:
+        check_definition(definition)
+        check_role_arn(roleArn)
         check_name(name)
         if type not in MACHINE_TYPES:
             raise api_error("ValidationException", f"Value '{type}' at 'type' failed to satisfy constraint: "
@@ -104,6 +107,10 @@ class StateMachineOperations(VersionOperations):
                                                         "LoggingConfiguration, or the TracingConfiguration "
                                                         "must be specified")
         _version_description(publish, versionDescription)
+        if definition is not None:
+            check_definition(definition)
+        if roleArn is not None:
+            check_role_arn(roleArn)
         logging = None if loggingConfiguration is None else logging_configuration(loggingConfiguration)
         tracing = None if tracingConfiguration is None else tracing_configuration(tracingConfiguration)
         encryption = None if encryptionConfiguration is None else encryption_configuration(encryptionConfiguration)

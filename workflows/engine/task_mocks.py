@@ -11,11 +11,11 @@ can plug in its own reader.
 from __future__ import annotations
 
 import os
-from importlib.metadata import entry_points
 from typing import Any, Callable, Mapping, Protocol
 
+from workflows.engine.plugins import TASK_MOCKS, plugin
+
 ENV_VAR = "SFN_MOCK_CONFIG"
-ENTRY_POINT_GROUP = "workflows.task_mocks"
 
 
 class MockedOutcome(Protocol):
@@ -63,8 +63,4 @@ def load_task_mocks(source: TaskMocks | MockSource | None) -> TaskMocks | None:
 
 
 def _loader() -> Callable[[MockSource], TaskMocks]:
-    found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda point: point.name)
-    if not found:
-        raise RuntimeError(f"a mock config was given, but no package registers a '{ENTRY_POINT_GROUP}' "
-                           "entry point to read it (is the workflows package installed?)")
-    return found[0].load()
+    return plugin(TASK_MOCKS)

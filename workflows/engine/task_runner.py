@@ -13,10 +13,12 @@ from typing import Any
 
 from workflows.engine import errors as names
 from workflows.engine import model as m
-from workflows.engine.dataflow import input_path, jsonata_value, parameters
+from workflows.engine.dataflow import arguments, input_path, parameters
+from workflows.engine.dynamic import resolve
 from workflows.engine.errors import StatesError
-from workflows.engine.expressions import EvaluationError, jsonpath_get
+from workflows.engine.expressions import EvaluationError
 from workflows.engine.integrations import WAIT_FOR_TASK_TOKEN, ResourceRef
+from workflows.engine.json_value import Context, JSON, JSONObject
 from workflows.engine.retry import with_recovery
 from workflows.engine.runtime import NOT_TRUNCATED, Frame, dumps
 from workflows.engine.scheduler import first_of
@@ -32,60 +34,41 @@ class TaskTimedOut(StatesError):
         super().__init__(names.TIMEOUT, None)
 
 
-async def run_task(state: m.TaskState, raw: Any, frame: Frame, entered_id: int, entered_at: float) -> Step:
-    engine = frame.execution.engine
+async def run_task(state: m.TaskState, raw: JSON, frame: Frame, entered_id: int, entered_at: float) -> Step:
+    services = frame.services
     ref = state.resource
     assert ref is not None
 
     async def attempt(retry_count: int) -> Step:
-        token = engine.tokens.new_token(frame.execution.arn) if ref.pattern == WAIT_FOR_TASK_TOKEN else None
+        token = services.tokens.new_token(frame.execution.arn) if ref.pattern == WAIT_FOR_TASK_TOKEN else None
         ctx = frame.context(state.name, entered_at, retry_count, token)
-        if state.jsonata:
-            states = jsonata_states(raw, ctx)
-            params = raw if state.parameters is m.UNSET else jsonata_value(state.parameters, frame, states,
-                                                                          "Arguments")
+        states = jsonata_states(raw, ctx) if state.jsonata else None
+        if states is not None:
+            params = arguments(state.parameters, raw, frame, states)
+            frame.note("afterArguments", params)
         else:
             params = parameters(state.parameters, input_path(state, raw, frame, ctx), frame, ctx)
-        timeout = _seconds(state, "TimeoutSeconds", state.timeout_seconds, state.timeout_seconds_path,
-                           raw, frame, ctx)
-        heartbeat = _seconds(state, "HeartbeatSeconds", state.heartbeat_seconds,
-                             state.heartbeat_seconds_path, raw, frame, ctx)
-        credentials = _credentials(state, raw, frame, ctx)
+            frame.note("afterParameters", params)
+        timeout = resolve(state.timeout_seconds, raw, frame.variables, ctx, states)
+        heartbeat = resolve(state.heartbeat_seconds, raw, frame.variables, ctx, states)
+        credentials = _credentials(state, raw, frame, ctx, states)
         result = await invoke(state, ref, params, frame, timeout, heartbeat, token, credentials)
         return finish_with_result(state, raw, result, frame, ctx)
 
     return await with_recovery(state, raw, frame, entered_id, entered_at, attempt)
 
 
-def _credentials(state: m.TaskState, raw: Any, frame: Frame, ctx: dict) -> dict[str, Any] | None:
+def _credentials(state: m.TaskState, raw: JSON, frame: Frame, ctx: Context,
+                 states: dict | None) -> JSONObject | None:
     """Task `Credentials` (cross-account role): recorded as taskCredentials in the scheduled event."""
-    if state.credentials is m.UNSET:
+    if state.credentials is None:
         return None
-    if state.jsonata:
-        rendered = jsonata_value(state.credentials, frame, jsonata_states(raw, ctx), "Credentials")
+    if states is not None:
+        rendered = arguments(state.credentials, None, frame, states, "Credentials")
     else:
         rendered = parameters(state.credentials, raw, frame, ctx, field="Credentials")
     role = rendered.get("RoleArn") if isinstance(rendered, dict) else None
     return {"roleArn": role} if role is not None else None
-
-
-def _seconds(state: m.TaskState, field: str, value: Any, path: Any, raw: Any, frame: Frame,
-             ctx: dict) -> int | None:
-    if path is not m.UNSET:
-        found = jsonpath_get(path, raw, context=ctx, variables=frame.variables, field=f"{field}Path")
-        if not isinstance(found, int) or isinstance(found, bool) or found <= 0:
-            raise EvaluationError(names.RUNTIME, f"The {field}Path '{path}' did not resolve to a positive "
-                                                 f"integer: {dumps(found)}")
-        return found
-    if isinstance(value, str) and state.jsonata:
-        found = jsonata_value(value, frame, jsonata_states(raw, ctx), field)
-        if not isinstance(found, (int, float)) or isinstance(found, bool) or found <= 0:
-            raise EvaluationError(names.QUERY_EVALUATION_ERROR,
-                                  f"The JSONata expression '{value[2:-2].strip()}' specified for the field "
-                                  f"'{field}' returned an unexpected result. Expected a positive integer, "
-                                  f"but was: {dumps(found)}")
-        return int(found)
-    return None if value is m.UNSET else int(value)
 
 
 class _Events:
@@ -103,15 +86,15 @@ class _Events:
     def _key(self, suffix: str) -> str:
         return self.family[0].lower() + self.family[1:] + suffix + "EventDetails"
 
-    def _resource(self) -> dict[str, Any]:
+    def _resource(self) -> JSONObject:
         if self.family == "Task":
             return {"resource": self.ref.history_resource, "resourceType": self.ref.history_resource_type}
         return {}
 
-    def scheduled(self, frame: Frame, params: Any, region: str, timeout: int | None,
+    def scheduled(self, frame: Frame, params: JSON, region: str, timeout: int | None,
                   heartbeat: int | None, credentials: dict | None = None) -> None:
         if self.family == "Task":
-            details: dict[str, Any] = {"parameters": dumps(params), "region": region, **self._resource()}
+            details: JSONObject = {"parameters": dumps(params), "region": region, **self._resource()}
         else:
             details = {"input": dumps(params), "inputDetails": NOT_TRUNCATED, "resource": self.ref.arn}
         if timeout is not None:
@@ -130,7 +113,7 @@ class _Events:
         else:
             frame.emit("LambdaFunctionStarted")
 
-    def submitted(self, frame: Frame, output: Any) -> None:
+    def submitted(self, frame: Frame, output: JSON) -> None:
         frame.emit("TaskSubmitted", "taskSubmittedEventDetails",
                    {"output": dumps(output), "outputDetails": NOT_TRUNCATED, **self._resource()})
 
@@ -139,7 +122,7 @@ class _Events:
                    {"output": output_text, "outputDetails": NOT_TRUNCATED, **self._resource()})
 
     def failed(self, frame: Frame, error: StatesError) -> None:
-        details: dict[str, Any] = {}
+        details: JSONObject = {}
         if error.cause is not None:
             details["cause"] = error.cause
         details["error"] = error.error
@@ -151,26 +134,26 @@ class _Events:
                    {"error": names.TIMEOUT, **self._resource()})
 
 
-async def invoke(state: m.TaskState, ref: ResourceRef, params: Any, frame: Frame, timeout: int | None,
-                 heartbeat: int | None, token: str | None, credentials: dict | None = None) -> Any:
+async def invoke(state: m.TaskState, ref: ResourceRef, params: JSON, frame: Frame, timeout: int | None,
+                 heartbeat: int | None, token: str | None, credentials: dict | None = None) -> JSON:
     execution = frame.execution
-    engine = execution.engine
+    services = frame.services
     events = _Events(ref)
-    if ref.kind == "activity" and ref.arn not in engine.activities:
+    if ref.kind == "activity" and ref.arn not in services.activities:
         raise EvaluationError(names.RUNTIME, f"The activity {ref.arn} does not exist.")
-    events.scheduled(frame, params, ref.region or engine.region, timeout, heartbeat, credentials)
+    events.scheduled(frame, params, ref.region or services.region, timeout, heartbeat, credentials)
     if ref.kind != "activity":
         events.started(frame)
-    scheduler = engine.scheduler
-    mocked = engine.mocked_result(execution, state, params)
+    scheduler = services.scheduler
+    mocked = services.mocked_result(execution, state, params)
     if mocked is not None:
         work = scheduler.spawn(_resolved(mocked))
     else:
-        work = scheduler.spawn(engine.run_integration(ref, params, frame, state, token, events))
+        work = scheduler.spawn(services.run_integration(ref, params, frame, state, token, events))
     wall_start = time.monotonic()
     deadline = scheduler.now() + timeout if timeout is not None else None
     timer = scheduler.sleep_until(deadline) if deadline is not None else None
-    record = engine.tokens.get(token) if token is not None else None
+    record = services.tokens.get(token) if token is not None else None
     beat = None
     try:
         while True:
@@ -193,7 +176,7 @@ async def invoke(state: m.TaskState, ref: ResourceRef, params: Any, frame: Frame
             if done is timer or (done is beat and scheduler.now() >= record.last_beat + heartbeat):
                 work.cancel()
                 if record is not None:
-                    engine.tokens.close(token, timed_out=True)
+                    services.tokens.close(token, timed_out=True)
                 events.timed_out(frame)
                 raise TaskTimedOut()
     finally:
@@ -216,7 +199,7 @@ async def invoke(state: m.TaskState, ref: ResourceRef, params: Any, frame: Frame
     return result
 
 
-async def _resolved(outcome: Any) -> Any:
+async def _resolved(outcome: Any) -> JSON:
     if outcome.kind == "throw":
         raise StatesError(outcome.error, outcome.cause)
     return outcome.value

@@ -108,6 +108,9 @@ class VersionOperations(ClientCore):
 
     def _start_target(self, arn: Any) -> StartTarget:
         """The revision StartExecution runs for a machine, version or alias ARN."""
+        machine = self._engine.machines.get(arn) if isinstance(arn, str) else None
+        if machine is not None:  # the machine itself (the common case): its ARN was checked when created
+            return StartTarget(machine)
         found = arns.expect(arn, "stateMachine")
         machine = self._engine.machines.get(found.base)
         if machine is None or found.is_map_state:

@@ -197,7 +197,7 @@ class LambdaInvokeApi:
         except Exception as error:  # noqa: BLE001 - the handler's own error, reported as Lambda does
             from workflows.engine.integrations.lambda_invoke import lambda_error
 
-            document = getattr(lambda_error(error, str(uuid.uuid4())), "cause_doc", {})
+            document = lambda_error(error, str(uuid.uuid4())).document
             body = json.dumps(document).encode()
             return 200, [*version, ("X-Amz-Function-Error", "Unhandled"),
                          ("Content-Type", "application/json")], body

@@ -22,6 +22,9 @@ the WSGI apps behind this gate know nothing of that, so the gate decides before 
    token in the `X-Workflows-Local-Token` header, except GETs of `public_paths` (`/_local/health`,
    readable by the clients that pass rules 1-2, which is how the CLI can find the token), else 403.
 
+5. A Content-Length that is not a non-negative integer is 400 at once (an app reading `-1` bytes
+   would wait for the client to hang up); one over MAX_BODY_BYTES is 413.
+
 Errors are `{"message": ...}` JSON naming what was refused and why. The console engineer's server
 reuses this: `LoopbackGuard(app, port=..., token=..., allowed_origins=[...])`; `is_own_origin()`
 and `LoopbackGuard.token_matches()` are the checks its own form handlers need.
@@ -39,6 +42,7 @@ TOKEN_ENV = "WORKFLOWS_LOCAL_TOKEN"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 _TOKEN_ENVIRON_KEY = "HTTP_" + TOKEN_HEADER.upper().replace("-", "_")
 _SAFE_METHODS = frozenset({"GET", "HEAD"})
+MAX_BODY_BYTES = 16 * 1024 * 1024  # API Gateway takes 10 MB, Step Functions' largest request ~1 MiB
 
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
@@ -69,22 +73,32 @@ def is_loopback_host(host: str | None, port: int) -> bool:
 class LoopbackGuard:
     """WSGI middleware applying the rules of the module doc to every request before `app` runs.
 
-    port: the port the server listens on (Host and own origins are checked against it).
+    port: the port the server listens on (Host and own origins are checked against it), or a
+        function returning it, for a guard built before its server is bound.
     token: the per-start secret `token_prefixes` need (see `new_token`).
     allowed_origins: further origins (e.g. "http://127.0.0.1:4601" of a console on another port)
         that may send requests and get CORS answers; the server's own origins always may.
     """
 
-    def __init__(self, app: WsgiApp, *, port: int, token: str, allowed_origins: Iterable[str] = (),
+    def __init__(self, app: WsgiApp, *, port: int | Callable[[], int], token: str, allowed_origins: Iterable[str] = (),
                  token_prefixes: Iterable[str] = ("/_local/",), public_paths: Iterable[str] = ("/_local/health",),
                  navigable_prefixes: Iterable[str] = ("/console/",)) -> None:
         if not token:
             raise ValueError("LoopbackGuard needs a non-empty token (use loopback_guard.new_token())")
-        self.app, self.port, self.token = app, int(port), token
-        self.allowed_origins = own_origins(self.port) | {o.rstrip("/").lower() for o in allowed_origins}
+        self.app, self.token = app, token
+        self._port = port
+        self._extra_origins = frozenset(o.rstrip("/").lower() for o in allowed_origins)
         self.token_prefixes = tuple(token_prefixes)
         self.public_paths = frozenset(public_paths)
         self.navigable_prefixes = tuple(navigable_prefixes)
+
+    @property
+    def port(self) -> int:
+        return int(self._port() if callable(self._port) else self._port)
+
+    @property
+    def allowed_origins(self) -> frozenset[str]:
+        return own_origins(self.port) | self._extra_origins
 
     def token_matches(self, value: str | None) -> bool:
         """Constant-time comparison of a presented token (header or form field) with this one."""
@@ -112,6 +126,12 @@ class LoopbackGuard:
 
     def refusal(self, environ: dict[str, Any]) -> tuple[int, str] | None:
         """(status, message) when the request must not reach the app, else None."""
+        length = environ.get("CONTENT_LENGTH")
+        if length not in (None, ""):
+            if not (isinstance(length, str) and length.isascii() and length.isdigit()):
+                return 400, f"Content-Length {str(length)[:40]!r} is not a number of bytes"
+            if int(length) > MAX_BODY_BYTES:
+                return 413, f"Content-Length {length} is over the {MAX_BODY_BYTES} bytes this server reads"
         host = environ.get("HTTP_HOST")
         if not is_loopback_host(host, self.port):
             return 421, (f"Host {host!r} is not this server: only 127.0.0.1, localhost or [::1] on port "

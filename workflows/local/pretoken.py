@@ -15,11 +15,6 @@ import json
 from typing import Any
 
 
-PROTECTED_CLAIMS = frozenset({
-    "acr", "amr", "aud", "at_hash", "auth_time", "azp", "client_id", "cognito:username", "exp", "iat",
-    "identities", "iss", "jti", "nbf", "nonce", "origin_jti", "sub", "token_use", "username",
-    "event_id", "scope", "version",
-})
 TRIGGER_SOURCES = {
     "auth": "TokenGeneration_Authentication",
     "refresh": "TokenGeneration_RefreshTokens",
@@ -83,6 +78,14 @@ def apply_response(version: str, response: dict[str, Any] | None, id_claims: dic
     return id_claims, access_claims
 
 
+def _is_refused(name: str) -> bool:
+    """Cognito's list of claims a trigger may not touch: the token customizer Lambda's own module
+    (lambdas/ is on sys.path once the stack loaded its functions), one list for both."""
+    from lambdas.token_customizer.cognito_claims import is_refused
+
+    return is_refused(name)
+
+
 def _edit_claims(where: str, claims: dict[str, Any], details: dict[str, Any]) -> None:
     add = details.get("claimsToAddOrOverride") or {}
     suppress = details.get("claimsToSuppress") or []
@@ -90,7 +93,7 @@ def _edit_claims(where: str, claims: dict[str, Any], details: dict[str, Any]) ->
         raise InvalidLambdaResponse(f"{where}: claimsToAddOrOverride must be an object and "
                                     "claimsToSuppress a list")
     for name in list(add) + list(suppress):
-        if name in PROTECTED_CLAIMS or name.startswith("cognito:"):
+        if _is_refused(name):
             raise InvalidLambdaResponse(f"{where}: claim {name!r} cannot be added, overridden or suppressed")
     for name in suppress:
         claims.pop(name, None)

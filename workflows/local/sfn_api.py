@@ -5,7 +5,12 @@ input members. The engine already takes boto3's keyword arguments and returns bo
 shapes, so this layer only maps the action to the method, turns datetimes into the epoch seconds
 the JSON protocol carries, and reports errors as ``{"__type", "message"}`` with HTTP 400, which
 botocore parses back into the same ClientError codes. Actions are taken from botocore's own
-service model, so an unknown or misspelled action is refused by name.
+service model, so an unknown or misspelled action is refused by name (UnknownOperationException),
+and every body is checked against the action's input shape first (sfn_request_model.py: AWS's
+SerializationException / ValidationException, never a Python message). A body that is no JSON, or
+nested deeper than Python's parser goes, is a SerializationException; an engine failure that is no
+API error is a 500 InternalFailure whose message names nothing of the implementation (the stack's
+log has the traceback).
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from .moto_services import status_line
+from .sfn_request_model import RequestError, validate
 
 logger = logging.getLogger(__name__)
 TARGET_PREFIX = "AWSStepFunctions."
@@ -68,26 +74,33 @@ class StepFunctionsApi:
     def handle(self, action: str, body: bytes) -> tuple[int, dict[str, Any]]:
         """(HTTP status, JSON body) for one action."""
         if action not in known_actions():
-            return 400, {"__type": "UnknownOperationException", "message": f"Unknown operation {action!r}"}
+            return 400, {"__type": "UnknownOperationException",
+                         "message": f"Unknown operation {action!r}"}
         try:
             kwargs = json.loads(body or b"{}")
-        except ValueError as error:
-            return 400, {"__type": "SerializationException", "message": f"request body is not JSON: {error}"}
-        if not isinstance(kwargs, dict):
-            return 400, {"__type": "SerializationException", "message": "request body must be a JSON object"}
+        except (ValueError, RecursionError) as error:
+            detail = "nested too deeply" if isinstance(error, RecursionError) else "not valid JSON"
+            return 400, {"__type": "SerializationException", "message": f"the request body is {detail}"}
+        try:
+            kwargs = validate(action, kwargs)
+        except RequestError as error:
+            return 400, {"__type": error.code, "message": error.message}
         method = getattr(self.engine, snake_case(action), None)
         if method is None:
             return 400, {"__type": "UnsupportedOperation",
                          "message": f"{action} is not supported by the local Step Functions engine"}
         try:
             result = method(**kwargs)
-        except TypeError as error:
-            return 400, {"__type": "ValidationException", "message": f"{action}: {error}"}
+        except TypeError:  # the model and the engine disagree on a member: the engine's gap, said plainly
+            logger.exception("%s: the engine refused members the model allows", action)
+            return 400, {"__type": "ValidationException",
+                         "message": f"{action}: a member of this request is not supported by the local engine"}
         except Exception as error:  # ClientError-compatible engine errors carry AWS's code
             code, message = _client_error(error)
             if code is None:
                 logger.exception("%s failed", action)
-                return 500, {"__type": "InternalFailure", "message": f"{type(error).__name__}: {error}"}
+                return 500, {"__type": "InternalFailure",
+                             "message": f"{action} failed with an internal error (the stack's log has the details)"}
             return 400, {"__type": code, "message": message}
         return 200, to_wire(result or {})
 

@@ -266,7 +266,8 @@ class LocalStack:
 
     def put_legacy_user(self, *, email: str, password: str, legacy_user_id: str, display_name: str = "",
                         tenant_id: str = "") -> dict[str, Any]:
-        """A user of the old system, for the user-migration trigger to find."""
+        """A user of the old system, for the user-migration trigger to find, hashed as production
+        hashes (legacy_store.DEFAULT_ITERATIONS, what LEGACY_HASH_ITERATIONS defaults to)."""
         import boto3
 
         from lambdas.user_migration.legacy_store import put_legacy_user
@@ -274,7 +275,7 @@ class LocalStack:
         table = boto3.resource("dynamodb", **endpoint_kwargs(self.url, region_name=self.region_name,
                                                              credentials=CREDENTIALS)).Table(self.legacy_table)
         return put_legacy_user(table, email=email, password=password, legacy_user_id=legacy_user_id,
-                               display_name=display_name, tenant_id=tenant_id, iterations=1000)
+                               display_name=display_name, tenant_id=tenant_id)  # production's iteration count
 
     # -- building -----------------------------------------------------------------------------------
     def _call(self, service: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:

@@ -65,11 +65,3 @@ def assert_path(sfn: Any, execution_arn: str, expected: Iterable[str], *, exact:
     remaining = iter(path)
     missing = [name for name in wanted if not any(step == name for step in remaining)]
     assert not missing, f"path {path} does not visit {wanted} in order (missing from {missing[0]!r})"
-
-
-def task_errors(sfn: Any, execution_arn: str) -> list[str]:
-    """Error names of every failed Task/Lambda attempt (retries included), in order."""
-    return [details["error"] for event in history(sfn, execution_arn)
-            for key, details in event.items()
-            if key.endswith("FailedEventDetails") and isinstance(details, dict) and "error" in details
-            and not event["type"].startswith("Execution")]

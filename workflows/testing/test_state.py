@@ -4,20 +4,22 @@ Takes boto3's TestState request (definition, roleArn, input, stateName, inspecti
 revealSecrets, variables, mock, stateConfiguration, context) and returns boto3's response shape
 (status, output, error, cause, nextState, inspectionData). Rejections are raised the way boto3 raises
 them: `ParamValidationError` on the client side (botocore's own validator against the TestState
-input shape), `ValidationException` / `InvalidDefinition` as the facade's botocore `ClientError` subclasses (`sfn.exceptions`) with
+input shape), `ValidationException` / `InvalidDefinition` as the client's botocore `ClientError` subclasses (`sfn.exceptions`) with
 AWS's message texts. Mock results are checked by `result_shapes`, the same code that checks
-MockConfigFile returns. The state itself is evaluated by `state_probe`.
+MockConfigFile returns. The state itself runs by the engine's own handler in TestState's inspection
+mode (`workflows.engine.inspection`).
 """
 from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from workflows.engine import model as m
+from workflows.engine.inspection import InspectionServices, Inspector, StateConfiguration, StateMock, inspect_state
 from workflows.engine.parser import DefinitionError, parse_definition
+from workflows.engine.runtime import dumps
 from workflows.testing import result_shapes
-from workflows.testing.state_probe import StateProbe, inspection_text
 
 SINGLE_STATE_NAME = "StateName"
 MOCK_REJECTS = ("Pass", "Fail", "Succeed", "Choice", "Wait")
@@ -33,16 +35,13 @@ def reject(code: str, message: str) -> Exception:
 
 
 def test_state(sfn: Any = None, /, *, region_name: str | None = None, account_id: str | None = None,
-               partition: str | None = None, invoke: Callable[[str, Any], Any] | None = None,
-               **request: Any) -> dict[str, Any]:
-    """Evaluate one state. `sfn` (the StepFunctions facade) supplies region, account and the
-    integrations an un-mocked Task calls; without it `invoke(resource, parameters)` does."""
+               partition: str | None = None, **request: Any) -> dict[str, Any]:
+    """Evaluate one state. `sfn` (the StepFunctions client) supplies region, account and the
+    integrations an un-mocked Task calls; without it an un-mocked Task fails, needing a mock."""
     engine = getattr(sfn, "engine", None)
     region_name = region_name or getattr(sfn, "region_name", None) or "us-east-1"
     account_id = account_id or getattr(sfn, "account_id", None) or "123456789012"
     partition = partition or getattr(engine, "partition", None) or "aws"
-    if invoke is None and engine is not None:
-        invoke = _engine_invoke(engine)
     _check_params(request)
     doc = _definition(request["definition"])
     single = "Type" in doc and "States" not in doc
@@ -60,43 +59,51 @@ def test_state(sfn: Any = None, /, *, region_name: str | None = None, account_id
     _check_mock(state, mock, config, request)
     context = _context(state, request, region_name, account_id, partition)
     level = request.get("inspectionLevel", "INFO")
-    probe = StateProbe(state, raw=_input(request), context=context,
-                       variables=_variables(request), mock=mock, config=config,
-                       inspect=level in ("DEBUG", "TRACE"), invoke=invoke).run()
-    response: dict[str, Any] = {"status": probe.status}
-    if probe.has_output:
-        response["output"] = json.dumps(probe.output, separators=(",", ":"), ensure_ascii=False)
-    if probe.error is not None:
-        response["error"] = probe.error
-    if probe.cause is not None:
-        response["cause"] = probe.cause
-    if probe.next_state is not None:
-        response["nextState"] = probe.next_state
-    if level in ("DEBUG", "TRACE"):
-        response["inspectionData"] = inspection_text(probe.inspection)
+    detailed = level in ("DEBUG", "TRACE")
+    outcome_mock = _state_mock(mock)
+    inspector = Inspector(context, _configuration(config), outcome_mock, detailed)
+    services = InspectionServices(engine, region_name, account_id, partition, outcome_mock)
+    outcome = inspect_state(state, _input(request), _variables(request), inspector, services,
+                            request.get("roleArn"))
+    response: dict[str, Any] = {"status": outcome.status}
+    if outcome.has_output:
+        response["output"] = json.dumps(outcome.output, separators=(",", ":"), ensure_ascii=False)
+    if outcome.error is not None:
+        response["error"] = outcome.error
+    if outcome.cause is not None:
+        response["cause"] = outcome.cause
+    if outcome.next_state is not None:
+        response["nextState"] = outcome.next_state
+    if detailed:
+        response["inspectionData"] = inspection_text(outcome.data)
     return response
 
 
-def _engine_invoke(engine: Any) -> Callable[[str, Any], Any]:
-    """Run one un-mocked Task integration through the engine's plugins, outside any execution."""
-    from types import SimpleNamespace
+test_state.__test__ = False  # a library function, not a pytest test (tests import it by this name)
 
-    from workflows.engine.integrations import parse_resource
-    from workflows.testing.state_probe import drive
 
-    async def blocking(fn: Callable[[], Any]) -> Any:
-        return fn()
+def _state_mock(mock: dict | None) -> StateMock | None:
+    if mock is None:
+        return None
+    if "errorOutput" in mock:
+        error = mock["errorOutput"] or {}
+        return StateMock("throw", error=error.get("error"), cause=error.get("cause"))
+    if "result" in mock:
+        return StateMock("return", value=json.loads(mock["result"]))
+    return None
 
-    def invoke(resource: str, parameters: Any) -> Any:
-        ref = parse_resource(resource, engine.region)
-        if ref.kind == "lambda-function":
-            return engine.lambdas.invoke(ref.arn, parameters, engine.clients)
-        env = SimpleNamespace(engine=engine, clients=engine.clients, region=engine.region,
-                              account_id=engine.account_id, execution=None,
-                              submitted=lambda output: None, blocking=blocking)
-        return drive(engine.registry.resolve(ref).invoke(ref, parameters, env))
 
-    return invoke
+def _configuration(config: dict) -> StateConfiguration:
+    reader_data = config.get("mapItemReaderData")
+    return StateConfiguration(int(config.get("retrierRetryCount", 0) or 0), config.get("mapIterationFailureCount"),
+                              json.loads(reader_data) if reader_data is not None else None,
+                              config.get("errorCausedByState"))
+
+
+def inspection_text(data: dict[str, Any]) -> dict[str, Any]:
+    """InspectionData as the API sends it: JSON values as JSON text, numbers as numbers."""
+    numbers = ("maxConcurrency", "toleratedFailureCount", "toleratedFailurePercentage", "errorDetails")
+    return {key: value if key in numbers else dumps(value) for key, value in data.items()}
 
 
 # -- request ---------------------------------------------------------------------------------------
@@ -219,7 +226,7 @@ def _check_mock(state: m.State, mock: dict | None, config: dict, request: dict) 
             raise reject("ValidationException", "Mocked result must contain the same number of items "
                          "as number of Parallel branches.")
     elif isinstance(state, m.MapState):
-        if state.result_writer is not m.UNSET:
+        if state.result_writer is not None:
             if not isinstance(result, dict):
                 raise reject("ValidationException", "Mocked result must be a JSON object.")
         elif not isinstance(result, list):
@@ -286,4 +293,3 @@ def _now_iso() -> str:
 
     stamp = datetime.now(timezone.utc)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
-test_state.__test__ = False  # a library function, not a pytest test

@@ -19,6 +19,7 @@ from workflows.engine.expressions.jsonata_eval import compile_jsonata, evaluate_
 from workflows.engine.expressions.jsonpath import MISSING as _MISSING
 from workflows.engine.expressions.jsonpath import CompiledPath, compile_path, lookup
 from workflows.engine.expressions.timestamps import parse_timestamp
+from workflows.engine.json_value import JSON
 
 Predicate = Callable[[Any, Any, Any, Any], bool]  # (data, context, variables, states)
 
@@ -65,7 +66,7 @@ COMPARISON_OPERATORS = frozenset(
 )
 
 
-def _lookup(compiled: CompiledPath, data: Any, context: Any, variables: Any) -> Any:
+def _lookup(compiled: CompiledPath, data: JSON, context: Any, variables: JSON) -> Any:
     """The value at a Choice path, or _MISSING."""
     return lookup(compiled, data, context=context, variables=variables)
 
@@ -97,7 +98,7 @@ def _comparison(rule: dict, op: str, where: str) -> Predicate:
     var = compile_path(var_text)
     operand = rule[op]
 
-    def value_of(data: Any, context: Any, variables: Any) -> Any:
+    def value_of(data: JSON, context: Any, variables: JSON) -> Any:
         value = _lookup(var, data, context, variables)
         if value is _MISSING:
             raise _invalid(var_text)
@@ -200,10 +201,10 @@ class ChoiceRule:
     predicate: Predicate
     next: str | None = None
     assign: Any = None
-    output: Any = None
+    output: JSON = None
     raw: dict = field(default_factory=dict)
 
-    def matches(self, data: Any, *, context: Any = None, variables: Any = None, states: Any = None) -> bool:
+    def matches(self, data: JSON, *, context: Any = None, variables: JSON = None, states: Any = None) -> bool:
         return bool(self.predicate(data, context, variables, states))
 
 

@@ -7,9 +7,9 @@ produce only the detail text, worded exactly as AWS words it, and the engine add
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from workflows.engine.errors import StatesError
+from workflows.engine.json_value import JSON
 
 
 class EvaluationError(StatesError):
@@ -18,14 +18,14 @@ class EvaluationError(StatesError):
     `error` is the ASL error name Retry/Catch match; `cause` is the detail text only.
     """
 
-    def __init__(self, error: str, cause: str) -> None:
-        super().__init__(error, cause)
+    def __init__(self, error: str, cause: str, *, location: str | None = None) -> None:
+        super().__init__(error, cause, location=location)
 
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # built once, not per call
 
 
-def compact_json(value: Any) -> str:
+def compact_json(value: JSON) -> str:
     """JSON text the way AWS writes values into messages, history and API responses (no spaces,
     unicode kept). The one serializer of the engine: history events call it several times per state."""
     return _COMPACT(value)

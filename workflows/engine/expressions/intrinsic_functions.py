@@ -19,6 +19,7 @@ from workflows.engine import errors as names
 from workflows.engine.expressions.errors import EvaluationError, compact_json
 from workflows.engine.expressions.intrinsic_parser import Call, Literal, PathArg, parse_intrinsic
 from workflows.engine.expressions.jsonpath import evaluate_compiled
+from workflows.engine.json_value import JSON
 
 MAX_STRING = 10000
 MAX_ARRAY_RANGE = 1000
@@ -49,7 +50,7 @@ def _java_round(v: float) -> int:
     return math.floor(v + 0.5)
 
 
-def java_text(value: Any) -> str:
+def java_text(value: JSON) -> str:
     """How AWS prints a JSON value inside States.Format (Java's toString of the parsed value)."""
     if value is None:
         return "null"
@@ -68,7 +69,7 @@ def java_text(value: Any) -> str:
     return str(value)
 
 
-def _canonical(value: Any) -> str:
+def _canonical(value: JSON) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
@@ -294,7 +295,7 @@ FUNCTIONS: dict[str, Callable[[list], Any]] = {
 KNOWN = frozenset(FUNCTIONS) | {"States.Format"}
 
 
-def _evaluate_arg(arg: Any, data: Any, context: Any, variables: Any, field: str) -> Any:
+def _evaluate_arg(arg: Any, data: JSON, context: Any, variables: JSON, field: str) -> Any:
     if isinstance(arg, Literal):
         return arg.value
     if isinstance(arg, PathArg):
@@ -302,7 +303,7 @@ def _evaluate_arg(arg: Any, data: Any, context: Any, variables: Any, field: str)
     return evaluate_call(arg, data, context, variables, field)
 
 
-def evaluate_call(call: Call, data: Any, context: Any, variables: Any, field: str) -> Any:
+def evaluate_call(call: Call, data: JSON, context: Any, variables: JSON, field: str) -> Any:
     args = [_evaluate_arg(a, data, context, variables, field) for a in call.args]
     if call.name == "States.Format":
         first = call.args[0] if call.args else None
@@ -328,7 +329,7 @@ def validate_intrinsic(expr: str) -> None:
 
 
 def evaluate_intrinsic(
-    expr: str, data: Any, *, context: Any = None, variables: Any = None, field: str = "Parameters"
+    expr: str, data: JSON, *, context: Any = None, variables: JSON = None, field: str = "Parameters"
 ) -> Any:
     """Evaluate `States.X(...)` against the state input, context object and variables."""
     try:

@@ -14,11 +14,12 @@ from functools import lru_cache
 from typing import Any
 
 from workflows.engine.expressions.jsonpath import CompiledPath, compile_path
+from workflows.engine.json_value import JSON
 
 
 @dataclass(frozen=True)
 class Literal:
-    value: Any
+    value: JSON
     # For string literals: the text split at *unescaped* `{}` (what States.Format substitutes into).
     format_parts: tuple[str, ...] | None = None
 

@@ -22,6 +22,7 @@ from jsonata import jexception, utils
 
 from workflows.engine import errors as names
 from workflows.engine.expressions.errors import EvaluationError, compact_json
+from workflows.engine.json_value import JSON
 
 _OPEN, _CLOSE = "{%", "%}"
 _HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
@@ -32,18 +33,23 @@ class _Unsupported(Exception):
 
 
 def _query_error(detail: str, field: str) -> EvaluationError:
-    err = EvaluationError(names.QUERY_EVALUATION_ERROR, detail)
-    err.location = field  # EvaluationFailedEventDetails.location
-    return err
+    return EvaluationError(names.QUERY_EVALUATION_ERROR, detail, location=field)
 
 
-def _arg_error(function: str, detail: str) -> jexception.JException:
-    exc = jexception.JException("D3001", 0)
-    exc.message_override = f"{function}: {detail}"  # type: ignore[attr-defined]
-    return exc
+class _ArgumentError(jexception.JException):
+    """An AWS JSONata function ($partition, $range, $hash, $parse, ...) refusing its arguments, with
+    the message AWS reports instead of jsonata-python's generic one."""
+
+    def __init__(self, function: str, detail: str) -> None:
+        super().__init__("D3001", 0)
+        self.aws_message = f"{function}: {detail}"
 
 
-def _to_python(value: Any) -> Any:
+def _arg_error(function: str, detail: str) -> _ArgumentError:
+    return _ArgumentError(function, detail)
+
+
+def _to_python(value: JSON) -> Any:
     """JSONata output -> plain JSON values (null, lists, ints for integral numbers)."""
     if value is utils.Utils.NULL_VALUE:
         return None
@@ -64,19 +70,19 @@ def _to_python(value: Any) -> Any:
     raise _Unsupported(type(value).__name__)
 
 
-def _to_jsonata(value: Any) -> Any:
+def _to_jsonata(value: JSON) -> Any:
     return utils.Utils.NULL_VALUE if value is None else value
 
 
 # --- AWS functions --------------------------------------------------------------------------------
-def _plain(value: Any) -> Any:
+def _plain(value: JSON) -> Any:
     try:
         return _to_python(value)
     except _Unsupported:
         raise _arg_error("argument", "functions cannot be passed here") from None
 
 
-def _partition(array: Any, size: Any) -> Any:
+def _partition(array: JSON, size: Any) -> Any:
     array, size = _plain(array), _plain(size)
     if not isinstance(array, list):
         raise _arg_error("$partition", "the first argument must be an array")
@@ -95,7 +101,7 @@ def _range(start: Any, end: Any, step: Any) -> Any:
     return utils.Utils.create_sequence_from_iter(values)
 
 
-def _hash(data: Any, algorithm: Any) -> str:
+def _hash(data: JSON, algorithm: Any) -> str:
     data, algorithm = _plain(data), _plain(algorithm)
     if algorithm not in _HASHES:
         raise _arg_error("$hash", f"the algorithm must be one of {', '.join(_HASHES)}")
@@ -141,7 +147,7 @@ def strip_template(text: str) -> str | None:
     return None
 
 
-def is_jsonata_template(value: Any) -> bool:
+def is_jsonata_template(value: JSON) -> bool:
     return strip_template(value) is not None
 
 
@@ -168,7 +174,7 @@ def validate_jsonata(expr: str) -> None:
     compile_jsonata(expr if inner is None else inner)
 
 
-def json_type(value: Any) -> str:
+def json_type(value: JSON) -> str:
     """The JSON type name AWS quotes in "Expected 'array', but was 'object'" messages."""
     if value is None:
         return "null"
@@ -200,7 +206,7 @@ def evaluate_jsonata(
     try:
         raw = compiled.evaluate(None, bindings)
     except jexception.JException as exc:
-        message = getattr(exc, "message_override", None) or str(exc)
+        message = exc.aws_message if isinstance(exc, _ArgumentError) else str(exc)
         raise _query_error(
             f"An error occurred while evaluating the JSONata expression '{expr}' specified for the field "
             f"'{field}': {message}",
@@ -225,7 +231,7 @@ def evaluate_jsonata(
     return value
 
 
-def render_jsonata(template: Any, *, states: dict, variables: dict | None = None, field: str = "Output") -> Any:
+def render_jsonata(template: JSON, *, states: dict, variables: dict | None = None, field: str = "Output") -> Any:
     """Evaluate every "{% expr %}" string inside `template`; other values are returned as they are.
 
     Nested fields are named as AWS names them in errors: "Output/result", "Arguments/FunctionName".

@@ -30,6 +30,7 @@ from workflows.engine.expressions.jsonpath_parser import (
     validate_path,
     validate_reference_path,
 )
+from workflows.engine.json_value import JSON
 
 _MISSING = object()
 __all__ = [
@@ -43,7 +44,7 @@ class _PathNotFound(Exception):
     """Internal: carries Jayway's wording of why a definite path found nothing."""
 
 
-def _java_type(value: Any) -> str:
+def _java_type(value: JSON) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -59,7 +60,7 @@ def _java_type(value: Any) -> str:
     return "java.util.LinkedHashMap"
 
 
-def _definite(compiled: CompiledPath, node: Any) -> Any:
+def _definite(compiled: CompiledPath, node: JSON) -> Any:
     keys = compiled.keys
     last = len(keys) - 1
     for i, key in enumerate(keys):
@@ -88,7 +89,7 @@ def _definite(compiled: CompiledPath, node: Any) -> Any:
     return node
 
 
-def _children(node: Any) -> list:
+def _children(node: JSON) -> list:
     if isinstance(node, dict):
         return list(node.values())
     if isinstance(node, list):
@@ -96,7 +97,7 @@ def _children(node: Any) -> list:
     return []
 
 
-def _apply(segment: Any, node: Any, root: Any, out: list) -> None:
+def _apply(segment: Any, node: JSON, root: Any, out: list) -> None:
     if isinstance(segment, Name):
         if isinstance(node, dict) and segment.key in node:
             out.append(node[segment.key])
@@ -124,7 +125,7 @@ def _apply(segment: Any, node: Any, root: Any, out: list) -> None:
             stack[0:0] = [c for c in _children(current) if isinstance(c, (dict, list))]
 
 
-def _indefinite(compiled: CompiledPath, node: Any) -> list:
+def _indefinite(compiled: CompiledPath, node: JSON) -> list:
     current = [node]
     for segment in compiled.segments:
         nxt: list = []
@@ -146,7 +147,7 @@ def _resolve(compiled: CompiledPath, root: Any) -> Any:
 _INVALID_PATH_STYLE = {"InputPath", "OutputPath", "ItemsPath", "TimeoutSecondsPath", "HeartbeatSecondsPath"}
 
 
-def _root_value(compiled: CompiledPath, data: Any, context: Any, variables: Any, field: str) -> Any:
+def _root_value(compiled: CompiledPath, data: JSON, context: Any, variables: JSON, field: str) -> Any:
     if compiled.root == ROOT_INPUT:
         return data
     if compiled.root == ROOT_CONTEXT:
@@ -160,7 +161,7 @@ def _root_value(compiled: CompiledPath, data: Any, context: Any, variables: Any,
 
 
 def evaluate_compiled(
-    compiled: CompiledPath, data: Any, *, context: Any = None, variables: Any = None, field: str = "InputPath"
+    compiled: CompiledPath, data: JSON, *, context: Any = None, variables: JSON = None, field: str = "InputPath"
 ) -> Any:
     root = _root_value(compiled, data, context, variables, field)
     try:
@@ -176,7 +177,7 @@ def evaluate_compiled(
 
 
 def jsonpath_get(
-    path: str, data: Any, *, context: Any = None, variables: Any = None, field: str = "InputPath"
+    path: str, data: JSON, *, context: Any = None, variables: JSON = None, field: str = "InputPath"
 ) -> Any:
     """Evaluate `path` ("$...", "$$...", "$var...") the way AWS does for the named field."""
     try:
@@ -189,7 +190,7 @@ def jsonpath_get(
 MISSING = _MISSING  # what `lookup` returns for a path that matches nothing
 
 
-def lookup(compiled: CompiledPath, data: Any, *, context: Any = None, variables: Any = None) -> Any:
+def lookup(compiled: CompiledPath, data: JSON, *, context: Any = None, variables: JSON = None) -> Any:
     """The value at a path, or MISSING (no error): for Choice rules and IsPresent."""
     try:
         root = _root_value(compiled, data, context, variables, "Variable")
@@ -201,7 +202,7 @@ def lookup(compiled: CompiledPath, data: Any, *, context: Any = None, variables:
         return _MISSING
 
 
-def path_exists(path: str, data: Any, *, context: Any = None, variables: Any = None) -> bool:
+def path_exists(path: str, data: JSON, *, context: Any = None, variables: JSON = None) -> bool:
     """True when a definite path resolves (IsPresent); an indefinite path exists if it matches anything."""
     compiled = compile_path(path)
     value = lookup(compiled, data, context=context, variables=variables)
@@ -210,7 +211,7 @@ def path_exists(path: str, data: Any, *, context: Any = None, variables: Any = N
     return value is not _MISSING
 
 
-def _copy_shallow(node: Any) -> Any:
+def _copy_shallow(node: JSON) -> Any:
     if isinstance(node, dict):
         return dict(node)
     if isinstance(node, list):
@@ -218,7 +219,7 @@ def _copy_shallow(node: Any) -> Any:
     return node
 
 
-def jsonpath_set(data: Any, result_path: str | None, value: Any, *, field: str = "ResultPath") -> Any:
+def jsonpath_set(data: JSON, result_path: str | None, value: JSON, *, field: str = "ResultPath") -> Any:
     """Place `value` into `data` at a Reference Path without mutating `data`.
 
     "$" replaces the input; None discards the result; missing intermediate objects are created.

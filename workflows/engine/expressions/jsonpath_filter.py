@@ -30,6 +30,7 @@ from typing import Any, Callable
 
 from workflows.engine import errors as names
 from workflows.engine.expressions.errors import EvaluationError
+from workflows.engine.json_value import JSON
 
 Predicate = Callable[[Any, Any], bool]
 Node = tuple  # (kind, value): str, num (Decimal), bool, null, json (parsed list/dict), jsonlit (text), pattern, undefined
@@ -64,7 +65,7 @@ def _num_text(number: Decimal) -> str:
 
 
 # ---- values ----------------------------------------------------------------------------------------------
-def found_node(value: Any) -> Node:
+def found_node(value: JSON | object) -> Node:
     """What a path found, typed as Jayway's PathNode types it."""
     if value is _MISSING:
         return UNDEFINED
@@ -464,7 +465,7 @@ class _Reader:
         compiled = compile_path("$" + text[1:])
         relative = text[0] == "@"
 
-        def node(item: Any, root: Any) -> Node:
+        def node(item: JSON, root: JSON) -> Node:
             try:
                 return found_node(evaluate_compiled(compiled, item if relative else root, field="filter"))
             except EvaluationError:

@@ -14,6 +14,7 @@ from workflows.engine.expressions.errors import EvaluationError
 from workflows.engine.expressions.intrinsic_functions import evaluate_call, validate_intrinsic
 from workflows.engine.expressions.intrinsic_parser import looks_like_intrinsic, parse_intrinsic
 from workflows.engine.expressions.jsonpath import compile_path, evaluate_compiled
+from workflows.engine.json_value import JSON
 
 Renderer = Callable[[Any, Any, Any], Any]  # (data, context, variables) -> value
 
@@ -31,11 +32,11 @@ def _dynamic(key: str, expr: Any, field: str) -> Renderer:
     )
 
 
-def _constant(value: Any) -> Renderer:
+def _constant(value: JSON) -> Renderer:
     return lambda data, context, variables: value
 
 
-def compile_template(template: Any, field: str = "Parameters") -> Renderer:
+def compile_template(template: JSON, field: str = "Parameters") -> Renderer:
     """Compile a template; raises ValueError naming the key and field for a malformed entry."""
     if isinstance(template, dict):
         entries: list[tuple[str, Renderer]] = []
@@ -57,7 +58,7 @@ _CACHE: dict[int, tuple[Any, Renderer]] = {}
 _CACHE_LIMIT = 4096
 
 
-def _compiled(template: Any, field: str) -> Renderer:
+def _compiled(template: JSON, field: str) -> Renderer:
     hit = _CACHE.get(id(template))
     if hit is not None and hit[0] is template:
         return hit[1]
@@ -72,12 +73,12 @@ def _compiled(template: Any, field: str) -> Renderer:
 
 
 def render_payload(
-    template: Any, data: Any, *, context: Any = None, variables: Any = None, field: str = "Parameters"
+    template: JSON, data: JSON, *, context: Any = None, variables: JSON = None, field: str = "Parameters"
 ) -> Any:
     """Render a JSONPath-mode payload template against the state input."""
     return _compiled(template, field)(data, context, variables)
 
 
-def validate_payload(template: Any, field: str = "Parameters") -> None:
+def validate_payload(template: JSON, field: str = "Parameters") -> None:
     """Raise ValueError naming the key and field of the first malformed entry."""
     compile_template(template, field)

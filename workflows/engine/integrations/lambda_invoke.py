@@ -145,17 +145,23 @@ class LambdaFunctions:
         return json.loads(body)
 
 
-def lambda_error(exc: BaseException, request_id: str) -> StatesError:
+class HandlerError(StatesError):
+    """An in-process handler raised: `document` is the Lambda runtime's error object. A plain
+    function ARN reports it as spaced JSON (json.dumps), the optimized integration compactly."""
+
+    def __init__(self, error: str, document: dict[str, Any]) -> None:
+        super().__init__(error, json.dumps(document))
+        self.document = document
+
+
+def lambda_error(exc: BaseException, request_id: str) -> HandlerError:
     frames = traceback.extract_tb(exc.__traceback__)[1:]  # drop our own call frame
-    cause = {
+    return HandlerError(type(exc).__name__, {
         "errorMessage": str(exc),
         "errorType": type(exc).__name__,
         "requestId": request_id,
         "stackTrace": traceback.format_list(frames),
-    }
-    error = StatesError(type(exc).__name__, json.dumps(cause))  # plain function ARNs: spaced JSON
-    error.cause_doc = cause  # type: ignore[attr-defined]
-    return error
+    })
 
 
 class LambdaInvokeIntegration:
@@ -178,10 +184,8 @@ class LambdaInvokeIntegration:
                 pass
         try:
             result = await env.blocking(lambda: self.functions.invoke(name, payload, env.clients))
-        except StatesError as error:
-            doc = getattr(error, "cause_doc", None)
-            if doc is not None:  # the optimized integration reports the cause as compact JSON
-                error.cause = compact_json(doc)
+        except HandlerError as error:  # the optimized integration reports the cause as compact JSON
+            error.set_cause(compact_json(error.document))
             raise
         request_id = str(uuid.uuid4())
         response = self._response(result, request_id)
