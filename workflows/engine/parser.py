@@ -15,8 +15,10 @@ from workflows.engine import dynamic
 from workflows.engine import model as m
 from workflows.engine.definition_checks import STATE_TYPES, DefinitionChecks, DefinitionError, Diagnostic
 from workflows.engine.errors import StatesError
-from workflows.engine.expressions import compile_choice
+from workflows.engine.expressions import ChoiceRule, compile_choice
 from workflows.engine.integrations.resources import ResourceError, parse_resource
+
+_NEVER = lambda data, context, variables, states: False  # noqa: E731 - a refused rule's stand-in (never run)
 
 __all__ = ["Diagnostic", "DefinitionError", "STATE_TYPES", "parse_definition", "validate_definition"]
 
@@ -187,11 +189,17 @@ class _Parser(DefinitionChecks):
             if not isinstance(rule, dict) or not isinstance(rule.get("Next"), str):
                 self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [Next]", here)
                 continue
+            if self.check_choice_rule(rule, here, common["query_language"]):
+                # its fields or shape are wrong: reported, and compiling it would only say so again; its Next
+                # still counts, so the state it names is not reported unreachable as well
+                branches.append(m.ChoiceBranch(ChoiceRule(_NEVER, rule["Next"]), rule["Next"]))
+                continue
             try:
                 compiled = compile_choice(rule, query_language=common["query_language"], state_name=common["name"])
             except Exception as error:  # noqa: BLE001 - reported as a diagnostic
                 cause = error.cause if isinstance(error, StatesError) else None
                 self.fail("SCHEMA_VALIDATION_FAILED", str(cause or error), here)
+                branches.append(m.ChoiceBranch(ChoiceRule(_NEVER, rule["Next"]), rule["Next"]))
                 continue
             branches.append(m.ChoiceBranch(compiled, rule["Next"], _template(rule, "Assign"),
                                            _template(rule, "Output")))
