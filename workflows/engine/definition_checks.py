@@ -26,6 +26,7 @@ from workflows.engine.field_rules import (
     BLOCK, BLOCKS, CHOICES, PATH, REFERENCE_PATH, SECTION, SECTIONS, SECTIONS_LIST, STATE_FIELDS, STATE_NAME,
     TEMPLATE, TIMESTAMP, FieldRule, label_problem, shown,
 )
+from workflows.engine.integrations.resources import SYNC, SYNC2, WAIT_FOR_TASK_TOKEN
 from workflows.engine.value_checks import jsonata_problem, path_problem, template_problems
 
 STATE_TYPES = tuple(STATE_FIELDS)
@@ -184,6 +185,20 @@ class DefinitionChecks:
         if isinstance(errors, list) and "States.ALL" in errors and (len(errors) > 1 or index != count - 1):
             self.schema(f"States.ALL must appear alone and in the last {kind[0].lower() + kind[1:]}",
                         f"{here}/ErrorEquals")
+
+    # ---- what an Express machine cannot run ----------------------------------------------------------
+    def check_express_resource(self, ref: Any, here: str) -> None:
+        """An Express machine runs Request Response integrations only: no activity, no .sync (nor
+        .sync:2), no .waitForTaskToken - in every state, Parallel branches and Map processors too.
+        AWS's words, as CreateStateMachine returned them (localstack test_sfn_api_express snapshot,
+        recorded on AWS 2024-07-03); the '.waitForTaskToken' one really ends in a space ("... service
+        integration  at /States/Publish/Resource")."""
+        if ref.kind == "activity":
+            self.schema("Express state machine does not support Activity ARN", here)
+        elif ref.kind == "service" and ref.pattern == WAIT_FOR_TASK_TOKEN:
+            self.schema("Express state machine does not support '.waitForTaskToken' service integration ", here)
+        elif ref.kind == "service" and ref.pattern in (SYNC, SYNC2):
+            self.schema("Express state machine does not support '.sync' service integration", here)
 
     # ---- the top level, blocks, states ---------------------------------------------------------------
     def check_top(self, doc: dict, ql: str) -> None:

@@ -23,17 +23,18 @@ _NEVER = lambda data, context, variables, states: False  # noqa: E731 - a refuse
 __all__ = ["Diagnostic", "DefinitionError", "STATE_TYPES", "parse_definition", "validate_definition"]
 
 
-def validate_definition(text: str | dict) -> list[Diagnostic]:
-    """Every problem in a definition (empty when valid). Used by `workflows validate`."""
+def validate_definition(text: str | dict, machine_type: str = "STANDARD") -> list[Diagnostic]:
+    """Every problem in a definition (empty when valid) for a machine of `machine_type` (STANDARD or
+    EXPRESS: an Express machine refuses what only Standard runs). Used by `workflows validate`."""
     try:
-        _Parser(text).parse()
+        _Parser(text, machine_type).parse()
     except DefinitionError as error:
         return error.diagnostics
     return []
 
 
-def parse_definition(text: str | dict) -> m.Program:
-    return _Parser(text).parse()
+def parse_definition(text: str | dict, machine_type: str = "STANDARD") -> m.Program:
+    return _Parser(text, machine_type).parse()
 
 
 def _template(body: dict, key: str) -> m.Template | None:
@@ -56,9 +57,10 @@ def _path(body: dict, key: str) -> str | None:
 
 
 class _Parser(DefinitionChecks):
-    def __init__(self, text: str | dict) -> None:
+    def __init__(self, text: str | dict, machine_type: str = "STANDARD") -> None:
         super().__init__()
         self.text = text
+        self.machine_type = machine_type
 
     def parse(self) -> m.Program:
         doc = self.text
@@ -220,6 +222,8 @@ class _Parser(DefinitionChecks):
                 ref = parse_resource(resource_text)
             except ResourceError as error:
                 self.fail("SCHEMA_VALIDATION_FAILED", str(error), f"{loc}/Resource")
+        if ref is not None and self.machine_type == "EXPRESS":
+            self.check_express_resource(ref, f"{loc}/Resource")
         jsonata = common["query_language"] == m.JSONATA
         return m.TaskState(**fields, resource=ref, resource_text=resource_text or "",
                            timeout_seconds=dynamic.build(body, "Task", "TimeoutSeconds", jsonata),
