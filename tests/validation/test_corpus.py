@@ -33,10 +33,7 @@ LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:f"
 LICENCES = {"MIT-0"}  # what the source repositories' LICENSE files say (MIT No Attribution)
 # Definitions AWS accepts that this checker still refuses - each is a known false alarm, fixed in a later commit
 # (strict: the test fails the day the checker accepts them, so the entry cannot outlive its fix).
-PENDING: dict[str, str] = {
-    "sfwc-script-generator.asl.json": "aws-sdk Resource with region and account",
-    "sfwc-word-filtering-script-generator.asl.json": "aws-sdk Resource with region and account",
-}
+PENDING: dict[str, str] = {}
 
 
 def test_every_corpus_file_has_its_source_and_licence() -> None:
