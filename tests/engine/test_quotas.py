@@ -105,16 +105,86 @@ def test_distributed_map_children_have_their_own_history_budget(sfn):
     assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
 
 
-def test_a_distributed_map_child_over_its_quota_fails_the_map_with_its_error(sfn):
+def start_a_looping_map_child(sfn: StepFunctions) -> str:
+    """A Distributed Map whose one Standard child loops until its own history quota fails it."""
     processor = dict(LOOP, ProcessorConfig={"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"})
     definition = {"StartAt": "M", "States": {"M": {
         "Type": "Map", "ItemsPath": "$.items", "ItemProcessor": processor, "End": True}}}
-    arn = sfn.start_execution(stateMachineArn=create(sfn, definition),
-                              input=json.dumps({"items": [1]}))["executionArn"]
+    return sfn.start_execution(stateMachineArn=create(sfn, definition),
+                               input=json.dumps({"items": [1]}))["executionArn"]
+
+
+def test_a_distributed_map_child_over_its_quota_fails_the_map_with_its_error(sfn):
+    arn = start_a_looping_map_child(sfn)
     described = sfn.describe_execution(executionArn=arn)
     assert (described["status"], described["error"], described["cause"]) == (
         "FAILED", "States.Runtime", HISTORY_LIMIT_CAUSE)
     assert "MapRunFailed" in [e["type"] for e in history(sfn, arn)]
+
+
+# ---- redrive and the history quota ----------------------------------------------------------
+# RedriveExecution API reference: an execution is redrivable only while its history has fewer than
+# 24,999 events (room for ExecutionRedriven and one more); "Redriving Map Runs": a Standard child
+# that exceeded its 25,000 events is not redriven - it counts as failed toward the tolerance.
+def waiting_loop(timeout_seconds: int) -> dict:
+    """Six events a second (Inc, Wait, Check entered/exited); times out after `timeout_seconds`."""
+    return {"TimeoutSeconds": timeout_seconds, "StartAt": "Inc", "States": {
+        "Inc": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "Wait"},
+        "Wait": {"Type": "Wait", "Seconds": 1, "Next": "Check"},
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericLessThan": 10 ** 9, "Next": "Inc"}],
+                  "Default": "Done"},
+        "Done": {"Type": "Succeed"}}}
+
+
+def test_an_execution_that_failed_on_the_history_quota_is_not_redrivable(sfn):
+    arn = sfn.start_execution(stateMachineArn=create(sfn, LOOP), input="{}")["executionArn"]
+    described = sfn.describe_execution(executionArn=arn)
+    assert (described["redriveStatus"], described["redriveStatusReason"]) == (
+        "NOT_REDRIVABLE", "Execution history event limit exceeded")
+    with pytest.raises(sfn.exceptions.ExecutionNotRedrivable, match="Execution history event limit exceeded"):
+        sfn.redrive_execution(executionArn=arn)
+    assert len(history(sfn, arn)) == HISTORY_EVENT_LIMIT
+
+
+def test_a_redriven_execution_appends_up_to_the_quota_and_then_fails_on_it(sfn):
+    """Redriven executions append to the same history: the 25,000 events count across attempts, and
+    none of the redriven attempt's events is dropped."""
+    arn = sfn.start_execution(stateMachineArn=create(sfn, waiting_loop(3_000)), input='{"n": 0}')["executionArn"]
+    first = sfn.describe_execution(executionArn=arn)
+    first_events = len(history(sfn, arn))
+    assert first["status"] == "TIMED_OUT" and 15_000 < first_events < 24_999
+    assert first["redriveStatus"] == "REDRIVABLE"
+    sfn.redrive_execution(executionArn=arn)
+    described = sfn.describe_execution(executionArn=arn)
+    assert (described["status"], described["error"], described["cause"]) == (
+        "FAILED", "States.Runtime", HISTORY_LIMIT_CAUSE)
+    events = history(sfn, arn)
+    assert [e["id"] for e in events] == list(range(1, HISTORY_EVENT_LIMIT + 1))
+    assert events[first_events]["type"] == "ExecutionRedriven" and events[-1]["type"] == "ExecutionFailed"
+    with pytest.raises(sfn.exceptions.ExecutionNotRedrivable, match="Execution history event limit exceeded"):
+        sfn.redrive_execution(executionArn=arn)
+
+
+def test_a_map_run_child_over_its_quota_is_not_redriven_with_its_parent(sfn):
+    arn = start_a_looping_map_child(sfn)
+    run_arn = sfn.list_map_runs(executionArn=arn)["mapRuns"][0]["mapRunArn"]
+    child = sfn.list_executions(mapRunArn=run_arn)["executions"][0]["executionArn"]
+    described_child = sfn.describe_execution(executionArn=child)
+    assert (described_child["redriveStatus"], described_child["redriveStatusReason"]) == (
+        "NOT_REDRIVABLE", "Execution history event limit exceeded")
+    assert sfn.describe_execution(executionArn=arn)["redriveStatus"] == "REDRIVABLE"
+
+    sfn.redrive_execution(executionArn=arn)  # the parent may be redriven; its map run fails again
+    described = sfn.describe_execution(executionArn=arn)
+    assert (described["status"], described["error"], described["cause"]) == (
+        "FAILED", "States.Runtime", HISTORY_LIMIT_CAUSE)
+    types = [e["type"] for e in history(sfn, arn)]
+    redriven = types[types.index("ExecutionRedriven"):]
+    assert "MapRunRedriven" in redriven and "MapRunFailed" in redriven and redriven[-1] == "ExecutionFailed"
+    assert len(history(sfn, child)) == HISTORY_EVENT_LIMIT  # the child did not run again
+    assert sfn.describe_execution(executionArn=child)["redriveCount"] == 0
+    counts = sfn.describe_map_run(mapRunArn=run_arn)["executionCounts"]
+    assert (counts["failed"], counts["total"]) == (1, 1)
 
 
 # ---- Express: TimeoutSeconds and five minutes -------------------------------------------------

@@ -59,15 +59,6 @@ class DefinitionError(ValueError):
         )
 
 
-def _state_of(loc: str) -> str:
-    """The state a location is in, for messages: "/States/A/Retry[0]" -> "A"."""
-    parts = loc.split("/")
-    for index in range(len(parts) - 2, -1, -1):
-        if parts[index] == "States":
-            return parts[index + 1]
-    return ""
-
-
 class DefinitionChecks:
     """Collects diagnostics; `parser._Parser` builds states on top of it."""
 

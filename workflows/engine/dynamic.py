@@ -18,6 +18,7 @@ from workflows.engine.expressions import (
     EvaluationError, evaluate_intrinsic, evaluate_jsonata, json_type, jsonpath_get, looks_like_intrinsic,
     render_jsonata, strip_template,
 )
+from workflows.engine.errors import StatesError
 from workflows.engine.expressions.errors import compact_json as dumps
 from workflows.engine.expressions.timestamps import parse_timestamp
 from workflows.engine.json_value import Context, JSON
@@ -194,7 +195,7 @@ class Wording:
             return number
         raise self.out_of_range(number, value, source)
 
-    def out_of_range(self, number: float, value: DynamicValue, source: Source) -> EvaluationError:
+    def out_of_range(self, number: float, value: DynamicValue, source: Source) -> StatesError:
         wanted = value.rule.expects
         if isinstance(source, PathRef):
             return EvaluationError(names.RUNTIME, f"The {value.field}Path field refers to value \"{dumps(number)}\" "
@@ -218,6 +219,24 @@ class MapSetting(Wording):
             return EvaluationError(names.RUNTIME, f"{value.field} cannot be negative.")
         return EvaluationError(names.RUNTIME, f"{value.field} must be between {_number_text(rule.minimum)} "
                                               f"and {_number_text(rule.maximum)}.")
+
+
+class ReaderMaxItems(Wording):
+    """ItemReader.ReaderConfig.MaxItems / MaxItemsPath, resolved inside the map run: a negative value
+    fails the read (AWS's recorded States.ItemReaderFailed "field MaxItems must be positive"); 0 means
+    every item; above AWS's 100,000,000 the run still reads at most that many (AWS accepted
+    100000001 from MaxItemsPath in the recorded run). A path's text "2" reads as 2, as recorded."""
+
+    def in_range(self, number: float, value: DynamicValue, source: Source) -> JSON:
+        maximum = value.rule.maximum
+        if isinstance(number, (int, float)) and maximum is not None and number > maximum:
+            return int(maximum)
+        return super().in_range(number, value, source)
+
+    def out_of_range(self, number: float, value: DynamicValue, source: Source) -> StatesError:
+        if number < 0:
+            return StatesError(names.ITEM_READER_FAILED, "field MaxItems must be positive")
+        return super().out_of_range(number, value, source)
 
 
 class WaitSeconds(Wording):
@@ -319,7 +338,7 @@ NUMBER = Wording()
 MAP_SETTING = MapSetting()
 WORDINGS: dict[str, Wording] = {
     "TimeoutSeconds": NUMBER, "HeartbeatSeconds": NUMBER, "MaxItemsPerBatch": NUMBER,
-    "MaxInputBytesPerBatch": NUMBER, "MaxItems": NUMBER,
+    "MaxInputBytesPerBatch": NUMBER, "MaxItems": ReaderMaxItems(),
     "MaxConcurrency": MAP_SETTING, "ToleratedFailureCount": MAP_SETTING, "ToleratedFailurePercentage": MAP_SETTING,
     "Seconds": WaitSeconds(), "Timestamp": Timestamp(), "Error": FailText(), "Cause": FailText(), "Items": Items(),
 }

@@ -1,5 +1,6 @@
-"""Distributed Map ItemReader and ResultWriter over S3 (basics: JSON, JSONL and CSV objects,
-ListObjectsV2 listings), through the same cached boto3 clients as the other integrations."""
+"""Distributed Map ItemReader over S3 (JSON, JSONL and CSV objects, ListObjectsV2 listings), through
+the same cached boto3 clients as the other integrations; run inside the map run (`map_runs`).
+The results' way out is `result_writer`."""
 from __future__ import annotations
 
 import csv
@@ -10,6 +11,7 @@ from typing import Any
 from workflows.engine import errors as names
 from workflows.engine import model as m
 from workflows.engine.dataflow import jsonata_value, parameters
+from workflows.engine.dynamic import resolve
 from workflows.engine.errors import StatesError
 from workflows.engine.json_value import JSON
 from workflows.engine.runtime import Frame
@@ -48,7 +50,7 @@ def read_items(state: m.MapState, effective: JSON, frame: Frame, ctx: dict, stat
         raise
     except Exception as exc:  # noqa: BLE001 - S3/botocore errors fail the reader
         raise StatesError(names.ITEM_READER_FAILED, str(exc)) from None
-    limit = config.get("MaxItems")
+    limit = resolve(reader.max_items, effective, frame.variables, ctx, states)
     return items[:limit] if isinstance(limit, int) and limit > 0 else items
 
 
@@ -67,24 +69,10 @@ def _parse(body: str, config: dict) -> list:
         headers = config.get("CSVHeaders") if config.get("CSVHeaderLocation") == "GIVEN" else None
         if headers is None:
             headers, rows = (rows[0], rows[1:]) if rows else ([], [])
+        if len(set(headers)) != len(headers):  # AWS's recorded text, for given and first-row headers
+            raise StatesError(names.ITEM_READER_FAILED, "CSV headers cannot contain duplicates.")
         return [dict(zip(headers, row)) for row in rows]
     raise StatesError(names.ITEM_READER_FAILED, f"Unsupported InputType '{kind}'")
 
 
 _DELIMS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t"}
-
-
-def write_results(state: m.MapState, results: list, frame: Frame) -> Any:
-    writer = state.result_writer
-    assert writer is not None
-    params = writer.get("Parameters") or writer.get("Arguments") or {}
-    bucket, prefix = params.get("Bucket"), params.get("Prefix", "")
-    if not bucket:
-        return results
-    map_run = frame.execution.map_runs[-1]["mapRunArn"] if frame.execution.map_runs else "map-run"
-    key = f"{prefix.rstrip('/')}/{map_run.rsplit(':', 1)[-1]}/SUCCEEDED_0.json".lstrip("/")
-    try:
-        frame.services.clients.get("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(results))
-    except Exception as exc:  # noqa: BLE001
-        raise StatesError(names.RESULT_WRITER_FAILED, str(exc)) from None
-    return {"MapRunArn": map_run, "ResultWriterDetails": {"Bucket": bucket, "Key": key}}

@@ -16,13 +16,15 @@ starts under the new limit, the next failure is judged by the new tolerance.
 Redrive (`redrive`): when the parent execution is redriven, the Map state takes its failed map run
 again (same ARN; MapRunRedriven instead of MapRunStarted, the run's redriveCount and redriveDate):
 children that succeeded keep their results, Standard children that did not are redriven from where
-they stopped, Express children are started again.
+they stopped, Express children are started again. A Standard child whose history is full (see
+`redrive.history_full`) is not redriven: it stays failed and counts toward the tolerance, as AWS's
+"Redriving Map Runs" says.
 """
 from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from workflows.engine import arns
 from workflows.engine import errors as names
@@ -33,7 +35,8 @@ from workflows.engine.children import gather
 from workflows.engine.errors import StatesError
 from workflows.engine.paging import paged
 from workflows.engine.execution_items import execution_list_item
-from workflows.engine.redrive import forget, journal, map_run_of, redrive_filter_matches, reopen, resumable
+from workflows.engine.redrive import (forget, history_full, journal, map_run_of, redrive_filter_matches, reopen,
+                                      resumable)
 from workflows.engine.quotas import HISTORY_LIMIT_CAUSE
 from workflows.engine.runtime import NOT_TRUNCATED, Execution, Frame, HistoryLimitExceeded, dumps, to_datetime
 from workflows.engine.scheduler import Cancelled
@@ -53,25 +56,31 @@ def tolerated(failures: int, total: int, count: int | None, percent: float | Non
 class MapRun:
     """One map run: its settings (UpdateMapRun changes them live), children and their outcomes."""
 
-    def __init__(self, arn: str, parent: Execution, state: Any, label: str, values: list,
+    def __init__(self, arn: str, parent: Execution, state: Any, label: str, values: list | None,
                  max_concurrency: int, tolerated_count: int | None, tolerated_percent: float | None,
                  started: float) -> None:
         self.arn, self.parent, self.state_name, self.label = arn, parent, state.name, label
         self.machine_arn = arn.replace(":mapRun:", ":stateMachine:").rsplit(":", 1)[0]  # <machine>/<label>
-        self.values = values
-        batched = state.item_batcher is not None
-        self.weights = [len(v["Items"]) if batched and isinstance(v, dict) and isinstance(v.get("Items"), list)
-                        else 1 for v in values]  # items per child execution
+        self.batched = state.item_batcher is not None
         self.max_concurrency = max_concurrency
         self.tolerated_count, self.tolerated_percent = tolerated_count, tolerated_percent
         self.status = "RUNNING"
         self.start, self.stop = started, None
-        self.statuses = ["pending"] * len(values)
-        self.children: list[Execution | None] = [None] * len(values)
-        self.results: list[Any] = [None] * len(values)
         self.redrive_count = 0
         self.redrive_date: float | None = None
         self._wakers: list[Any] = []
+        self.load(values or [])
+        self.loaded = values is not None  # None: an ItemReader's, read inside the run (`run_distributed`)
+
+    def load(self, values: list) -> None:
+        """The run's items (or batches): one child execution each."""
+        self.values = values
+        self.weights = [len(v["Items"]) if self.batched and isinstance(v, dict) and isinstance(v.get("Items"), list)
+                        else 1 for v in values]  # items per child execution
+        self.statuses = ["pending"] * len(values)
+        self.children: list[Execution | None] = [None] * len(values)
+        self.results: list[Any] = [None] * len(values)
+        self.loaded = True
 
     # ---- what gather asks, live --------------------------------------------------------------
     def limit(self) -> int:
@@ -141,9 +150,11 @@ def _run_arn(engine: Any, machine_name: str, label: str | None) -> tuple[str, st
             f"{machine_name}/{part}:{suffix}"), part
 
 
-async def run_distributed(state: Any, values: list, frame: Frame, limit: int, count: int | None,
-                          percent: float | None) -> list:
-    """Run the Map state's items as the children of a map run; their outputs in item order."""
+async def run_distributed(state: Any, items: list | Callable[[], list], frame: Frame, limit: int,
+                          count: int | None, percent: float | None) -> list:
+    """Run the Map state's items as the children of a map run; their outputs in item order. `items`
+    may be a function: an ItemReader's items are read inside the map run, as AWS does (MapRunStarted,
+    then the read; a reader failure is the run's MapRunFailed)."""
     from workflows.engine.interpreter import run_program  # a program runs Maps, a Map runs programs
 
     execution = frame.execution
@@ -153,7 +164,8 @@ async def run_distributed(state: Any, values: list, frame: Frame, limit: int, co
 
     def new_run() -> MapRun:
         arn, part = _run_arn(engine, execution.machine.name, state.label or None)
-        run = MapRun(arn, execution, state, part, values, limit, count, percent, scheduler.now())
+        run = MapRun(arn, execution, state, part, None if callable(items) else items, limit, count, percent,
+                     scheduler.now())
         registry[arn] = run
         execution.map_runs.append({"mapRunArn": arn, "stateName": state.name, "run": run})
         return run
@@ -170,6 +182,13 @@ async def run_distributed(state: Any, values: list, frame: Frame, limit: int, co
         run_started = frame.emit("MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": run.arn})
     # MapStateExited chains to MapRunStarted on current AWS, to MapRunSucceeded before late 2024
     # (see aws_behaviour); MapStateSucceeded always follows MapRunSucceeded.
+    if not run.loaded:
+        try:
+            run.load(items() if callable(items) else items)
+        except StatesError as error:
+            _close(run, "FAILED", scheduler.now())
+            frame.emit("MapRunFailed", "mapRunFailedEventDetails", _failure_details(error))
+            raise
     processor = state.processor
     express = processor.execution_type == "EXPRESS"
     child_prefix = run.machine_arn.replace(":stateMachine:", ":execution:")
@@ -181,6 +200,9 @@ async def run_distributed(state: Any, values: list, frame: Frame, limit: int, co
         run.statuses[index] = "running"
         try:
             if child is not None and not express and child.top_frame is not None:
+                if history_full(child):  # AWS: not redriven, it counts as failed toward the tolerance
+                    run.statuses[index] = "failed"
+                    raise StatesError(child.error or names.RUNTIME, child.cause)
                 reopen(child, scheduler.now())  # a Standard child is redriven where it stopped
                 return await _drive_child(child, child.top_frame, run, index, run_program, child.input)
             name = str(uuid.UUID(int=engine.rng.getrandbits(128)))
@@ -200,14 +222,13 @@ async def run_distributed(state: Any, values: list, frame: Frame, limit: int, co
             raise
 
     try:
-        results = await gather(frame, [child_run(i, v) for i, v in enumerate(values)], run.limit,
+        results = await gather(frame, [child_run(i, v) for i, v in enumerate(run.values)], run.limit,
                                run.tolerated, wake_with=run.wake_with)
     except StatesError as error:
         if run.tolerance_set:
             error = StatesError(names.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE)
         _close(run, "FAILED", scheduler.now())
-        frame.emit("MapRunFailed", "mapRunFailedEventDetails",
-                   {"cause": error.cause, "error": error.error} if error.cause else {"error": error.error})
+        frame.emit("MapRunFailed", "mapRunFailedEventDetails", _failure_details(error))
         raise error from None
     except Cancelled:
         _close(run, "ABORTED", scheduler.now())
@@ -218,6 +239,10 @@ async def run_distributed(state: Any, values: list, frame: Frame, limit: int, co
     if engine.behaviour.map_exit_after_run_started:
         frame.last_id = run_started
     return results
+
+
+def _failure_details(error: StatesError) -> dict[str, Any]:
+    return {"cause": error.cause, "error": error.error} if error.cause else {"error": error.error}
 
 
 async def _drive_child(child: Execution, frame: Frame, run: MapRun, index: int, run_program: Any,

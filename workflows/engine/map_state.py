@@ -17,10 +17,11 @@ from workflows.engine.dynamic import resolve
 from workflows.engine.errors import StatesError
 from workflows.engine.expressions import EvaluationError
 from workflows.engine.item_batcher import cut_batches
-from workflows.engine.item_reader import read_items, write_results
+from workflows.engine.item_reader import read_items
 from workflows.engine.json_value import Context, JSON
 from workflows.engine.map_runs import run_distributed
 from workflows.engine.redrive import child_frame, finished
+from workflows.engine.result_writer import write_results
 from workflows.engine.retry import with_recovery
 from workflows.engine.runtime import Frame, dumps
 from workflows.engine.scheduler import Cancelled
@@ -87,12 +88,17 @@ async def run_map(state: m.MapState, raw: JSON, frame: Frame, entered_id: int, e
         ctx = frame.context(state.name, entered_at, retry_count)
         states = jsonata_states(raw, ctx) if state.jsonata else None
         effective = raw if state.jsonata else input_path(state, raw, frame, ctx)
-        items = _items(state, raw, effective, frame, ctx, states)
+        def load() -> list:
+            items = _items(state, raw, effective, frame, ctx, states)
+            return _batch(state, _select(state, items, effective, raw, frame, ctx), effective, frame, ctx, states)
+
+        # AWS reads an ItemReader's items inside the map run (MapStateStarted says length 0, a read
+        # failure is the run's MapRunFailed); TestState is given them (mapItemReaderData).
+        reads_in_run = state.item_reader is not None and state.distributed and frame.inspector is None
+        values = None if reads_in_run else load()
         limit = resolve(state.max_concurrency, effective, frame.variables, ctx, states, default=0)
         frame.note("maxConcurrency", limit)
-        values = _batch(state, _select(state, items, effective, raw, frame, ctx), effective, frame, ctx, states)
-        # AWS reports length 0 when an ItemReader supplies the items (it reads them in the map run)
-        length = 0 if state.item_reader is not None else len(values)
+        length = 0 if state.item_reader is not None or values is None else len(values)
         frame.emit("MapStateStarted", "mapStateStartedEventDetails", {"length": length})
         count = resolve(state.tolerated_failure_count, effective, frame.variables, ctx, states)
         percent = resolve(state.tolerated_failure_percentage, effective, frame.variables, ctx, states)
@@ -100,15 +106,16 @@ async def run_map(state: m.MapState, raw: JSON, frame: Frame, entered_id: int, e
             frame.note("toleratedFailureCount", count)
         if percent is not None:
             frame.note("toleratedFailurePercentage", float(percent))
-        if frame.inspector is not None:  # TestState: the mock stands for the iterations' results
+        if frame.inspector is not None and values is not None:  # TestState: the mock stands for the results
             result = frame.inspector.children_result(state, values, count, percent)
             return finish_with_result(state, raw, result, frame, ctx)
         if state.distributed:
-            result = await run_distributed(state, values, frame, int(limit), count, percent)
+            result = await run_distributed(state, load if values is None else values, frame, int(limit), count,
+                                           percent)
         else:
-            result = await _inline(state, values, frame, int(limit))
+            result = await _inline(state, values or [], frame, int(limit))
         if state.result_writer is not None:
-            result = write_results(state, result, frame)
+            result = write_results(state, result, effective, frame, ctx, states)
         return finish_with_result(state, raw, result, frame, ctx)
 
     return await with_recovery(state, raw, frame, entered_id, entered_at, attempt,

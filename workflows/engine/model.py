@@ -157,6 +157,14 @@ class ItemReader:
     resource: str
     parameters: Template  # Parameters (JSONPath) / Arguments (JSONata); {} when absent
     config: JSONObject  # ReaderConfig
+    max_items: DynamicValue | None = None  # ReaderConfig.MaxItems(Path); 0 or absent: every item
+
+
+@dataclass(slots=True)
+class ResultWriter:
+    resource: str | None  # arn:aws:states:::s3:putObject; None: a preview (WriterConfig only)
+    parameters: Template  # Parameters (JSONPath) / Arguments (JSONata): Bucket, Prefix
+    config: JSONObject  # WriterConfig: Transformation, OutputType
 
 
 @dataclass(slots=True)
@@ -166,12 +174,11 @@ class MapState(RetryingState):
     item_selector: Template | None = None  # ItemSelector (or legacy Parameters)
     item_reader: ItemReader | None = None
     item_batcher: ItemBatcher | None = None
-    result_writer: JSONObject | None = None
+    result_writer: ResultWriter | None = None
     max_concurrency: DynamicValue | None = None
     tolerated_failure_count: DynamicValue | None = None
     tolerated_failure_percentage: DynamicValue | None = None
     label: str | None = None
-    legacy_iterator: bool = False
 
     @property
     def distributed(self) -> bool:

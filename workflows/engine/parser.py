@@ -46,8 +46,19 @@ def _item_reader(doc: Any, jsonata: bool) -> m.ItemReader | None:
     if not isinstance(doc, dict):
         return None
     config = doc.get("ReaderConfig")
+    config = config if isinstance(config, dict) else {}
     return m.ItemReader(str(doc.get("Resource", "")), m.Template(doc.get("Arguments" if jsonata else "Parameters", {})),
-                        config if isinstance(config, dict) else {})
+                        config, dynamic.build(config, "ReaderConfig", "MaxItems", jsonata))
+
+
+def _result_writer(doc: Any, jsonata: bool) -> m.ResultWriter | None:
+    if not isinstance(doc, dict):
+        return None
+    config = doc.get("WriterConfig")
+    resource = doc.get("Resource")
+    return m.ResultWriter(resource if isinstance(resource, str) and resource else None,
+                          m.Template(doc.get("Arguments" if jsonata else "Parameters", {})),
+                          config if isinstance(config, dict) else {})
 
 
 def _path(body: dict, key: str) -> str | None:
@@ -268,8 +279,8 @@ class _Parser(DefinitionChecks):
             items=dynamic.build(body if jsonata or "ItemsPath" in body else {**body, "ItemsPath": "$"},
                                 "Map", "Items", jsonata, path_field="ItemsPath"),
             item_selector=selector, item_reader=_item_reader(reader, jsonata),
-            item_batcher=item_batcher, result_writer=writer if isinstance(writer, dict) else None,
+            item_batcher=item_batcher, result_writer=_result_writer(writer, jsonata),
             max_concurrency=dynamic.build(body, "Map", "MaxConcurrency", jsonata),
             tolerated_failure_count=dynamic.build(body, "Map", "ToleratedFailureCount", jsonata),
             tolerated_failure_percentage=dynamic.build(body, "Map", "ToleratedFailurePercentage", jsonata),
-            label=body.get("Label"), legacy_iterator=legacy)
+            label=body.get("Label"))

@@ -13,7 +13,10 @@ AWS's rules (RedriveExecution API reference, "Redriving executions" in the devel
   the resumed steps; $$.Execution.RedriveCount / RedriveTime tell the states;
 - the execution's TimeoutSeconds counts again from the redrive;
 - DescribeExecution / ListExecutions report redriveCount, redriveDate, redriveStatus and
-  redriveStatusReason; a child workflow of a map run is REDRIVABLE_BY_MAP_RUN.
+  redriveStatusReason; a child workflow of a map run is REDRIVABLE_BY_MAP_RUN (NOT_REDRIVABLE once
+  its history is full: the parent's redrive leaves it failed, counted toward the tolerance);
+- the 25,000 events count across attempts: a redriven execution that reaches them fails on the
+  history quota like any other (`runtime`), and is then not redrivable.
 
 How: every line of control flow (`Frame`) records which state it is in and with what input
 (`Frame.at`, set by `run_program`), and (None, output) once it has run to its end. Parallel
@@ -42,7 +45,6 @@ MAX_OPEN_DAYS = 365
 HISTORY_LIMIT = 24_999  # AWS's 25,000 events, less room for ExecutionRedriven and one more
 TOKEN_MEMORY = 10  # AWS answers idempotently for the last 10 client tokens ...
 TOKEN_SECONDS = 15 * 60  # ... for 15 minutes after their first use
-TERMINAL_UNSUCCESSFUL = ("FAILED", "TIMED_OUT", "ABORTED")
 
 
 class RedriveJournal:
@@ -105,19 +107,25 @@ def forget(execution: Execution) -> None:
         execution.redrive_journal.children.clear()
 
 
+def history_full(execution: Execution) -> bool:
+    """Whether a Standard execution's history has no room left for a redrive: AWS redrives only
+    executions with fewer than 24,999 events (ExecutionRedriven and at least one more must fit in
+    the 25,000). Express executions keep no history on AWS; a map run restarts them anew."""
+    return not execution.express and len(execution.events) >= HISTORY_LIMIT
+
+
 def redrive_status(execution: Execution, now: float) -> tuple[str, str | None]:
     """(redriveStatus, redriveStatusReason) as DescribeExecution reports them."""
-    if execution.redrive_journal is not None and execution.redrive_journal.map_run is not None:
-        return ("REDRIVABLE_BY_MAP_RUN", None) if execution.status in TERMINAL_UNSUCCESSFUL else (
-            "NOT_REDRIVABLE", f"Execution is {execution.status} and cannot be redriven")
     if execution.status in ("RUNNING", "SUCCEEDED"):
         return "NOT_REDRIVABLE", f"Execution is {execution.status} and cannot be redriven"
+    if history_full(execution):
+        return "NOT_REDRIVABLE", "Execution history event limit exceeded"
+    if execution.redrive_journal is not None and execution.redrive_journal.map_run is not None:
+        return "REDRIVABLE_BY_MAP_RUN", None
     if execution.engine.machines.get(execution.machine.arn) is None:
         return "NOT_REDRIVABLE", "State machine is in DELETING status"
     if not execution.engine.behaviour.redrive_count:
         return "NOT_REDRIVABLE", "Execution was started before the launch of RedriveExecution"
-    if len(execution.events) >= HISTORY_LIMIT:
-        return "NOT_REDRIVABLE", "Execution history event limit exceeded"
     if now - execution.start > MAX_OPEN_DAYS * 86400:
         return "NOT_REDRIVABLE", "Execution has exceeded the max execution time"
     if execution.stop is not None and now - execution.stop > REDRIVABLE_DAYS * 86400:
@@ -141,7 +149,10 @@ def redrive_fields(execution: Execution, now: float) -> dict[str, Any]:
 
 
 def reopen(execution: Execution, now: float) -> int:
-    """Turn the stopped execution back into a running one; the new redriveCount."""
+    """Turn the stopped execution back into a running one; the new redriveCount. Callers check
+    `redrive_status` first: a history with no room would drop the events of the redriven attempt."""
+    if history_full(execution):
+        raise RuntimeError(f"{execution.arn}: history event limit exceeded, not redrivable")
     book = journal(execution)
     book.count += 1
     book.date = now

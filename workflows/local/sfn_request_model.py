@@ -21,7 +21,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
+from botocore.model import MapShape, OperationModel, Shape, StructureShape
 
 # Java's \p{ASCII} (the one Java-only construct in the stepfunctions model's patterns).
 _JAVA_CLASSES = {r"\p{ASCII}": r"[\x00-\x7f]"}

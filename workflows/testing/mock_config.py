@@ -36,7 +36,6 @@ from workflows.testing import error_names, result_shapes, schemas
 VALIDATION_KEY = "x-validation"  # legacy: the sidecar's "validation" replaces it
 VALIDATION_MODES = {"strict": result_shapes.STRICT, "present": result_shapes.PRESENT,
                     "off": result_shapes.NONE}
-ENV_VAR = "SFN_MOCK_CONFIG"
 
 
 class MockConfigError(ValueError):
@@ -284,12 +283,6 @@ def warn_unknown_keys(raw: Mapping[str, Any], source: str) -> None:
         target = "the sidecar" if source.startswith("<") else mock_sidecar.sidecar_path(source).name
         message += f". The harness still reads {', '.join(legacy)}; move them to {target} (docs/testing.md)"
     warnings.warn(MockConfigWarning(message), stacklevel=3)
-
-
-def load_from_env() -> TaskMocker | None:
-    """The mock config named by SFN_MOCK_CONFIG, as Step Functions Local reads it; None if unset."""
-    path = os.environ.get(ENV_VAR)
-    return load(path) if path else None
 
 
 def _object(source: str, raw: dict, key: str, where: str = "") -> dict:
