@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv bench clean
+.PHONY: demo test venv bench clean asl
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# Write the shared user-id allocation states (workflows/user_id_allocation.py) into the asl/ files.
+asl: $(STAMP)
+	$(BIN)/python -m workflows.user_id_allocation
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py

@@ -16,6 +16,10 @@ Placeholders in use (documented in docs/contracts.md):
   machine needs them today (the guard derives the child's execution ARN from the child's own
   state machine ARN, which stays right across partitions and accounts).
 
+Machines that allocate user ids hold the shared allocation states of `workflows.user_id_allocation`
+(one rule for signup and migrate_user); `render()` refuses a machine whose copy differs from it, naming
+the state and the field, so no hand edit deploys a second rule.
+
 Values are inserted JSON-escaped because every placeholder sits inside a JSON string; CDK tokens
 (`${Token[...]}`) pass through unchanged and are resolved by CDK afterwards. Substitution is one
 pass, so text inserted by a value is never substituted again.
@@ -27,6 +31,8 @@ import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+from workflows import user_id_allocation
 
 ASL_DIR: Path = Path(__file__).resolve().parent.parent / "asl"
 
@@ -108,11 +114,17 @@ def render(name: str, params: Mapping[str, str]) -> str:
 
     DATA_PLACEHOLDERS missing from `params` are filled from their source (api/routes.json).
     Raises MissingPlaceholderError (naming the placeholder and the file) when a value is missing,
-    and DefinitionError when a value is not a string. Extra parameters are ignored, so callers can
+    and DefinitionError when a value is not a string or the file's copy of the shared user-id
+    allocation states differs from `workflows.user_id_allocation`. Extra parameters are ignored, so callers can
     pass one mapping for all machines.
     """
     path = asl_path(name)
     text = path.read_text(encoding="utf-8")
+    if name in user_id_allocation.SITES:
+        drift = user_id_allocation.problems(name, json.loads(text))
+        if drift:
+            raise DefinitionError(f"{path}: differs from the shared user-id allocation (workflows/user_id_allocation.py; "
+                                  f"`make asl` writes it): " + "; ".join(drift))
     used = set(_PLACEHOLDER.findall(text))
     missing_data = [p for p in used if p in DATA_PLACEHOLDERS and p not in params]
     if missing_data:

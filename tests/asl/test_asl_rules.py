@@ -14,6 +14,7 @@ from statelint.linter import Linter
 from statelint.problem import ProblemType
 
 from workflows.cli.validate import is_filter_path_false_alarm, statelint_location
+from workflows import user_id_allocation
 from workflows.definitions import KNOWN_PLACEHOLDERS, MACHINES, render, source
 
 PARAMS = {
@@ -103,9 +104,11 @@ def test_retries_are_bounded_with_backoff_and_full_jitter(name: str) -> None:
             assert "States.ALL" not in retrier["ErrorEquals"], f"{where}: never retry everything"
 
 
-def test_signup_allocates_with_one_atomic_add() -> None:
-    doc = machine("signup")
-    allocate = doc["States"]["AllocateUserId"]
+@pytest.mark.parametrize("name", sorted(user_id_allocation.SITES))
+def test_allocating_machines_allocate_with_one_atomic_add_idempotent_per_execution(name: str) -> None:
+    doc = machine(name)
+    states = dict(walk_states(doc["States"]))
+    allocate = states["AllocateUserId"]
     assert allocate["Resource"] == "arn:aws:states:::dynamodb:updateItem"
     params = allocate["Parameters"]
     assert params["UpdateExpression"].startswith("ADD ")
@@ -113,18 +116,50 @@ def test_signup_allocates_with_one_atomic_add() -> None:
     assert params["Key"] == {"pk": {"S": "COUNTER#userId"}, "sk": {"S": "COUNTER"}}
     # idempotent per execution: the new id is recorded under the execution's own attribute, once
     assert params["ConditionExpression"] == "attribute_not_exists(#mine)"
-    assert params["ExpressionAttributeNames"]["#mine.$"] == "$.allocationKey"
+    assert params["ExpressionAttributeNames"]["#mine.$"] == user_id_allocation.RECORD_NAME
+    assert "$$.Execution.Id" in user_id_allocation.RECORD_NAME
+    # the counter's value has ONE writer; the other counter-item writers touch only this execution's record
+    counter_writers = {n: s["Parameters"] for n, s in states.items()
+                       if "COUNTER#userId" in json.dumps(s.get("Parameters", {}))}
+    assert set(counter_writers) == {"AllocateUserId", "FenceAllocation", "ReadSettledAllocation", "ReleaseAllocation"}
+    for state_name, written in counter_writers.items():
+        if state_name != "AllocateUserId":
+            assert "#value" not in json.dumps(written), state_name
+            assert written["ExpressionAttributeNames"] == {"#mine.$": user_id_allocation.RECORD_NAME}, state_name
     # no read of the counter on the way to an id: a read-then-write loop is the bug this design
     # avoids. The one read is after FenceAllocation, on the rare path of an allocation whose outcome
     # is unknown, and it reads only this execution's record.
-    readers = [name for name, state in walk_states(doc["States"])
-               if state.get("Resource", "").endswith(("getItem", "query", "scan"))]
+    readers = [n for n, s in states.items() if s.get("Resource", "").endswith(("getItem", "query", "scan"))
+               and "COUNTER#userId" in json.dumps(s.get("Parameters", {}))]
     assert readers == ["ReadSettledAllocation"]
-    assert [c["Next"] for c in allocate["Catch"]] == ["FenceAllocation", "AllocationFailed"]
-    assert doc["States"]["FenceAllocation"]["Next"] == "ReadSettledAllocation"
+    assert [c["Next"] for c in allocate["Catch"]] == ["FenceAllocation", "FenceAllocation",
+                                                      user_id_allocation.SITES[name].not_allocated]
+    assert [c["ErrorEquals"] for c in allocate["Catch"]][:2] == [["States.Timeout"], user_id_allocation.UNKNOWN_OUTCOME]
+    assert states["FenceAllocation"]["Next"] == "ReadSettledAllocation"
     throttles = {e for r in allocate["Retry"] for e in r["ErrorEquals"]}
     assert "DynamoDB.ProvisionedThroughputExceededException" in throttles
     assert "DynamoDB.ThrottlingException" in throttles
+    assert "States.Timeout" not in throttles  # a timed-out attempt is settled, never blindly repeated
+
+
+def test_every_machine_that_writes_the_counter_uses_the_shared_allocation() -> None:
+    writers = {name for name in MACHINES if "COUNTER#userId" in source(name)}
+    assert writers == set(user_id_allocation.SITES)
+    for name in writers:
+        assert user_id_allocation.problems(name, json.loads(source(name))) == [], name
+
+
+def test_a_drifted_copy_of_the_shared_allocation_is_refused_by_render(tmp_path, monkeypatch) -> None:
+    from workflows import definitions
+
+    doc = json.loads(source("migrate_user"))
+    doc["States"]["FenceAllocation"]["TimeoutSeconds"] = 60
+    (tmp_path / "migrate_user.asl.json").write_text(json.dumps(doc))
+    monkeypatch.setattr(definitions, "ASL_DIR", tmp_path)
+    with pytest.raises(definitions.DefinitionError) as info:
+        render("migrate_user", PARAMS)
+    assert "state 'FenceAllocation', field TimeoutSeconds: 60" in str(info.value)
+    assert "migrate_user.asl.json" in str(info.value)
 
 
 def test_signup_cognito_calls_retry_throttling() -> None:
@@ -157,11 +192,7 @@ def test_migration_catches_name_timeout_before_a_catch_all() -> None:
 
 def test_migration_allocates_with_the_one_atomic_add_and_provisions_in_one_transaction() -> None:
     states = dict(walk_states(machine("migrate_user")["States"]))
-    counter_writers = [name for name, state in states.items()
-                       if "COUNTER#userId" in json.dumps(state.get("Parameters", {}))]
-    assert counter_writers == ["AllocateUserId"]
-    allocate = states["AllocateUserId"]["Parameters"]
-    assert allocate["UpdateExpression"] == "ADD #value :one" and allocate["ReturnValues"] == "UPDATED_NEW"
+    # the allocation itself: test_allocating_machines_allocate_with_one_atomic_add_idempotent_per_execution
     write = states["WriteUser"]
     assert write["Resource"] == "arn:aws:states:::aws-sdk:dynamodb:transactWriteItems"
     keys = [json.dumps(item) for item in write["Parameters"]["TransactItems"]]

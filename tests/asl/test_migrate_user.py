@@ -155,6 +155,10 @@ FALLBACK_9 = {"status": "FALLBACK", "username": "m@example.com", "userId": "9"}
     ("FallbackUserExists", "SUCCEEDED", {"status": "FALLBACK", "username": "m@example.com", "existingUser": True}),
     ("FallbackInviteFails", "FAILED", "MigrateUser.InviteFailed"),
     ("FallbackAllocationFails", "FAILED", "MigrateUser.AllocationFailed"),
+    # the allocation timed out: settled by the shared fence + read-back (workflows/user_id_allocation.py)
+    ("FallbackAllocationTimedOutButLanded", "SUCCEEDED", FALLBACK_9),
+    ("FallbackAllocationTimedOutNothingLanded", "FAILED", "MigrateUser.AllocationFailed"),
+    ("FallbackAllocationUnsettled", "FAILED", "MigrateUser.AllocationUnsettled"),
     ("AlreadyRegistered", "SUCCEEDED", {"status": "ALREADY_REGISTERED", "username": "m@example.com"}),
 ])
 def test_mock_config_cases(mocked: tuple[Any, str], aws: AwsFixture, case: str, status: str, expected: Any) -> None:

@@ -1,73 +1,24 @@
 """Issue 10, item 3: every allocated id ends as a user or a tombstone, also when the allocation's
 UpdateItem times out and its write lands anyway - before the workflow settles it, or after.
 
-The late landing is injected below the engine: a DynamoDB client whose allocation call sleeps past
-the Task's TimeoutSeconds (virtual time: the engine's timer wins, as on AWS) and either writes
-first (it landed, the answer was lost) or writes only when the test says so (still in flight when
-the workflow fenced it).
+The late landing is injected below the engine (late_allocations.LateAllocations, shared with the
+migrate_user tests): a DynamoDB client whose allocation call sleeps past the Task's TimeoutSeconds
+(virtual time: the engine's timer wins, as on AWS) and either writes first (it landed, the answer
+was lost) or writes only when the test says so (still in flight when the workflow fenced it).
 """
 from __future__ import annotations
 
 import json
 import random
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
-from workflows.engine import virtual_sleep
-
 from .conftest import ACCOUNT, REGION, AwsFixture, deploy, entered_states
+from .late_allocations import LateAllocations, assert_every_id_is_a_user_or_a_tombstone
 
 MACHINE = "signup"
-
-
-class LateAllocations:
-    """Wraps the test's DynamoDB client: chosen allocation calls time out; `plan(email)` says how."""
-
-    def __init__(self, aws: AwsFixture) -> None:
-        self.aws, self.plans, self.in_flight = aws, {}, []
-        self.lock = threading.Lock()
-
-    def client_factory(self, service: str) -> Any:
-        client = self.aws.client_factory(service)
-        if service != "dynamodb":
-            return client
-        late = self
-
-        class Client:
-            def __getattr__(self, name: str) -> Any:
-                return getattr(client, name)
-
-            def update_item(self, **kwargs: Any) -> Any:
-                if not kwargs.get("UpdateExpression", "").startswith("ADD #value"):
-                    return client.update_item(**kwargs)
-                with late.lock:
-                    plan = late.plans.pop(0) if late.plans else "prompt"
-                if plan == "prompt":
-                    return client.update_item(**kwargs)
-                if plan == "landed":  # the write happens; its answer comes after the task's deadline
-                    client.update_item(**kwargs)
-                else:  # "in-flight": the write is still on its way when the workflow settles
-                    with late.lock:
-                        late.in_flight.append(kwargs)
-                virtual_sleep(30)
-                return {"Attributes": {"value": {"N": "999999"}}}  # never seen: the task timed out
-
-        return Client()
-
-    def land_in_flight(self) -> list[str]:
-        """Deliver the writes still in flight; each one's outcome (error code or 'applied')."""
-        outcomes = []
-        for kwargs in self.in_flight:
-            try:
-                self.aws.client_factory("dynamodb").update_item(**kwargs)
-                outcomes.append("applied")
-            except Exception as error:  # noqa: BLE001 - the code is the assertion
-                outcomes.append(error.response["Error"]["Code"])  # type: ignore[attr-defined]
-        self.in_flight.clear()
-        return outcomes
 
 
 @pytest.fixture()
@@ -84,16 +35,6 @@ def signup(sfn: Any, arn: str, email: str) -> tuple[int, dict[str, Any], str]:
     assert response["status"] == "SUCCEEDED", response
     output = json.loads(response["output"])
     return output["statusCode"], json.loads(output["body"]), response["executionArn"]
-
-
-def assert_every_id_is_a_user_or_a_tombstone(aws: AwsFixture) -> int:
-    counter = aws.item("COUNTER#userId", "COUNTER")
-    allocated = int(counter["value"]["N"]) if counter and "value" in counter else 0
-    users = {int(i["userId"]["N"]) for i in aws.items("USER#")}
-    tombstones = {int(i["userId"]["N"]) for i in aws.items("TOMBSTONE#")}
-    assert users.isdisjoint(tombstones)
-    assert users | tombstones == set(range(1, allocated + 1)), (allocated, sorted(users), sorted(tombstones))
-    return allocated
 
 
 def test_an_allocation_that_timed_out_but_landed_is_adopted(late: tuple[Any, str, LateAllocations],

@@ -86,6 +86,17 @@ def test_signup_role_has_exact_dynamodb_and_pool_scoped_cognito_actions(template
     }
 
 
+def test_migrate_user_role_has_exact_dynamodb_and_pool_scoped_cognito_actions(template) -> None:
+    pool_id, _ = only(template, "AWS::Cognito::UserPool")
+    table = f"<GetAtt:{table_id(template)}.Arn>"
+    pool = f"<GetAtt:{pool_id}.Arn>"
+    assert grants(template, "migrate_user") == {
+        "dynamodb:PutItem": {table}, "dynamodb:UpdateItem": {table}, "dynamodb:DeleteItem": {table},
+        "dynamodb:GetItem": {table},  # ReadSettledAllocation (the shared allocation), after a fence only
+        "cognito-idp:AdminCreateUser": {pool}, "cognito-idp:AdminDeleteUser": {pool},
+    }
+
+
 def test_guard_role_covers_sync2_children_rule_and_bus(template) -> None:
     bus_id, _ = only(template, "AWS::Events::EventBus")
     got = grants(template, "guard")

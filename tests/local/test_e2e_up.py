@@ -207,7 +207,8 @@ def test_advance_reaches_a_migration_deadline_on_the_virtual_clock(virtual_serve
             maxResults=1000)["events"] if "stateEnteredEventDetails" in e]
     assert path[path.index("ClaimFallback"):] == [
         "ClaimFallback", "FallbackProfile", "HasUserId", "AllocateUserId", "ProfileKey", "UseIdAsUsername",
-        "WriteUser", "AfterWrite", "InviteUser", "RecordFallback", "FellBack"], path
+        "WriteUser", "ShouldReleaseAllocation", "ReleaseAllocation", "AfterRelease", "AfterWrite", "InviteUser",
+        "RecordFallback", "FellBack"], path
     assert record()["status"]["S"] == "FALLBACK"
     user_id = record()["userId"]["N"]  # the invited user is complete: profile keyed by its id, email reserved
     profile = ddb.get_item(TableName=info["usersTable"], Key={"pk": {"S": f"USER#{user_id}"}, "sk": {"S": "PROFILE"}})
