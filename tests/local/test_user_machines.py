@@ -119,6 +119,19 @@ def test_bad_definitions_name_file_state_and_field(tmp_path: Path) -> None:
     assert "good.asl.json" not in message
 
 
+def test_an_express_definition_is_judged_as_express(tmp_path: Path) -> None:
+    sync = {"StartAt": "Run", "States": {"Run": {"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask.sync",
+                                                 "Parameters": {"TaskDefinition": "t"}, "End": True}}}
+    (tmp_path / "batch.asl.json").write_text(json.dumps(sync))  # a Standard machine may wait for the task
+    (tmp_path / "quick.express.asl.json").write_text(json.dumps(sync))
+    with pytest.raises(DefinitionsError) as raised:
+        LocalStack(definitions=tmp_path).start()
+    message = str(raised.value)
+    assert (f"{tmp_path / 'quick.express.asl.json'}: state 'Run', field Resource: Express state machine does not "
+            f"support '.sync' service integration") in message
+    assert "batch.asl.json" not in message
+
+
 def test_definitions_that_cannot_be_used(tmp_path: Path) -> None:
     with pytest.raises(DefinitionsError, match="no \\*.asl.json files"):
         discover(tmp_path)

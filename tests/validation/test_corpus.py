@@ -1,7 +1,10 @@
 """The corpus: real definitions with the verdict AWS gives each, run through `workflows validate`.
 
-- corpus/accepted/: public definitions (SOURCES.json: repository, path, commit, licence) that AWS
-  accepts - no problem and no warning each;
+- corpus/accepted/: public definitions (SOURCES.json: repository, path, commit, licence), byte-for-byte as
+  published, that AWS accepts (each was deployed by its sample's own template) - no problem and no warning each;
+  *.express.asl.json are Express machines and are judged as such;
+- corpus/refused/: published versions AWS refuses (a Next naming no state, QueryLanguage inside States, a stray
+  letter after the document), each with why and exactly its problems;
 - the definitions recorded on AWS in shared/conformance (cases.jsonl: CreateStateMachine succeeded;
   teststate.jsonl: TestState ran them) - the engine's checker finds nothing in any of them;
 - corpus/refused.json: an accepted definition with one change AWS refuses - exactly the listed
@@ -17,27 +20,49 @@ from typing import Any
 import pytest
 
 from tests.conformance.corpus import cases_path
-from workflows.cli.validate import fill_placeholders, validate_files
+from workflows.cli.validate import fill_placeholders, machine_type_of, validate_files
 from workflows.engine import validate_definition
 
 CORPUS = Path(__file__).parent / "corpus"
 ACCEPTED = sorted((CORPUS / "accepted").glob("*.asl.json"))
-SOURCES = json.loads((CORPUS / "SOURCES.json").read_text())["accepted"]
+REFUSED_FILES = sorted((CORPUS / "refused").glob("*.asl.json"))
+SOURCES = json.loads((CORPUS / "SOURCES.json").read_text())
 REFUSED = json.loads((CORPUS / "refused.json").read_text())["refused"]
 TESTSTATE = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "teststate.jsonl"
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:f"
+LICENCES = {"MIT-0"}  # what the source repositories' LICENSE files say (MIT No Attribution)
+# Definitions AWS accepts that this checker still refuses - each is a known false alarm, fixed in a later commit
+# (strict: the test fails the day the checker accepts them, so the entry cannot outlive its fix).
+PENDING: dict[str, str] = {}
 
 
 def test_every_corpus_file_has_its_source_and_licence() -> None:
-    assert sorted(SOURCES) == [p.name for p in ACCEPTED] and len(ACCEPTED) >= 15
-    for source in SOURCES.values():
-        assert source["repo"] and source["path"] and len(source["commit"]) == 40 and source["licence"] == "MIT-0"
+    assert sorted(SOURCES["accepted"]) == [p.name for p in ACCEPTED] and len(ACCEPTED) >= 200
+    assert sorted(SOURCES["refused"]) == [p.name for p in REFUSED_FILES]
+    for verdict in ("accepted", "refused"):
+        for source in SOURCES[verdict].values():
+            assert source["repo"] and source["path"] and len(source["commit"]) == 40
+            assert source["licence"] in LICENCES and source["verdict"] == verdict
+    assert all(source["why"] and source["problems"] for source in SOURCES["refused"].values())
 
 
-@pytest.mark.parametrize("path", ACCEPTED, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [
+    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=PENDING[p.name])) if p.name in PENDING else p
+    for p in ACCEPTED], ids=lambda p: p.name)
 def test_accepted_definition_is_valid_without_warnings(path: Path) -> None:
+    """Valid, and warned only where SOURCES.json lists the warnings (a filter Jayway cannot read)."""
     [result] = validate_files([str(path)], warnings=True)
-    assert (result["valid"], result["problems"], result["warnings"]) == (True, [], [])
+    assert (result["valid"], result["problems"]) == (True, [])
+    expected = SOURCES["accepted"][path.name].get("warnings", [])
+    assert [[w["message"], w["location"]] for w in result["warnings"]] == expected
+
+
+@pytest.mark.parametrize("path", REFUSED_FILES, ids=lambda p: p.name)
+def test_published_definition_aws_refuses_gets_exactly_its_problems(path: Path) -> None:
+    found = [[d.message, d.location] for d in validate_definition(fill_placeholders(path.read_text()))]
+    assert found == SOURCES["refused"][path.name]["problems"]
+    [result] = validate_files([str(path)])
+    assert not result["valid"] and len(result["problems"]) == len(found)
 
 
 def _set(document: Any, keys: list, value: Any) -> None:
@@ -59,9 +84,10 @@ def _refused_definition(case: dict) -> dict:
 @pytest.mark.parametrize("case", REFUSED, ids=lambda c: c["name"])
 def test_refused_definition_gets_exactly_its_problems(case: dict, tmp_path: Path) -> None:
     document = _refused_definition(case)
-    found = [[d.message, d.location] for d in validate_definition(json.dumps(document))]
+    kind = machine_type_of(case.get("base", ""))  # a NAME.express.asl.json base is an Express machine
+    found = [[d.message, d.location] for d in validate_definition(json.dumps(document), kind)]
     assert found == case["problems"]
-    bad = tmp_path / "refused.asl.json"
+    bad = tmp_path / ("refused.express.asl.json" if kind == "EXPRESS" else "refused.asl.json")
     bad.write_text(json.dumps(document))
     [result] = validate_files([str(bad)])
     assert not result["valid"] and [p["message"] for p in result["problems"]] == [m for m, _ in case["problems"]]

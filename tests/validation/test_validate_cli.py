@@ -46,7 +46,8 @@ def test_integer_backoff_rate_is_valid(capsys, tmp_path: Path) -> None:
     good = tmp_path / "integer_backoff.asl.json"
     good.write_text(json.dumps(document))
     code, out, _ = run(capsys, "validate", "--json", str(good))
-    assert code == 0 and json.loads(out) == [{"file": str(good), "valid": True, "problems": []}]  # ... and not shown
+    expected = [{"file": str(good), "type": "STANDARD", "valid": True, "problems": []}]
+    assert code == 0 and json.loads(out) == expected  # ... and not shown
 
 
 @pytest.mark.parametrize("backoff_rate, task, field, words", [
@@ -90,7 +91,7 @@ def test_statelints_extra_opinion_is_a_warning_shown_only_with_warnings(capsys, 
     loop = tmp_path / "loop.asl.json"
     loop.write_text(json.dumps(LOOP))  # AWS accepts a machine that never ends; statelint wants a terminal state
     code, out, _ = run(capsys, "validate", "--json", str(loop))
-    assert code == 0 and json.loads(out) == [{"file": str(loop), "valid": True, "problems": []}]
+    assert code == 0 and json.loads(out) == [{"file": str(loop), "type": "STANDARD", "valid": True, "problems": []}]
     code, out, _ = run(capsys, "validate", "--json", "--warnings", str(loop))
     [result] = json.loads(out)
     assert code == 0 and result["valid"] and result["problems"] == []
@@ -100,6 +101,25 @@ def test_statelints_extra_opinion_is_a_warning_shown_only_with_warnings(capsys, 
     assert code == 0 and f"valid    {loop}" in out
     assert (f"warning  {loop}: top level, field States: No terminal state found in machine at State Machine.States "
             "[statelint]") in out
+
+
+def test_a_filter_jayway_cannot_read_is_valid_with_a_warning(capsys, tmp_path: Path) -> None:
+    """AWS accepts `[?(@.Name==Receipt)]` but the state fails when it runs: valid, and --warnings says why."""
+    machine = tmp_path / "receipt.asl.json"
+    machine.write_text(json.dumps({"StartAt": "P", "States": {"P": {
+        "Type": "Pass", "Parameters": {"receipt.$": "$.Labels[?(@.Name==Receipt)]"}, "End": True}}}))
+    code, out, _ = run(capsys, "validate", "--json", "--warnings", str(machine))
+    [result] = json.loads(out)
+    assert code == 0 and result["valid"] and result["problems"] == []
+    [warning] = result["warnings"]
+    assert (warning["checker"], warning["code"], warning["state"], warning["field"], warning["location"]) == (
+        "engine", "UNREADABLE_FILTER", "P", "Parameters.receipt.$", "/States/P/Parameters/receipt.$")
+    assert warning["message"] == (
+        '"$.Labels[?(@.Name==Receipt)]": the literal Receipt is neither a number nor a quoted string (quote it: '
+        "'Receipt'). AWS accepts the definition, but Jayway cannot read this filter, so the state fails "
+        "(States.Runtime) when it evaluates the path")
+    code, out, _ = run(capsys, "validate", "--json", str(machine))
+    assert code == 0 and json.loads(out) == [{"file": str(machine), "type": "STANDARD", "valid": True, "problems": []}]
 
 
 DISTRIBUTED = {"Type": "Map", "End": True, "Label": "Rows", "MaxConcurrency": 10,
@@ -133,7 +153,7 @@ def test_statelints_known_false_alarms_are_not_shown(capsys, tmp_path: Path, nam
     good.write_text(json.dumps(FALSE_ALARMS[name]))
     code, out, _ = run(capsys, "validate", "--json", "--warnings", str(good))
     assert code == 0 and json.loads(out) == [  # ... and AWS accepts it: no problem, no warning
-        {"file": str(good), "valid": True, "problems": [], "warnings": []}]
+        {"file": str(good), "type": "STANDARD", "valid": True, "problems": [], "warnings": []}]
 
 
 def test_statelint_agreeing_with_the_engine_is_one_problem(capsys, tmp_path: Path) -> None:

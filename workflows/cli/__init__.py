@@ -12,7 +12,7 @@
   workflows send-task-heartbeat TOKEN
   workflows load signup --users N --concurrency C [--prefill M]  load-test signup on a running stack
   workflows advance SECONDS              move the virtual clock of `workflows up --clock virtual` (90, 15m, 180d)
-  workflows validate FILE... [--warnings] offline definition checks (AWS's rules; statelint warnings)
+  workflows validate FILE... [--warnings] [--type STANDARD|EXPRESS] offline definition checks (AWS's rules; statelint warnings)
   workflows mock-from-history (EXECUTION_ARN | history.json) [--endpoint ...] [-o FILE]
                                          a recorded execution as a mock config test case (every Task attempt)
   workflows test MOCKCONFIG... [--definition [NAME=]FILE] [--case NAME]
@@ -124,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.add_argument("--warnings", action="store_true",
                           help="also show statelint's extra opinions (warnings; they never fail a file)")
+    validate.add_argument("--type", choices=("STANDARD", "EXPRESS"), default=None, dest="machine_type",
+                          help="judge every FILE as this type of state machine (default: STANDARD, and EXPRESS "
+                               "for a NAME.express.asl.json file, as `workflows up --definitions` creates it)")
 
     test = sub.add_parser("test", parents=[common], help="replay Step Functions Local mock configs")
     test.add_argument("mock_configs", nargs="+", metavar="MOCKCONFIG",

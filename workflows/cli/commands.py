@@ -206,7 +206,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from .validate import describe, validate_files
 
-    results = validate_files(args.files, warnings=args.warnings)
+    results = validate_files(args.files, warnings=args.warnings, machine_type=args.machine_type)
     if args.json:
         output.emit_json(results)
     else:

@@ -11,6 +11,12 @@
   a field the engine's table allows there) - are dropped: the engine checked that value with AWS's
   rule and found it valid. Every other statelint finding is a warning, shown with `--warnings` and
   never failing a file.
+- The engine's own warnings (`value_checks.unreadable_filters`): what AWS accepts but cannot run, e.g. a
+  filter comparing with a bare word (`[?(@.Name==Receipt)]`) that Jayway cannot read - the state fails.
+
+Each file is judged as the type of machine it would be created as: STANDARD, or EXPRESS for a
+NAME.express.asl.json (as `workflows up --definitions` creates it) or with `--type EXPRESS` - an Express
+machine refuses activities, `.sync` and `.waitForTaskToken` integrations.
 
 Both checkers name a place in the document (the engine a JSON pointer, statelint a dotted path
 "State Machine.States.A.Retry[0]..." that this module resolves against the document, since state
@@ -62,9 +68,18 @@ FALSE_ALARMS = (
 )
 
 
-def validate_files(paths: list[str], warnings: bool = False) -> list[dict[str, Any]]:
-    """[{file, valid, problems: [{file, state, field, checker, code, message, location, also}]}] per path;
-    with `warnings`, each result also has `warnings`: statelint's extra opinions, in the same shape."""
+EXPRESS_SUFFIX = ".express.asl.json"  # as `workflows up --definitions` names an Express machine
+
+
+def machine_type_of(name: str, given: str | None = None) -> str:
+    """The type a file is judged as: the one asked for, else EXPRESS for NAME.express.asl.json, else STANDARD."""
+    return given or ("EXPRESS" if Path(name).name.endswith(EXPRESS_SUFFIX) else "STANDARD")
+
+
+def validate_files(paths: list[str], warnings: bool = False, machine_type: str | None = None) -> list[dict[str, Any]]:
+    """[{file, type, valid, problems: [{file, state, field, checker, code, message, location, also}]}] per path,
+    each judged as `machine_type` (default: by its name, see `machine_type_of`); with `warnings`, each result
+    also has `warnings`: statelint's extra opinions, in the same shape."""
     results = []
     for name in paths:
         path = Path(name)
@@ -72,8 +87,9 @@ def validate_files(paths: list[str], warnings: bool = False) -> list[dict[str, A
             text = path.read_text()
         except OSError as error:
             raise CliError(f"{name}: cannot read ({error.strerror})") from None
-        problems, extra = check_with_warnings(fill_placeholders(text))
-        result: dict[str, Any] = {"file": name, "valid": not problems,
+        kind = machine_type_of(name, machine_type)
+        problems, extra = check_with_warnings(fill_placeholders(text), kind)
+        result: dict[str, Any] = {"file": name, "type": kind, "valid": not problems,
                                   "problems": [dict(p, file=name) for p in problems]}
         if warnings:
             result["warnings"] = [dict(p, file=name, severity="WARNING") for p in extra]
@@ -81,25 +97,28 @@ def validate_files(paths: list[str], warnings: bool = False) -> list[dict[str, A
     return results
 
 
-def check_definition(text: str) -> list[dict[str, Any]]:
+def check_definition(text: str, machine_type: str = "STANDARD") -> list[dict[str, Any]]:
     """The problems in one definition's text: the engine's, with statelint's agreeing words under `also`."""
-    return check_with_warnings(text)[0]
+    return check_with_warnings(text, machine_type)[0]
 
 
-def check_with_warnings(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def check_with_warnings(text: str, machine_type: str = "STANDARD") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(problems, warnings) in one definition's text: the engine's problems, with statelint's agreeing
     words under `also`, and statelint's other findings that are no known false alarm."""
     from workflows.engine import validate_definition
 
     problems = [_problem("engine", d.code, d.message, _pointer_segments(d.location))
-                for d in validate_definition(text)]
+                for d in validate_definition(text, machine_type)]
     try:
         document = json.loads(text)
     except ValueError:
         return problems, []  # the engine already said why; statelint would only say it again
     if not isinstance(document, dict):
         return problems, []
-    warnings: list[dict[str, Any]] = []
+    from workflows.engine.value_checks import unreadable_filters
+
+    warnings: list[dict[str, Any]] = [_problem("engine", "UNREADABLE_FILTER", message, segments)
+                                      for segments, message in unreadable_filters(document)]
     for message in statelint_messages(document):
         segments, end = statelint_location(document, message)
         finding = _problem("statelint", "STATELINT", message, segments)

@@ -20,11 +20,13 @@ from typing import Any
 
 from workflows.engine import model as m
 from workflows.engine.expressions import is_timestamp
+from workflows.engine.expressions.choice import COMPARISON_OPERATORS
 from workflows.engine.expressions.jsonata_eval import is_jsonata_template
 from workflows.engine.field_rules import (
     BLOCK, BLOCKS, CHOICES, PATH, REFERENCE_PATH, SECTION, SECTIONS, SECTIONS_LIST, STATE_FIELDS, STATE_NAME,
     TEMPLATE, TIMESTAMP, FieldRule, label_problem, shown,
 )
+from workflows.engine.integrations.resources import SYNC, SYNC2, WAIT_FOR_TASK_TOKEN
 from workflows.engine.value_checks import jsonata_problem, path_problem, template_problems
 
 STATE_TYPES = tuple(STATE_FIELDS)
@@ -35,6 +37,7 @@ _NESTED = ("ItemProcessor", "Iterator", "Branches")  # blocks: checked as blocks
 _S3_ACTION = re.compile(r"^arn:[^:]+:states:::(?P<action>[^:]+:[^:]+)$")
 _READER_ACTIONS = ("s3:getObject", "s3:listObjectsV2")
 _WRITER_ACTIONS = ("s3:putObject",)
+_CHOICE_JSONPATH_ONLY = frozenset(COMPARISON_OPERATORS | {"Variable", "And", "Or", "Not"})
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,20 @@ class DefinitionChecks:
             self.schema(f"States.ALL must appear alone and in the last {kind[0].lower() + kind[1:]}",
                         f"{here}/ErrorEquals")
 
+    # ---- what an Express machine cannot run ----------------------------------------------------------
+    def check_express_resource(self, ref: Any, here: str) -> None:
+        """An Express machine runs Request Response integrations only: no activity, no .sync (nor
+        .sync:2), no .waitForTaskToken - in every state, Parallel branches and Map processors too.
+        AWS's words, as CreateStateMachine returned them (localstack test_sfn_api_express snapshot,
+        recorded on AWS 2024-07-03); the '.waitForTaskToken' one really ends in a space ("... service
+        integration  at /States/Publish/Resource")."""
+        if ref.kind == "activity":
+            self.schema("Express state machine does not support Activity ARN", here)
+        elif ref.kind == "service" and ref.pattern == WAIT_FOR_TASK_TOKEN:
+            self.schema("Express state machine does not support '.waitForTaskToken' service integration ", here)
+        elif ref.kind == "service" and ref.pattern in (SYNC, SYNC2):
+            self.schema("Express state machine does not support '.sync' service integration", here)
+
     # ---- the top level, blocks, states ---------------------------------------------------------------
     def check_top(self, doc: dict, ql: str) -> None:
         self.check_object(doc, SECTIONS["StateMachine"], "", ql, " at the top level")
@@ -212,6 +229,61 @@ class DefinitionChecks:
             elif nxt is None and end is not True:
                 self.schema("These fields are required: [Next]" if end is None
                             else f"End is {shown(end)}; AWS requires End: true or a Next state", loc)
+
+    # ---- Choice rules ---------------------------------------------------------------------------
+    def check_choice_rule(self, rule: dict, loc: str, ql: str, nested: bool = False) -> bool:
+        """A Choice rule's fields and shape (nested And/Or/Not rules too); True when a problem was reported.
+        JSONPath: one comparison operator with its Variable, or one of And, Or, Not; JSONata: a Condition.
+        Operand values are judged where the rule is compiled (expressions.choice)."""
+        before = len(self.diags)
+        kind = "a nested Choice rule" if nested else "a Choice rule"
+        own = {"Comment"} if nested else {"Comment", "Next", "Assign"}
+        if ql == m.JSONATA:
+            allowed, other = own | {"Condition"} | (set() if nested else {"Output"}), _CHOICE_JSONPATH_ONLY
+        else:
+            allowed, other = own | _CHOICE_JSONPATH_ONLY, {"Condition", "Output"}
+        for key in rule:
+            if key in other:
+                self.schema(f"The field '{key}' is not supported for the QueryLanguage {ql}", f"{loc}/{key}")
+            elif key not in allowed:
+                self.schema(f"Field '{key}' is not supported in {kind}", loc)
+        if ql == m.JSONATA:
+            if "Condition" not in rule:
+                self.schema("These fields are required: [Condition]", loc)
+            return len(self.diags) > before
+        tests = [k for k in rule if k in COMPARISON_OPERATORS or k in ("And", "Or", "Not")]
+        if not tests:
+            self.schema(f"{kind[0].upper()}{kind[1:]} has no comparison; AWS requires a Variable with one comparison "
+                        "operator (StringEquals, NumericGreaterThan, IsPresent, ...), or And, Or or Not", loc)
+        elif len(tests) > 1:
+            self.schema(f"{kind[0].upper()}{kind[1:]} has {' and '.join(tests)}; AWS requires exactly one comparison "
+                        "operator, And, Or or Not", loc)
+        elif tests[0] in ("And", "Or"):
+            if "Variable" in rule:
+                self.schema(f"Field 'Variable' is not supported in {kind} with {tests[0]}", loc)
+            self.check_nested_rules(tests[0], rule[tests[0]], loc, ql)
+        elif tests[0] == "Not":
+            if "Variable" in rule:
+                self.schema(f"Field 'Variable' is not supported in {kind} with Not", loc)
+            inner = rule["Not"]
+            if isinstance(inner, dict):
+                self.check_choice_rule(inner, f"{loc}/Not", ql, nested=True)
+            else:
+                self.schema(f"Not is {shown(inner)}; AWS requires one Choice rule (a JSON object)", f"{loc}/Not")
+        elif "Variable" not in rule:
+            self.schema("These fields are required: [Variable]", loc)
+        return len(self.diags) > before
+
+    def check_nested_rules(self, key: str, rules: Any, loc: str, ql: str) -> None:
+        if not isinstance(rules, list) or not rules:
+            self.schema(f"{key} is {shown(rules)}; AWS requires a non-empty array of Choice rules", f"{loc}/{key}")
+            return
+        for index, inner in enumerate(rules):
+            here = f"{loc}/{key}[{index}]"
+            if isinstance(inner, dict):
+                self.check_choice_rule(inner, here, ql, nested=True)
+            else:
+                self.schema(f"{key}[{index}] is {shown(inner)}; AWS requires a Choice rule (a JSON object)", here)
 
     def check_heartbeat(self, body: dict, loc: str) -> None:
         timeout, heartbeat = body.get("TimeoutSeconds"), body.get("HeartbeatSeconds")

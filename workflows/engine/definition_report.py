@@ -36,7 +36,7 @@ def validation_report(definition: str, machine_type: str = "STANDARD", severity:
         raise api_error("ValidationException",
                         f"1 validation error detected: Value '{machine_type}' at 'type' failed to satisfy "
                         f"constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]")
-    found = list(validate_definition(definition))
+    found = list(validate_definition(definition, machine_type))
     listed = [d for d in found if severity == "WARNING" or _severity(d) == "ERROR"]
     limit = max_results or MAX_DIAGNOSTICS
     shaped = []

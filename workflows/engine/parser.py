@@ -15,23 +15,26 @@ from workflows.engine import dynamic
 from workflows.engine import model as m
 from workflows.engine.definition_checks import STATE_TYPES, DefinitionChecks, DefinitionError, Diagnostic
 from workflows.engine.errors import StatesError
-from workflows.engine.expressions import compile_choice
+from workflows.engine.expressions import ChoiceRule, compile_choice
 from workflows.engine.integrations.resources import ResourceError, parse_resource
+
+_NEVER = lambda data, context, variables, states: False  # noqa: E731 - a refused rule's stand-in (never run)
 
 __all__ = ["Diagnostic", "DefinitionError", "STATE_TYPES", "parse_definition", "validate_definition"]
 
 
-def validate_definition(text: str | dict) -> list[Diagnostic]:
-    """Every problem in a definition (empty when valid). Used by `workflows validate`."""
+def validate_definition(text: str | dict, machine_type: str = "STANDARD") -> list[Diagnostic]:
+    """Every problem in a definition (empty when valid) for a machine of `machine_type` (STANDARD or
+    EXPRESS: an Express machine refuses what only Standard runs). Used by `workflows validate`."""
     try:
-        _Parser(text).parse()
+        _Parser(text, machine_type).parse()
     except DefinitionError as error:
         return error.diagnostics
     return []
 
 
-def parse_definition(text: str | dict) -> m.Program:
-    return _Parser(text).parse()
+def parse_definition(text: str | dict, machine_type: str = "STANDARD") -> m.Program:
+    return _Parser(text, machine_type).parse()
 
 
 def _template(body: dict, key: str) -> m.Template | None:
@@ -65,9 +68,10 @@ def _path(body: dict, key: str) -> str | None:
 
 
 class _Parser(DefinitionChecks):
-    def __init__(self, text: str | dict) -> None:
+    def __init__(self, text: str | dict, machine_type: str = "STANDARD") -> None:
         super().__init__()
         self.text = text
+        self.machine_type = machine_type
 
     def parse(self) -> m.Program:
         doc = self.text
@@ -198,11 +202,17 @@ class _Parser(DefinitionChecks):
             if not isinstance(rule, dict) or not isinstance(rule.get("Next"), str):
                 self.fail("SCHEMA_VALIDATION_FAILED", "These fields are required: [Next]", here)
                 continue
+            if self.check_choice_rule(rule, here, common["query_language"]):
+                # its fields or shape are wrong: reported, and compiling it would only say so again; its Next
+                # still counts, so the state it names is not reported unreachable as well
+                branches.append(m.ChoiceBranch(ChoiceRule(_NEVER, rule["Next"]), rule["Next"]))
+                continue
             try:
                 compiled = compile_choice(rule, query_language=common["query_language"], state_name=common["name"])
             except Exception as error:  # noqa: BLE001 - reported as a diagnostic
                 cause = error.cause if isinstance(error, StatesError) else None
                 self.fail("SCHEMA_VALIDATION_FAILED", str(cause or error), here)
+                branches.append(m.ChoiceBranch(ChoiceRule(_NEVER, rule["Next"]), rule["Next"]))
                 continue
             branches.append(m.ChoiceBranch(compiled, rule["Next"], _template(rule, "Assign"),
                                            _template(rule, "Output")))
@@ -223,6 +233,8 @@ class _Parser(DefinitionChecks):
                 ref = parse_resource(resource_text)
             except ResourceError as error:
                 self.fail("SCHEMA_VALIDATION_FAILED", str(error), f"{loc}/Resource")
+        if ref is not None and self.machine_type == "EXPRESS":
+            self.check_express_resource(ref, f"{loc}/Resource")
         jsonata = common["query_language"] == m.JSONATA
         return m.TaskState(**fields, resource=ref, resource_text=resource_text or "",
                            timeout_seconds=dynamic.build(body, "Task", "TimeoutSeconds", jsonata),

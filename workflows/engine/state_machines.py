@@ -36,9 +36,9 @@ from workflows.engine.versions import VersionOperations
 MACHINE_TYPES = ("STANDARD", "EXPRESS")
 
 
-def _parse(definition: Any, operation: str) -> Any:
+def _parse(definition: Any, operation: str, machine_type: str) -> Any:
     try:
-        return parse_definition(definition)
+        return parse_definition(definition, machine_type)
     except DefinitionError as error:
         raise api_error("InvalidDefinition", str(error), operation) from None
 
@@ -75,7 +75,7 @@ class StateMachineOperations(VersionOperations):
         logging = logging_configuration(loggingConfiguration)
         tracing = tracing_configuration(tracingConfiguration)
         encryption = None if encryptionConfiguration is None else encryption_configuration(encryptionConfiguration)
-        program = _parse(definition, "CreateStateMachine")
+        program = _parse(definition, "CreateStateMachine", type)
         self._check_mocks(name, definition)
         with self._lock:
             arn = self._engine.machine_arn(name)
@@ -114,7 +114,9 @@ class StateMachineOperations(VersionOperations):
         logging = None if loggingConfiguration is None else logging_configuration(loggingConfiguration)
         tracing = None if tracingConfiguration is None else tracing_configuration(tracingConfiguration)
         encryption = None if encryptionConfiguration is None else encryption_configuration(encryptionConfiguration)
-        program = None if definition is None else _parse(definition, "UpdateStateMachine")
+        known = self._engine.machines.get(stateMachineArn)  # its type never changes; Express rules apply to it
+        program = None if definition is None else _parse(definition, "UpdateStateMachine",
+                                                         getattr(known, "type", "STANDARD"))
         with self._lock:
             current = self._engine.machines.get(stateMachineArn) if found.qualifier is None else None
             if current is None:

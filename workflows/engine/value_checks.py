@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from workflows.engine.expressions import validate_path, validate_reference_path
+from workflows.engine.expressions import compile_path, validate_path, validate_reference_path
+from workflows.engine.expressions.jsonpath_filter import UnreadableLiteral
 from workflows.engine.expressions.intrinsic_functions import ARITY, KNOWN
 from workflows.engine.expressions.intrinsic_parser import Call, looks_like_intrinsic, parse_intrinsic
 from workflows.engine.expressions.jsonata_eval import strip_template, validate_jsonata
@@ -103,3 +104,23 @@ def jsonata_problem(label: str, text: str) -> str | None:
     except Exception as error:  # noqa: BLE001 - jsonata raises its own exception types
         return f"{label}: the JSONata expression '{inner}' is invalid ({error})"
     return None
+
+
+def unreadable_filters(document: Any, segments: tuple = ()) -> Iterator[tuple[list, str]]:
+    """(pointer segments, message) for each path whose filter has a bare-word literal: AWS accepts the
+    definition, but Jayway cannot read the filter, so the state fails when it evaluates the path."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            yield from unreadable_filters(value, segments + (key,))
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            yield from unreadable_filters(value, segments + (index,))
+    elif isinstance(document, str) and "[?(" in document and document.lstrip().startswith("$"):
+        try:
+            compile_path(document)
+        except UnreadableLiteral as error:
+            why = str(error).split(": ", 1)[-1]
+            yield list(segments), (f"{shown(document)}: {why}. AWS accepts the definition, but Jayway cannot read "
+                                   "this filter, so the state fails (States.Runtime) when it evaluates the path")
+        except ValueError:
+            pass  # a malformed path is the checker's error, reported there

@@ -102,7 +102,7 @@ def _problems(definition: UserDefinition) -> list[str]:
     """What CreateStateMachine would reject, one line each: file, state, field, message."""
     from workflows.engine import validate_definition
 
-    if not validate_definition(definition.text):
+    if not validate_definition(definition.text, definition.type):
         return []
     from workflows.cli.validate import check_definition, describe
 
@@ -110,5 +110,5 @@ def _problems(definition: UserDefinition) -> list[str]:
         json.loads(definition.text)
     except ValueError as error:
         return [f"{definition.path}: not JSON ({error})"]
-    return [describe(dict(problem, file=str(definition.path))) for problem in check_definition(definition.text)
-            if problem["checker"] == "engine"]
+    return [describe(dict(problem, file=str(definition.path)))
+            for problem in check_definition(definition.text, definition.type) if problem["checker"] == "engine"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
-from workflows.engine.expressions.jsonpath_filter import compile_filter
+from workflows.engine.expressions.jsonpath_filter import UnreadableLiteral, compile_filter
 
 # --- segments -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -254,8 +254,12 @@ def compile_path(text: str) -> CompiledPath:
 
 
 def validate_path(path: str) -> None:
-    """Raise ValueError naming what is wrong with a JSONPath / context path / variable path."""
-    compile_path(path)
+    """Raise ValueError naming what is wrong with a JSONPath / context path / variable path, as AWS judges it
+    at create time: a filter with a bare-word literal passes (AWS accepts it; it fails when evaluated)."""
+    try:
+        compile_path(path)
+    except UnreadableLiteral:
+        pass
 
 
 def validate_reference_path(path: str) -> None:

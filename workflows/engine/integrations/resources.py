@@ -7,6 +7,10 @@ Step Functions recognises three resource shapes and the history names them diffe
 - plain Lambda function ARNs `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`
   -> LambdaFunctionScheduled events;
 - activity ARNs `arn:aws:states:<region>:<account>:activity:<name>` -> Activity* events.
+An SDK integration may also name its region and account, `arn:aws:states:<region>:<account>:aws-sdk:...`:
+AWS accepts and runs that form (step-functions-workflows-collection script-generator deploys it through
+`!Sub arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:aws-sdk:...` and shows its results);
+TaskScheduled names that region. Optimized integrations keep `:::` (no public definition names a region).
 Parsing splits on ':' without checking the partition/region text so templated ARNs
 (`arn:<partition>:...`) parse too.
 """
@@ -59,7 +63,8 @@ def parse_resource(arn: str, default_region: str = "") -> ResourceRef:
         return ResourceRef(arn, "lambda-function", "lambda", parts[6], "", region or default_region)
     if service_ns == "states" and parts[5] == "activity" and len(parts) >= 7:
         return ResourceRef(arn, "activity", "", parts[6], "", region or default_region)
-    if service_ns == "states" and region == "" and parts[4] == "":
+    regional_sdk = service_ns == "states" and parts[5] == "aws-sdk" and region != "" and parts[4] != ""
+    if service_ns == "states" and (region == "" and parts[4] == "" or regional_sdk):
         rest = parts[5:]
         if rest and rest[0] == "aws-sdk":
             if len(rest) < 3:
@@ -72,7 +77,7 @@ def parse_resource(arn: str, default_region: str = "") -> ResourceRef:
         action, pattern = _split_pattern(action_text)
         if not action:
             raise ResourceError(f"Resource '{arn}' is missing the service action")
-        return ResourceRef(arn, "service", service, action, pattern, default_region)
+        return ResourceRef(arn, "service", service, action, pattern, region if regional_sdk else default_region)
     raise ResourceError(f"Resource '{arn}' is not a supported Step Functions resource")
 
 
