@@ -337,9 +337,10 @@ def test_http_api_simple_response_checks_the_route(make_authorizer: Any, make_to
     assert authorizer(event("GET /executions/{executionId}", "/executions/abc"))["isAuthorized"] is True
 
 
-def test_http_api_simple_response_path_parameter_needs_a_segment(make_authorizer: Any, make_token: Any) -> None:
+def test_http_api_simple_response_path_parameter_is_exactly_one_segment(make_authorizer: Any,
+                                                                        make_token: Any) -> None:
     """A grant for GET /executions/{executionId} is no grant for the collection GET /executions (the
-    REST policy's ``.../GET/executions/*`` does not match it either)."""
+    REST policy's ``.../GET/executions/*`` does not match it either), nor for a deeper path."""
     authorizer = make_authorizer()
     token = make_token(access_claims(**{"cognito:groups": ["User"]}))
 
@@ -350,6 +351,8 @@ def test_http_api_simple_response_path_parameter_needs_a_segment(make_authorizer
     assert authorizer(event("/executions/x1"))["isAuthorized"] is True
     assert authorizer(event("/executions"))["isAuthorized"] is False
     assert authorizer(event("/executions/"))["isAuthorized"] is False
+    assert authorizer(event("/executions/x1/history"))["isAuthorized"] is False
+    assert authorizer(event("/executions/someone-else/../x1"))["isAuthorized"] is False
 
 
 def test_grant_trailing_wildcard_matches_one_or_more_segments() -> None:
@@ -374,19 +377,6 @@ def test_grant_path_parameter_matches_exactly_one_segment() -> None:
     assert middle.matches("GET", "/tenants/t1/users") and not middle.matches("GET", "/tenants/t1/x/users")
     assert not middle.matches("GET", "/tenants//users")
     assert grant.resource("arn:aws:execute-api:r:1:api/prod") == "arn:aws:execute-api:r:1:api/prod/GET/files/*"
-
-
-def test_http_api_simple_response_parameter_is_one_segment(make_authorizer: Any, make_token: Any) -> None:
-    authorizer = make_authorizer()
-    token = make_token(access_claims(**{"cognito:groups": ["User"]}))
-
-    def event(path: str) -> dict[str, Any]:
-        return {"version": "2.0", "type": "REQUEST", "routeArn": METHOD_ARN, "rawPath": path,
-                "identitySource": [token], "requestContext": {"http": {"method": "GET", "path": path}}}
-
-    assert authorizer(event("/executions/x1"))["isAuthorized"] is True
-    assert authorizer(event("/executions/x1/history"))["isAuthorized"] is False
-    assert authorizer(event("/executions/someone-else/../x1"))["isAuthorized"] is False
 
 
 def test_http_api_simple_response_on_a_named_stage(make_authorizer: Any, make_token: Any) -> None:
