@@ -1,16 +1,14 @@
 """`workflows advance SECONDS`: move the virtual clock of a running `workflows up --clock virtual`.
 
 Step Functions has no API for time, so this talks to the stack's local-only control endpoint
-(POST /_local/clock/advance, see workflows/local/control.py) with plain urllib; it refuses AWS
-(`--endpoint aws`) and a stack on the real clock with one line saying so.
+(POST /_local/clock/advance, through workflows/local/control_client.py, the client the console's
+HttpClock uses too); it refuses AWS (`--endpoint aws`) and a stack on the real clock with one line
+saying so.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
-import urllib.error
-import urllib.request
 from typing import Any
 
 from .errors import CliError
@@ -36,25 +34,12 @@ def advance(url: str | None, seconds: float) -> dict[str, Any]:
     if url is None:
         raise CliError("advance moves the clock of a local stack (`workflows up --clock virtual`); "
                        "AWS runs on real time")
-    from .remote import local_token_headers
+    from workflows.local import control_client
 
-    request = urllib.request.Request(f"{url}/_local/clock/advance", method="POST",
-                                     data=json.dumps({"seconds": seconds}).encode(),
-                                     headers={"Content-Type": "application/json", **local_token_headers(url)})
     try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return dict(json.load(response))
-    except urllib.error.HTTPError as error:
-        try:
-            message = json.loads(error.read()).get("message", "")
-        except ValueError:
-            message = ""
-        if error.code == 404 and not message.startswith("no local control endpoint"):
-            message = f"{url} is not a workflows local stack (no /_local/clock/advance)"
-        raise CliError(message or f"{url} answered HTTP {error.code}") from None
-    except OSError as error:
-        raise CliError(f"no local stack answers at {url} ({error.__class__.__name__}); "
-                       "start one with `workflows up --clock virtual` or pass --endpoint") from None
+        return control_client.advance_clock(url, seconds, control_client.stack_token(url))
+    except control_client.ControlError as error:
+        raise CliError(str(error)) from None
 
 
 def describe(result: dict[str, Any]) -> str:

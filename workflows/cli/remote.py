@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -39,23 +38,6 @@ def client(url: str | None, region: str | None = None) -> Any:
     import boto3
 
     return boto3.client("stepfunctions", region_name=region or clients.region())
-
-
-TOKEN_ENV, TOKEN_HEADER = "WORKFLOWS_LOCAL_TOKEN", "X-Workflows-Local-Token"  # workflows/local/loopback_guard.py
-
-
-def local_token_headers(url: str) -> dict[str, str]:
-    """The header the stack's /_local/ control endpoints need: $WORKFLOWS_LOCAL_TOKEN (from the
-    exports `workflows up` prints), else the token the stack's own health page gives this machine
-    (the stack shows it only to clients that are not foreign web pages)."""
-    token = os.environ.get(TOKEN_ENV, "")
-    if not token:
-        try:
-            with urllib.request.urlopen(f"{url}/_local/health", timeout=5) as response:
-                token = str((json.load(response).get("exports") or {}).get(TOKEN_ENV) or "")
-        except (OSError, ValueError, AttributeError):
-            token = ""  # the advance itself then says what is wrong
-    return {TOKEN_HEADER: token} if token else {}
 
 
 def read_json_arg(value: str, what: str) -> Any:

@@ -13,20 +13,18 @@ front of another process's stack).
 """
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from botocore.exceptions import ClientError
 
+from workflows.local import control_client
+
 UNSUPPORTED_CODES = frozenset({"UnsupportedOperation", "UnknownOperationException", "UnknownOperation",
                                "NotImplemented", "NotImplementedException", "InvalidAction"})
 PAGE_SIZE = 50
 COUNT_PAGE = 1000  # executions read per machine for the status counts of the list page
-LOCAL_TOKEN_HEADER = "X-Workflows-Local-Token"
 
 
 def error_code(error: BaseException) -> str:
@@ -70,48 +68,26 @@ class InProcessClock:
 
 
 class HttpClock:
-    """The clock of a `workflows up` stack at `endpoint`, through its /_local/ control endpoints."""
+    """The clock of a `workflows up` stack at `endpoint`, through its /_local/ control endpoints
+    (workflows/local/control_client.py, the client `workflows advance` uses too)."""
 
     def __init__(self, endpoint: str, token: str | None) -> None:
         self.endpoint, self.token = endpoint.rstrip("/"), token
         self._mode: str | None | bool = False  # False: not asked yet
 
-    def _headers(self) -> dict[str, str]:
-        headers = {"Content-Type": "application/json"}
-        if self.token:
-            headers[LOCAL_TOKEN_HEADER] = self.token
-        return headers
-
     @property
     def mode(self) -> str | None:
         if self._mode is False:
-            try:
-                request = urllib.request.Request(f"{self.endpoint}/_local/health", headers=self._headers())
-                with urllib.request.urlopen(request, timeout=3) as response:
-                    health = json.load(response)
-                clock = health.get("clock")
-                self._mode = clock if clock in ("virtual", "real") else None
-                # no $WORKFLOWS_LOCAL_TOKEN: the stack's health page shows its token to this machine
-                self.token = self.token or str((health.get("exports") or {}).get("WORKFLOWS_LOCAL_TOKEN") or "") or None
-            except (OSError, ValueError, AttributeError):
-                self._mode = None
+            health = control_client.health(self.endpoint)
+            clock = health.get("clock") if health else None
+            self._mode = clock if clock in ("virtual", "real") else None
+            # no $WORKFLOWS_LOCAL_TOKEN: the stack's health page shows its token to this machine
+            self.token = self.token or control_client.exported_token(health)
         return self._mode or None
 
     def advance(self, seconds: float) -> dict[str, Any]:
         self.mode  # noqa: B018 - reads the health page (and the token) once
-        request = urllib.request.Request(f"{self.endpoint}/_local/clock/advance", method="POST",
-                                         data=json.dumps({"seconds": seconds}).encode(), headers=self._headers())
-        try:
-            with urllib.request.urlopen(request, timeout=120) as response:
-                return dict(json.load(response))
-        except urllib.error.HTTPError as error:
-            try:
-                message = json.loads(error.read()).get("message", "")
-            except ValueError:
-                message = ""
-            raise ValueError(message or f"{self.endpoint} answered HTTP {error.code} to the clock advance") from None
-        except OSError as error:
-            raise ValueError(f"no local stack answers at {self.endpoint} ({error})") from None
+        return control_client.advance_clock(self.endpoint, seconds, self.token)
 
 
 class Source:

@@ -15,11 +15,12 @@ from typing import Any, Iterable
 
 from werkzeug.utils import redirect
 
+from workflows.local.loopback_guard import TOKEN_ENV as LOCAL_TOKEN_VARIABLE
+
 from .app import PREFIX, ConsoleApp
 from .source import HttpClock, LocalClock, NoClock, Source
 
 DEFAULT_PORT = 4600
-LOCAL_TOKEN_VARIABLE = "WORKFLOWS_LOCAL_TOKEN"
 
 
 class _Root:

@@ -19,11 +19,10 @@ import math
 import threading
 from typing import Any, Callable, Iterable
 
+from .control_client import ADVANCE_PATH, HEALTH_PATH
 from .moto_services import status_line
 
 PREFIX = "/_local/"
-HEALTH_PATH = "/_local/health"
-ADVANCE_PATH = "/_local/clock/advance"
 
 
 class ControlApi:
