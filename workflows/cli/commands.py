@@ -6,7 +6,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import output, remote
 from .errors import CliError
@@ -19,8 +19,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     from workflows.local.state_dir import StateDirError
     from workflows.local.user_definitions import DefinitionsError
 
-    if not 0 <= args.port <= 65535:
-        raise CliError(f"--port {args.port} is not a port number (0-65535)")
+    _check_port(args.port)
     try:
         functions = dict(load_handler(spec) for spec in args.lambdas)
         stack = LocalStack(clock=args.clock, port=args.port, definitions=args.definitions, functions=functions,
@@ -29,17 +28,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     except (HandlerSpecError, DefinitionsError, StateDirError) as error:
         raise CliError(str(error)) from None
     except OSError as error:
-        raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
-    stopped = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopped.set())
+        raise _cannot_listen(args.port, error) from None
     try:
-        if args.json:
-            output.emit_json(stack.outputs())
-        else:
-            _print_up(stack)
-        sys.stdout.flush()
-        stopped.wait()
+        _serve_until_stopped(lambda: output.emit_json(stack.outputs()) if args.json else _print_up(stack))
     finally:
         stack.close()
         if not args.json:
@@ -88,29 +79,44 @@ def cmd_console(args: argparse.Namespace) -> int:
     """Serves workflows.console in front of the endpoint until Ctrl-C (code: workflows/console/standalone.py)."""
     from workflows.console import standalone
 
-    if not 0 <= args.port <= 65535:
-        raise CliError(f"--port {args.port} is not a port number (0-65535)")
+    _check_port(args.port)
     url = remote.endpoint(args.endpoint)
     try:
         served = standalone.start(url, args.port)
     except OSError as error:
-        raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
-    stopped = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopped.set())
-    try:
+        raise _cannot_listen(args.port, error) from None
+
+    def announce() -> None:
         if args.json:
             output.emit_json({"console": served.url, "endpoint": url or "aws"})
         else:
             output.console.print(f"Step Functions console for {url or 'AWS'}: {served.url}  (Ctrl-C stops)",
                                  highlight=False, soft_wrap=True)
-        import sys
-
-        sys.stdout.flush()
-        stopped.wait()
+    try:
+        _serve_until_stopped(announce)
     finally:
         served.close()
     return 0
+
+
+def _check_port(port: int) -> None:
+    if not 0 <= port <= 65535:
+        raise CliError(f"--port {port} is not a port number (0-65535)")
+
+
+def _cannot_listen(port: int, error: OSError) -> CliError:
+    return CliError(f"cannot listen on 127.0.0.1:{port}: {error.strerror}")
+
+
+def _serve_until_stopped(announce: Callable[[], None]) -> None:
+    """For the serving commands (up, console): Ctrl-C or SIGTERM ends the wait (the caller's `finally`
+    closes the server); the handlers go in before `announce` prints the addresses a script may act on."""
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    announce()
+    sys.stdout.flush()
+    stopped.wait()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
