@@ -23,6 +23,8 @@ from typing import Any
 
 from botocore.model import MapShape, OperationModel, Shape, StructureShape
 
+from workflows.engine.json_value import json_type
+
 # Java's \p{ASCII} (the one Java-only construct in the stepfunctions model's patterns).
 _JAVA_CLASSES = {r"\p{ASCII}": r"[\x00-\x7f]"}
 
@@ -71,23 +73,14 @@ def validate(action: str, params: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
+# The deserializer's words for json_type's names ("a list" where JSONata's messages say "array").
+_SERIALIZATION_TYPE_NAMES = {"null": "null", "boolean": "a boolean", "number": "a number", "string": "a string",
+                             "array": "a list", "object": "an object"}
 
 
 def _wrong_type(where: str, wanted: str, value: Any) -> RequestError:
-    return RequestError("SerializationException",
-                        f"Unexpected value at '{where}': expected {wanted}, got {_json_type(value)}")
+    got = _SERIALIZATION_TYPE_NAMES[json_type(value)]
+    return RequestError("SerializationException", f"Unexpected value at '{where}': expected {wanted}, got {got}")
 
 
 def _structure(shape: StructureShape, value: Any, where: str, problems: list[str]) -> dict[str, Any]:

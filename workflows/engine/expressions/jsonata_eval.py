@@ -22,7 +22,7 @@ from jsonata import jexception, utils
 
 from workflows.engine import errors as names
 from workflows.engine.expressions.errors import EvaluationError, compact_json
-from workflows.engine.json_value import JSON
+from workflows.engine.json_value import JSON, json_type
 
 _OPEN, _CLOSE = "{%", "%}"
 _HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
@@ -172,19 +172,6 @@ def validate_jsonata(expr: str) -> None:
     """Raise ValueError naming what is wrong. Accepts either a bare expression or "{% ... %}"."""
     inner = strip_template(expr)
     compile_jsonata(expr if inner is None else inner)
-
-
-def json_type(value: JSON) -> str:
-    """The JSON type name AWS quotes in "Expected 'array', but was 'object'" messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 def evaluate_jsonata(

@@ -42,6 +42,30 @@ _FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE
 
 
 # ---- reading (Jayway's FilterCompiler) -------------------------------------------------------------------
+def closing_bracket(text: str, start: int, open_char: str, close_char: str) -> int:
+    """Where the `open_char` at `start` is closed (-1: never), as Jayway scans for it - in a path's
+    `[?(...)]` and in a filter's nested brackets and JSON literals alike: quoted strings ('...' or
+    "...", a backslash escaping the next character in them) are skipped, nested pairs counted."""
+    depth, i, quote = 0, start, None
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == open_char:
+            depth += 1
+        elif ch == close_char:
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
 class _Reader:
     def __init__(self, text: str) -> None:
         self.text, self.pos, self.unreadable = text, 0, None
@@ -62,25 +86,11 @@ class _Reader:
         return False
 
     def closing(self, start: int, open_char: str, close_char: str) -> int:
-        depth, i, quote = 0, start, None
-        while i < len(self.text):
-            ch = self.text[i]
-            if quote:
-                if ch == "\\":
-                    i += 1
-                elif ch == quote:
-                    quote = None
-            elif ch in "'\"":
-                quote = ch
-            elif ch == open_char:
-                depth += 1
-            elif ch == close_char:
-                depth -= 1
-                if depth == 0:
-                    return i
-            i += 1
-        self.pos = start
-        raise self.fail(f"'{open_char}' is not closed")
+        end = closing_bracket(self.text, start, open_char, close_char)
+        if end < 0:
+            self.pos = start
+            raise self.fail(f"'{open_char}' is not closed")
+        return end
 
     def read(self) -> Predicate:
         if not self.peek():

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
-from workflows.engine.expressions.jsonpath_filter import UnreadableLiteral, compile_filter
+from workflows.engine.expressions.jsonpath_filter import UnreadableLiteral, closing_bracket, compile_filter
 
 # --- segments -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -115,28 +115,6 @@ def _read_quoted(text: str, pos: int) -> tuple[str, int]:
     raise ValueError(f"unterminated string in path '{text}'")
 
 
-def _matching_paren(text: str, pos: int) -> int:
-    depth = 0
-    quote = None
-    while pos < len(text):
-        ch = text[pos]
-        if quote:
-            if ch == "\\":
-                pos += 1
-            elif ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return pos
-        pos += 1
-    raise ValueError(f"unbalanced parentheses in path '{text}'")
-
-
 def _parse_bracket(text: str, pos: int) -> tuple[Segment, int]:
     """Parse `[...]` starting at `pos` (the '[')."""
     pos += 1
@@ -148,7 +126,9 @@ def _parse_bracket(text: str, pos: int) -> tuple[Segment, int]:
     if ch == "?":
         if text[pos + 1 : pos + 2] != "(":
             raise ValueError(f"expected '(' after '?' in path '{text}'")
-        end = _matching_paren(text, pos + 1)
+        end = closing_bracket(text, pos + 1, "(", ")")
+        if end < 0:
+            raise ValueError(f"unbalanced parentheses in path '{text}'")
         expr = text[pos + 2 : end]
         close = text.index("]", end)
         return Filter(expr.strip(), compile_filter(expr)), close + 1
