@@ -3,6 +3,8 @@
 https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-confirmation.html
 
 Every accessor answers its documented type and an empty value for anything missing or of another type.
+
+A copy of the other triggers' envelope reading, on purpose: lambdas/__init__.py says why.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-t
 Cognito sends these fields; a test, another emulator or a broken event may not. Every accessor
 answers its documented type and an empty value for anything missing or of another type, so the
 handler decides on what it was given (its MISSING_PROFILE_POLICY) instead of raising on a lookup.
+
+A copy of the other triggers' envelope reading, on purpose: lambdas/__init__.py says why.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-migra
 
 Every accessor answers its documented type and an empty value for anything missing or of another
 type; the handler refuses (Cognito's generic "incorrect username or password") what it cannot use.
+
+A copy of the other triggers' envelope reading, on purpose: lambdas/__init__.py says why.
 """
 
 from __future__ import annotations

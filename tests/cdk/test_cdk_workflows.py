@@ -74,10 +74,14 @@ def grants(template, machine: str) -> dict[str, set[str]]:
     return out
 
 
-def test_signup_role_has_exact_dynamodb_and_pool_scoped_cognito_actions(template) -> None:
+def table_and_pool_arns(template) -> tuple[str, str]:
+    """The users table's and the user pool's ARNs as role_statements resolves them."""
     pool_id, _ = only(template, "AWS::Cognito::UserPool")
-    table = f"<GetAtt:{table_id(template)}.Arn>"
-    pool = f"<GetAtt:{pool_id}.Arn>"
+    return f"<GetAtt:{table_id(template)}.Arn>", f"<GetAtt:{pool_id}.Arn>"
+
+
+def test_signup_role_has_exact_dynamodb_and_pool_scoped_cognito_actions(template) -> None:
+    table, pool = table_and_pool_arns(template)
     assert grants(template, "signup") == {
         "dynamodb:UpdateItem": {table}, "dynamodb:PutItem": {table}, "dynamodb:DeleteItem": {table},
         "dynamodb:GetItem": {table},  # ReadSettledAllocation, after a fenced allocation only
@@ -87,9 +91,7 @@ def test_signup_role_has_exact_dynamodb_and_pool_scoped_cognito_actions(template
 
 
 def test_migrate_user_role_has_exact_dynamodb_and_pool_scoped_cognito_actions(template) -> None:
-    pool_id, _ = only(template, "AWS::Cognito::UserPool")
-    table = f"<GetAtt:{table_id(template)}.Arn>"
-    pool = f"<GetAtt:{pool_id}.Arn>"
+    table, pool = table_and_pool_arns(template)
     assert grants(template, "migrate_user") == {
         "dynamodb:PutItem": {table}, "dynamodb:UpdateItem": {table}, "dynamodb:DeleteItem": {table},
         "dynamodb:GetItem": {table},  # ReadSettledAllocation (the shared allocation), after a fence only
