@@ -326,3 +326,32 @@ def test_an_update_expression_is_parsed_once(ddb: Any, monkeypatch: pytest.Monke
     moto_patches._parsed.cache_clear()  # no parse made with the counting stand-in outlives the test
     assert parsed.count("SET n = :v") == 1
     assert parsed.count("SET = :v") == 3
+
+
+def test_an_update_copies_the_old_image_only_for_a_stream(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The old image goes to the stream (still there, unchanged); a table without one is not copied for it."""
+    ddb.create_table(TableName="plain", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "S"}])
+    copied: list[str] = []
+    real = copy.deepcopy
+
+    def counting(value: Any, memo: Any = None) -> Any:
+        copied.append(type(value).__name__)
+        return real(value, memo)
+
+    monkeypatch.setattr(copy, "deepcopy", counting)  # what _CopyModule hands on to
+    items_copied = {}
+    for table in ("plain", TABLE):
+        copied.clear()
+        _update(ddb, table, "A", "SET n = :v", None)
+        _update(ddb, table, "A", "SET n = :one", None)
+        items_copied[table] = copied.count("Item")
+    # the second update's item is copied by moto's handler for ReturnValues on both tables, and for
+    # the old image on the stream table only (the first update had no item)
+    assert items_copied == {"plain": 1, TABLE: 2}
+    from moto.dynamodb.models import dynamodb_backends
+    shard = dynamodb_backends["123456789012"]["us-east-1"].tables[TABLE].stream_shard
+    last = shard.items[-1].record["dynamodb"]
+    assert (last["OldImage"]["n"], last["NewImage"]["n"]) == ({"S": "x"}, {"N": "1"})

@@ -38,6 +38,11 @@ fifth of it re-parsing the same few expression strings and rebuilding the same t
   (DynamoHandler.update_item and .transact_write_items collect the placeholders it names) or gives it
   to ``Validator``, whose ``__init__`` deep-copies it before any processor rewrites nodes; so a shared
   parse is never changed. An expression that does not parse raises every time (nothing is cached).
+- ``DynamoDBBackend.update_item`` deep-copies the item before updating it (``orig_item``) only to hand
+  the old image to the table's stream; on a table without a stream that copy is never read, so it is
+  skipped (the item is handed back as is). Its cost grew with the item: migrate_user's counter item
+  holds one allocation record per migration in flight, so a cohort of 1,000 fallbacks paid O(1,000)
+  per allocation.
 - ``DepthFirstTraverser.nodes_to_be_processed`` (called once per AST node per walker: ten walkers per
   UpdateItem) is remembered per walker class: every ``_processing_map`` in moto (validators.py, the
   only subclasses) is a dict literal keyed by node classes, so its keys depend on the class alone.
@@ -119,6 +124,11 @@ _UNCOPIED: contextvars.ContextVar[frozenset[int] | None] = contextvars.ContextVa
     "workflows_moto_uncopied_tables", default=None)
 
 
+# True while DynamoDBBackend.update_item runs on a table without a stream.
+_NO_STREAM_UPDATE: contextvars.ContextVar[bool] = contextvars.ContextVar("workflows_moto_no_stream_update",
+                                                                         default=False)
+
+
 class _CopyModule(types.ModuleType):
     """Stands in for ``copy`` inside moto.dynamodb.models: a Table the running patched transaction
     journals is not copied; everything else is the real ``copy`` module's."""
@@ -130,6 +140,8 @@ class _CopyModule(types.ModuleType):
         uncopied = _UNCOPIED.get()
         if uncopied is not None and isinstance(value, Table) and id(value) in uncopied:
             return value
+        if _NO_STREAM_UPDATE.get() and isinstance(value, Item):
+            return value  # update_item's old image, read only by a stream the table does not have
         return copy.deepcopy(value, memo)
 
     def __getattr__(self, name: str) -> Any:
@@ -254,6 +266,23 @@ def _make(cls: type, expression_str: str) -> Any:
     return _parsed(expression_str)
 
 
+_original_update_item: Callable[..., Any] | None = None
+
+
+def update_item(self: DynamoDBBackend, table_name: str, *args: Any, **kwargs: Any) -> Any:
+    """moto's update_item, without the old-image copy when the table has no stream to give it to."""
+    assert _original_update_item is not None
+    try:
+        streamless = self.get_table(table_name).stream_shard is None
+    except Exception:  # moto reports the unknown table itself
+        streamless = False
+    token = _NO_STREAM_UPDATE.set(streamless)
+    try:
+        return _original_update_item(self, table_name, *args, **kwargs)
+    finally:
+        _NO_STREAM_UPDATE.reset(token)
+
+
 _NODE_TYPES: dict[type, tuple[type, ...]] = {}
 _original_nodes_to_be_processed = DepthFirstTraverser.nodes_to_be_processed
 
@@ -307,7 +336,9 @@ def apply() -> None:
         _original = DynamoDBBackend.transact_write_items
         dynamodb_models.copy = _CopyModule()  # type: ignore[attr-defined]
         DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-        global _original_make
+        global _original_make, _original_update_item
+        _original_update_item = DynamoDBBackend.update_item
+        DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
         _original_make = UpdateExpressionParser.make
         UpdateExpressionParser.make = classmethod(_make)  # type: ignore[method-assign, assignment]
         DepthFirstTraverser.nodes_to_be_processed = _nodes_to_be_processed  # type: ignore[method-assign]
