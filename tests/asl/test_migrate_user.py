@@ -210,20 +210,25 @@ def _batch_events(sfn: Any, batch_arn: str, users: list[dict[str, str]], name: s
     return sfn.describe_execution(executionArn=execution["executionArn"]), len(events)
 
 
-def test_batch_maximum_is_what_the_history_quota_allows(sfn: Any, aws: AwsFixture) -> None:
-    """The maximum in CheckBatchSize (and the Comment) is measured: events per user of the inline Map
-    and the batch's own events, against the 25,000-event quota; one user more would certainly exceed it."""
+def test_batch_maximum_fits_the_output_limit_and_the_history_quota(sfn: Any, aws: AwsFixture) -> None:
+    """The maximum in CheckBatchSize (and the Comment) is measured: one user's result with the
+    longest legacyUserId (72 characters), with 80 characters to spare for a longer region, account or
+    deployed machine name, times the maximum fits the 256 KiB state output; and the inline Map's
+    events per user and the batch's own stay far below the 25,000-event quota."""
     from workflows.load.migration import max_users_per_batch
 
     user_arn = deploy(sfn, aws, "migrate_user")
     batch_arn = deploy(sfn, aws, "migrate_batch", MigrateUserStateMachineArn=user_arn)
-    users = [{"legacyUserId": f"q-{i}", "email": f"q{i}@example.com"} for i in range(4)]
-    _, one = _batch_events(sfn, batch_arn, users[:1], "q1")
-    _, three = _batch_events(sfn, batch_arn, users[1:], "q3")
+    longest = [{"legacyUserId": "x" * 72, "email": "long@example.com"}]
+    result, one = _batch_events(sfn, batch_arn, longest, "q1")
+    (entry,) = json.loads(result["output"])
+    users = [{"legacyUserId": f"q-{i}", "email": f"q{i}@example.com"} for i in range(3)]
+    _, three = _batch_events(sfn, batch_arn, users, "q3")
     per_user, own = (three - one) // 2, one - (three - one) // 2
     maximum = max_users_per_batch()
-    assert (per_user, own) == (7, 14)
-    assert own + per_user * maximum <= 25_000 < own + per_user * (maximum + 1)
+    entry_bytes = len(json.dumps(entry, separators=(",", ":"))) + 1  # its comma in the list
+    assert maximum * (entry_bytes + 80) <= 256 * 1024 < (maximum * 2) * entry_bytes
+    assert (per_user, own) == (7, 14) and own + per_user * maximum <= 25_000
     comment = json.loads((ASL / "migrate_batch.asl.json").read_text())["Comment"]
     assert f"At most {maximum:,} users per batch" in comment and f"{per_user} history events per user" in comment
 
@@ -237,7 +242,7 @@ def test_batch_over_the_maximum_fails_before_starting_any_migration(sfn: Any, aw
     users = [{"legacyUserId": f"big-{i}", "email": f"big{i}@example.com"} for i in range(maximum + 1)]
     result, events = _batch_events(sfn, batch_arn, users, "too-big")
     assert (result["status"], result["error"]) == ("FAILED", "MigrateBatch.TooManyUsers")
-    assert result["cause"].startswith(f"users has {maximum + 1} entries; a migrate_batch execution takes at most {maximum} ")
+    assert result["cause"].startswith(f"users has more than {maximum} entries; a migrate_batch execution takes at most {maximum} ")
     assert events < 20
     assert sfn.list_executions(stateMachineArn=user_arn)["executions"] == []
     assert aws.items("MIGRATION#") == []

@@ -59,6 +59,6 @@ def test_migrate_batch_refuses_a_batch_over_the_maximum_before_starting_any(stac
                               input=json.dumps({"users": users}))["executionArn"]
     result = sfn.describe_execution(executionArn=arn)
     assert (result["status"], result["error"]) == ("FAILED", "MigrateBatch.TooManyUsers")
-    assert f"users has {limit + 1} entries" in result["cause"] and f"at most {limit}" in result["cause"]
+    assert f"users has more than {limit} entries" in result["cause"] and f"at most {limit}" in result["cause"]
     started = sfn.list_executions(stateMachineArn=stack.state_machines["migrate_user"], maxResults=1000)["executions"]
     assert not any(e["name"] == "migrate-L-50000" for e in started)
