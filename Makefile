@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/lambdas.py
 	$(BIN)/python bench/console.py
 	$(BIN)/python bench/local.py
+	$(BIN)/python bench/migrate.py
 
 clean:
 	rm -rf $(VENV) cdk.out

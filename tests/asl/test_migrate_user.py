@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from workflows.definitions import ASL_DIR as ASL
+
 from .conftest import ACCOUNT, REGION, AwsFixture, deploy, entered_states, mock_file
 
 MACHINE = "migrate_user"  # the machine the conftest fixtures sfn/arn/mocked deploy
@@ -200,6 +202,50 @@ def test_batch_passes_its_deadline_to_each_migration(sfn: Any, aws: AwsFixture) 
     assert migration(aws)["timeoutSeconds"] == {"N": "3600"}
     sfn.advance(3601)
     assert migration(aws)["status"] == {"S": "FALLBACK"}
+
+
+def _batch_events(sfn: Any, batch_arn: str, users: list[dict[str, str]], name: str) -> tuple[dict[str, Any], int]:
+    execution = sfn.start_execution(stateMachineArn=batch_arn, name=name, input=json.dumps({"users": users}))
+    events = sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
+    return sfn.describe_execution(executionArn=execution["executionArn"]), len(events)
+
+
+def test_batch_maximum_fits_the_output_limit_and_the_history_quota(sfn: Any, aws: AwsFixture) -> None:
+    """The maximum in CheckBatchSize (and the Comment) is measured: one user's result with the
+    longest legacyUserId (72 characters), with 80 characters to spare for a longer region, account or
+    deployed machine name, times the maximum fits the 256 KiB state output; and the inline Map's
+    events per user and the batch's own stay far below the 25,000-event quota."""
+    from workflows.load.migration import max_users_per_batch
+
+    user_arn = deploy(sfn, aws, "migrate_user")
+    batch_arn = deploy(sfn, aws, "migrate_batch", MigrateUserStateMachineArn=user_arn)
+    longest = [{"legacyUserId": "x" * 72, "email": "long@example.com"}]
+    result, one = _batch_events(sfn, batch_arn, longest, "q1")
+    (entry,) = json.loads(result["output"])
+    users = [{"legacyUserId": f"q-{i}", "email": f"q{i}@example.com"} for i in range(3)]
+    _, three = _batch_events(sfn, batch_arn, users, "q3")
+    per_user, own = (three - one) // 2, one - (three - one) // 2
+    maximum = max_users_per_batch()
+    entry_bytes = len(json.dumps(entry, separators=(",", ":"))) + 1  # its comma in the list
+    assert maximum * (entry_bytes + 80) <= 256 * 1024 < (maximum * 2) * entry_bytes
+    assert (per_user, own) == (7, 14) and own + per_user * maximum <= 25_000
+    comment = json.loads((ASL / "migrate_batch.asl.json").read_text())["Comment"]
+    assert f"At most {maximum:,} users per batch" in comment and f"{per_user} history events per user" in comment
+
+
+def test_batch_over_the_maximum_fails_before_starting_any_migration(sfn: Any, aws: AwsFixture) -> None:
+    from workflows.load.migration import max_users_per_batch
+
+    user_arn = deploy(sfn, aws, "migrate_user")
+    batch_arn = deploy(sfn, aws, "migrate_batch", MigrateUserStateMachineArn=user_arn)
+    maximum = max_users_per_batch()
+    users = [{"legacyUserId": f"big-{i}", "email": f"big{i}@example.com"} for i in range(maximum + 1)]
+    result, events = _batch_events(sfn, batch_arn, users, "too-big")
+    assert (result["status"], result["error"]) == ("FAILED", "MigrateBatch.TooManyUsers")
+    assert result["cause"].startswith(f"users has more than {maximum} entries; a migrate_batch execution takes at most {maximum} ")
+    assert events < 20
+    assert sfn.list_executions(stateMachineArn=user_arn)["executions"] == []
+    assert aws.items("MIGRATION#") == []
 
 
 @pytest.mark.parametrize("case, status", [("AllAlreadyStarted", "ALREADY_STARTED"), ("ThrottledThenStarted", "STARTED")])

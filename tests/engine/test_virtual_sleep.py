@@ -135,3 +135,36 @@ def test_real_clock_handler_sleep_is_wall_time():
     assert time.monotonic() - started >= 0.04
     described = sfn.describe_execution(executionArn=execution)
     assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"x": 1}
+
+
+def blocking(seconds: float):
+    def handler(event, context):
+        time.sleep(seconds)  # a real blocking call, not virtual_sleep
+        return event
+
+    return handler
+
+
+def test_a_call_that_really_takes_longer_than_timeout_seconds_times_out_on_the_virtual_clock(sfn):
+    sfn.register_lambda("blocking", blocking(1.2))
+    arn = create(sfn, {"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": FN + "blocking", "TimeoutSeconds": 1, "End": True}}})
+    execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    described = sfn.describe_execution(executionArn=execution)
+    assert described["status"] == "FAILED" and described["error"] == "States.Timeout"
+
+
+def test_calls_queued_behind_each_other_are_no_slow_call(sfn):
+    """40 Tasks whose calls take 40 ms each all start in one instant of virtual time and run one
+    after another (~1.6 s in all): each call is quick, so none times out at its TimeoutSeconds of 1 -
+    only a call's own time counts, not the time it waited for the others (a thousand migrations
+    reaching their deadline at once used to time out their quick DynamoDB calls)."""
+    sfn.register_lambda("quick", blocking(0.04))
+    arn = create(sfn, {"StartAt": "M", "States": {"M": {
+        "Type": "Map", "ItemsPath": "$.items", "End": True, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "T", "States": {"T": {
+                "Type": "Task", "Resource": FN + "quick", "TimeoutSeconds": 1, "End": True}}}}}})
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"items": list(range(40))}))
+    described = sfn.describe_execution(executionArn=execution["executionArn"])
+    assert described["status"] == "SUCCEEDED", described.get("error")
+    assert json.loads(described["output"]) == list(range(40))

@@ -252,3 +252,106 @@ def test_random_transactions_end_as_with_moto_unpatched() -> None:
         assert set(patched.tables[TABLE].items) == set(unpatched.tables[TABLE].items)  # hash buckets too
         assert _dump(patched) == _dump(unpatched)
     assert outcomes >= {None, "TransactionCanceledException", "MultipleTransactionsException"}
+
+
+# -- the UpdateItem path: one parse per expression string, the same results as moto's own ---------------
+UPDATES = [  # (UpdateExpression, ConditionExpression or None): each applied many times, on items in any state
+    ("ADD #value :one SET #mine = if_not_exists(#value, :zero) + :one", "attribute_not_exists(#mine)"),
+    ("SET #status = :s, at = :v REMOVE taskToken", "#status = :p OR (#status = :s AND owner = :v)"),
+    ("SET tags = list_append(if_not_exists(tags, :empty), :list), nested.deep = :v", None),
+    ("SET nested = :map", None),
+    ("SET n = n + :one", None),  # fails on an item without n: the path must be resolved per item
+    ("REMOVE #mine, tags[0]", None),
+    ("DELETE bag :bag ADD bag :bag2", None),
+    ("SET n = :v", "attribute_exists(pk)"),  # a type mismatch for the ADD/SET n + 1 that follow
+    ("SET = :v", None),  # does not parse: refused every time, never cached
+]
+VALUES = {":one": {"N": "1"}, ":zero": {"N": "0"}, ":s": {"S": "FALLBACK"}, ":p": {"S": "PENDING"},
+          ":v": {"S": "x"}, ":empty": {"L": []}, ":list": {"L": [{"S": "t"}]}, ":map": {"M": {"deep": {"S": "y"}}},
+          ":bag": {"SS": ["a"]}, ":bag2": {"SS": ["a", "b"]}}
+NAMES = {"#value": "value", "#mine": "alloc-1", "#status": "status"}
+
+
+def _update(ddb: Any, table: str, pk: str, update: str, condition: str | None) -> Any:
+    names = {k: v for k, v in NAMES.items() if k in update or k in (condition or "")}
+    values = {k: v for k, v in VALUES.items() if k in update or k in (condition or "")}
+    request: dict[str, Any] = {"TableName": table, "Key": key(pk), "UpdateExpression": update,
+                               "ReturnValues": "ALL_NEW"}
+    if condition:
+        request["ConditionExpression"] = condition
+    if names:
+        request["ExpressionAttributeNames"] = names
+    if values:
+        request["ExpressionAttributeValues"] = values
+    try:
+        return ddb.update_item(**request).get("Attributes")
+    except ClientError as error:
+        return error.response["Error"]["Code"], error.response["Error"]["Message"]
+
+
+def test_random_updates_end_as_with_moto_unpatched(ddb: Any) -> None:
+    """One table through the patched parse and walkers, a twin through moto's own, the same requests."""
+    ddb.create_table(TableName="twin", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "S"}])
+    rng, errors = random.Random(5), set()
+    for _ in range(300):
+        pk, (update, condition) = f"K{rng.randrange(4)}", rng.choice(UPDATES)
+        got = _update(ddb, TABLE, pk, update, condition)
+        with moto_patches.unpatched_update_path():
+            expected = _update(ddb, "twin", pk, update, condition)
+        assert got == expected, (pk, update)
+        if isinstance(got, tuple):
+            errors.add(got[0])
+    assert errors >= {"ValidationException", "ConditionalCheckFailedException"}
+    twin = {i["pk"]["S"]: i for i in ddb.scan(TableName="twin", ConsistentRead=True)["Items"]}
+    assert items(ddb) == twin
+
+
+def test_an_update_expression_is_parsed_once(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[str] = []
+    original = moto_patches._original_make
+    assert original is not None
+
+    def counting(expression: str) -> Any:
+        parsed.append(expression)
+        return original(expression)
+
+    moto_patches._parsed.cache_clear()
+    monkeypatch.setattr(moto_patches, "_original_make", counting)
+    for pk in ("A", "B", "C"):
+        _update(ddb, TABLE, pk, "SET n = :v", None)
+        _update(ddb, TABLE, pk, "SET = :v", None)  # a syntax error is parsed (and refused) each time
+    moto_patches._parsed.cache_clear()  # no parse made with the counting stand-in outlives the test
+    assert parsed.count("SET n = :v") == 1
+    assert parsed.count("SET = :v") == 3
+
+
+def test_an_update_copies_the_old_image_only_for_a_stream(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The old image goes to the stream (still there, unchanged); a table without one is not copied for it."""
+    ddb.create_table(TableName="plain", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "S"}])
+    copied: list[str] = []
+    real = copy.deepcopy
+
+    def counting(value: Any, memo: Any = None) -> Any:
+        copied.append(type(value).__name__)
+        return real(value, memo)
+
+    monkeypatch.setattr(copy, "deepcopy", counting)  # what _CopyModule hands on to
+    items_copied = {}
+    for table in ("plain", TABLE):
+        copied.clear()
+        _update(ddb, table, "A", "SET n = :v", None)
+        _update(ddb, table, "A", "SET n = :one", None)
+        items_copied[table] = copied.count("Item")
+    # the second update's item is copied by moto's handler for ReturnValues on both tables, and for
+    # the old image on the stream table only (the first update had no item)
+    assert items_copied == {"plain": 1, TABLE: 2}
+    from moto.dynamodb.models import dynamodb_backends
+    shard = dynamodb_backends["123456789012"]["us-east-1"].tables[TABLE].stream_shard
+    last = shard.items[-1].record["dynamodb"]
+    assert (last["OldImage"]["n"], last["NewImage"]["n"]) == ({"S": "x"}, {"N": "1"})

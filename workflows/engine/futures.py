@@ -7,6 +7,7 @@ time the future it awaits resolves; a `TimerFuture` is resolved by the loop when
 """
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any, Callable, Coroutine, Generator, Iterable
 
 if TYPE_CHECKING:
@@ -73,9 +74,13 @@ class Future:
 
 
 class Task(Future):
-    """Drives one coroutine; resolves with its return value or exception."""
+    """Drives one coroutine; resolves with its return value or exception.
 
-    __slots__ = ("_coro", "_loop", "_waiting", "_cancelling")
+    `wall_seconds` is the real time its own steps took (the coroutine's code and the blocking calls
+    it runs inline under the virtual clock), not the time it spent queued behind other executions:
+    what a Task's TimeoutSeconds may count of a slow call on the virtual clock (task_runner)."""
+
+    __slots__ = ("_coro", "_loop", "_waiting", "_cancelling", "wall_seconds")
 
     def __init__(self, loop: Scheduler, coro: Coroutine[Any, Any, Any]) -> None:
         super().__init__()
@@ -83,6 +88,7 @@ class Task(Future):
         self._loop = loop
         self._waiting: Future | None = None
         self._cancelling = False
+        self.wall_seconds = 0.0
         loop._ready.append((self, None, None))
 
     def cancel(self) -> None:
@@ -109,13 +115,17 @@ class Task(Future):
             return
         if self._cancelling and exc is None:
             exc = Cancelled()  # cancelled while queued to resume: it does not run another step
+        began = time.monotonic()
         try:
-            if exc is not None:
-                yielded = self._coro.throw(exc)
-            elif future is not None and future._exc is not None:
-                yielded = self._coro.throw(future._exc)
-            else:
-                yielded = self._coro.send(future._result if future is not None else None)
+            try:
+                if exc is not None:
+                    yielded = self._coro.throw(exc)
+                elif future is not None and future._exc is not None:
+                    yielded = self._coro.throw(future._exc)
+                else:
+                    yielded = self._coro.send(future._result if future is not None else None)
+            finally:  # counted before set_result: its callbacks may read it
+                self.wall_seconds += time.monotonic() - began
         except StopIteration as stop:
             self.set_result(stop.value)
         except BaseException as error:  # noqa: BLE001 - the task's outcome, re-raised on await

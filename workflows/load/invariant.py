@@ -46,8 +46,12 @@ class InvariantReport:
 
 
 def read_counter(target: StackTarget, ddb: Any = None) -> int:
-    ddb = ddb or target.client("dynamodb")
-    item = ddb.get_item(TableName=target.users_table, Key=COUNTER_KEY, ConsistentRead=True).get("Item")
+    return read_counter_item(ddb or target.client("dynamodb"), target.users_table)
+
+
+def read_counter_item(ddb: Any, table: str) -> int:
+    """The last id the counter handed out (0 before the first)."""
+    item = ddb.get_item(TableName=table, Key=COUNTER_KEY, ConsistentRead=True).get("Item")
     return int(item["value"]["N"]) if item and "value" in item else 0
 
 
@@ -69,13 +73,13 @@ def check(target: StackTarget, result: RunResult, counter_before: int, counter_a
     if outside:
         problems.append(f"ids answered outside the run's range {report.first_id}..{report.last_id}: {outside[:10]}")
 
-    keys = [k for i in ids for k in (_key(f"USER#{i}", "PROFILE"), _key(f"TOMBSTONE#{i}", "TOMBSTONE"))]
+    keys = [k for i in ids for k in (item_key(f"USER#{i}", "PROFILE"), item_key(f"TOMBSTONE#{i}", "TOMBSTONE"))]
     emails = {o.email for o in result.outcomes}
-    found = _batch_get(ddb, target.users_table, keys)
+    found = batch_get(ddb, target.users_table, keys)
     profiles = {int(item["userId"]["N"]): item for item in found if item["sk"]["S"] == "PROFILE"}
     emails |= {p["email"]["S"] for p in profiles.values() if "email" in p}
     reservations = {item["pk"]["S"][len("EMAIL#"):]: int(item["userId"]["N"]) for item in
-                    _batch_get(ddb, target.users_table, [_key(f"EMAIL#{e}", "EMAIL") for e in sorted(emails)])}
+                    batch_get(ddb, target.users_table, [item_key(f"EMAIL#{e}", "EMAIL") for e in sorted(emails)])}
     tombstoned = {int(item["userId"]["N"]) for item in found if item["sk"]["S"] == "TOMBSTONE"}
 
     for user_id in ids:
@@ -87,7 +91,7 @@ def check(target: StackTarget, result: RunResult, counter_before: int, counter_a
             report.tombstones += 1
             if profile is not None:
                 problems.append(f"id {user_id} is a tombstone and still has a profile (orphan profile)")
-            if _cognito_user_exists(idp, target.user_pool_id, str(user_id)):
+            if cognito_user_exists(idp, target.user_pool_id, str(user_id)):
                 problems.append(f"id {user_id} is a tombstone and still has a Cognito user")
             continue
         report.users += 1
@@ -95,7 +99,7 @@ def check(target: StackTarget, result: RunResult, counter_before: int, counter_a
         if reservations.get(email) != user_id:
             problems.append(f"orphan profile USER#{user_id}: EMAIL#{email} "
                             + ("is missing" if email not in reservations else f"names id {reservations[email]}"))
-        if not _cognito_user_exists(idp, target.user_pool_id, str(user_id)):
+        if not cognito_user_exists(idp, target.user_pool_id, str(user_id)):
             problems.append(f"orphan profile USER#{user_id}: no Cognito user {user_id}")
     for outcome in result.outcomes:
         reserved = reservations.get(outcome.email)
@@ -110,11 +114,11 @@ def check(target: StackTarget, result: RunResult, counter_before: int, counter_a
     return report
 
 
-def _key(pk: str, sk: str) -> dict[str, Any]:
+def item_key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
 
-def _batch_get(ddb: Any, table: str, keys: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def batch_get(ddb: Any, table: str, keys: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     keys, found = list(keys), []
     for start in range(0, len(keys), BATCH_GET):
         request: dict[str, Any] = {table: {"Keys": keys[start:start + BATCH_GET], "ConsistentRead": True}}
@@ -125,7 +129,7 @@ def _batch_get(ddb: Any, table: str, keys: Iterable[dict[str, Any]]) -> list[dic
     return found
 
 
-def _cognito_user_exists(idp: Any, pool_id: str, username: str) -> bool:
+def cognito_user_exists(idp: Any, pool_id: str, username: str) -> bool:
     try:
         idp.admin_get_user(UserPoolId=pool_id, Username=username)
         return True
