@@ -23,6 +23,23 @@ def test_validate_accepts_every_asl_file(capsys) -> None:
     assert [r["valid"] for r in json.loads(out)] == [True] * len(files)
 
 
+def test_a_directory_stands_for_its_definitions(capsys, tmp_path: Path) -> None:
+    (tmp_path / "nested").mkdir()
+    good = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
+    (tmp_path / "a.asl.json").write_text(json.dumps(good))
+    (tmp_path / "nested" / "b.express.asl.json").write_text(json.dumps(good))
+    (tmp_path / "notes.json").write_text("not a definition")
+    code, out, _ = run(capsys, "validate", "--json", str(tmp_path))
+    results = json.loads(out)
+    assert code == 0 and [(Path(r["file"]).name, r["type"]) for r in results] == [
+        ("a.asl.json", "STANDARD"), ("b.express.asl.json", "EXPRESS")]
+    code, _, err = run(capsys, "validate", str(tmp_path / "missing"))
+    assert code == 1 and f"{tmp_path / 'missing'}: cannot read" in err
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(capsys, "validate", str(tmp_path / "empty"))
+    assert code == 1 and f"{tmp_path / 'empty'}: a directory with no *.asl.json file below it" in err
+
+
 def test_validate_names_state_and_field(capsys, tmp_path: Path) -> None:
     bad = tmp_path / "bad.asl.json"
     bad.write_text(json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}}))

@@ -12,7 +12,7 @@
   workflows send-task-heartbeat TOKEN
   workflows load signup --users N --concurrency C [--prefill M]  load-test signup on a running stack
   workflows advance SECONDS              move the virtual clock of `workflows up --clock virtual` (90, 15m, 180d)
-  workflows validate FILE... [--warnings] [--type STANDARD|EXPRESS] offline definition checks (AWS's rules; statelint warnings)
+  workflows validate FILE|DIR... [--warnings] [--type STANDARD|EXPRESS] offline definition checks (AWS's rules; statelint warnings)
   workflows mock-from-history (EXECUTION_ARN | history.json) [--endpoint ...] [-o FILE]
                                          a recorded execution as a mock config test case (every Task attempt)
   workflows test MOCKCONFIG... [--definition [NAME=]FILE] [--case NAME]
@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_load_parser(sub, [common, remote])
 
     validate = sub.add_parser("validate", parents=[common], help="check state machine definitions offline as AWS does (statelint: a second opinion)")
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("files", nargs="+", metavar="FILE", help="a definition, or a directory: its *.asl.json files")
     validate.add_argument("--warnings", action="store_true",
                           help="also show statelint's extra opinions (warnings; they never fail a file)")
     validate.add_argument("--type", choices=("STANDARD", "EXPRESS"), default=None, dest="machine_type",

@@ -81,7 +81,7 @@ def validate_files(paths: list[str], warnings: bool = False, machine_type: str |
     each judged as `machine_type` (default: by its name, see `machine_type_of`); with `warnings`, each result
     also has `warnings`: statelint's extra opinions, in the same shape."""
     results = []
-    for name in paths:
+    for name in definition_files(paths):
         path = Path(name)
         try:
             text = path.read_text()
@@ -95,6 +95,22 @@ def validate_files(paths: list[str], warnings: bool = False, machine_type: str |
             result["warnings"] = [dict(p, file=name, severity="WARNING") for p in extra]
         results.append(result)
     return results
+
+
+def definition_files(paths: list[str]) -> list[str]:
+    """Each path as given; a directory stands for the *.asl.json files below it (sorted), as
+    `workflows up --definitions DIR` would create them - an empty one is an error, not "all valid"."""
+    files: list[str] = []
+    for name in paths:
+        path = Path(name)
+        if not path.is_dir():
+            files.append(name)
+            continue
+        found = sorted(str(f) for f in path.rglob("*.asl.json") if f.is_file())
+        if not found:
+            raise CliError(f"{name}: a directory with no *.asl.json file below it")
+        files.extend(found)
+    return files
 
 
 def check_definition(text: str, machine_type: str = "STANDARD") -> list[dict[str, Any]]:
