@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from workflows.local.control_client import HEALTH_PATH
+from workflows.local.loopback_guard import TOKEN_ENV as TOKEN_VARIABLE
+from workflows.local.loopback_guard import TOKEN_HEADER
 from workflows.testing.clients import endpoint_kwargs
 
-TOKEN_HEADER = "X-Workflows-Local-Token"
-TOKEN_VARIABLE = "WORKFLOWS_LOCAL_TOKEN"
-HEALTH_PATH = "/_local/health"
+__all__ = ["HEALTH_PATH", "TOKEN_HEADER", "TOKEN_VARIABLE", "StackTarget", "TargetError", "control_headers",
+           "require_loopback"]
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
