@@ -2,7 +2,8 @@
 
 Used by bench/migrate.py and tests/local/test_migration_scale.py, so both run the same flow:
 - `max_users_per_batch()`: the batch maximum, read from asl/migrate_batch.asl.json's CheckBatchSize
-  (the one place it is set: 7 history events per user against the 25,000-event quota);
+  (the one place it is set: each user's result must fit the batch's 256 KiB output, and its 7
+  history events the 25,000-event quota - docs/local.md "Migrating at scale");
 - `start_batches()`: the users in batches of at most that many, one execution each, `pace` virtual
   seconds apart - as an operator starts batches one after another. On the virtual clock starting
   costs no time, so without a pace every deadline of the run would fall on one instant and every
