@@ -12,6 +12,7 @@ Last line: {"ms_per_user_1k": .., "ms_per_user_10k": .., "per_user_10k_vs_1k": .
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -30,6 +31,23 @@ PACE = 60.0  # virtual seconds between batch starts
 DEADLINE = 180 * 86400  # migrate_user's default timeoutSeconds
 
 
+class FullCollections:
+    """How often the interpreter's full garbage collection ran during the advance, and its longest
+    pause: with 10,000 executions in memory it is the largest single pause of the emulator."""
+
+    def __init__(self) -> None:
+        self.count, self.longest, self._started = 0, 0.0, 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.count += 1
+            self.longest = max(self.longest, time.perf_counter() - self._started)
+
+
 def run(size: int) -> tuple[float, migration.MigrationReport]:
     with LocalStack(clock="virtual") as stack:
         target = migration.MigrationStack.of(stack)
@@ -38,11 +56,16 @@ def run(size: int) -> tuple[float, migration.MigrationReport]:
         started = time.perf_counter()
         arns = migration.start_batches(target, users, min(BATCH, size), tag=f"bench-{size}", pace=PACE)
         print(f"  {size}: {len(arns)} batches started in {time.perf_counter() - started:.1f} s", flush=True)
+        collections = FullCollections()
+        gc.callbacks.append(collections)
         started = time.perf_counter()
-        stack.advance(DEADLINE + PACE * len(arns))
+        try:
+            stack.advance(DEADLINE + PACE * len(arns))
+        finally:
+            gc.callbacks.remove(collections)
         elapsed = time.perf_counter() - started
-        print(f"  {size}: advance past the deadlines {elapsed:.1f} s ({1000 * elapsed / size:.1f} ms per user)",
-              flush=True)
+        print(f"  {size}: advance past the deadlines {elapsed:.1f} s ({1000 * elapsed / size:.1f} ms per user; "
+              f"{collections.count} full garbage collections, longest {collections.longest:.2f} s)", flush=True)
         report = migration.check(target, users, arns, before)
         print(f"  {size}: {report.summary()}", flush=True)
         return 1000 * elapsed / size, report

@@ -168,3 +168,41 @@ def test_calls_queued_behind_each_other_are_no_slow_call(sfn):
     described = sfn.describe_execution(executionArn=execution["executionArn"])
     assert described["status"] == "SUCCEEDED", described.get("error")
     assert json.loads(described["output"]) == list(range(40))
+
+
+def test_a_full_garbage_collection_during_a_call_is_no_slow_call(sfn):
+    """The emulator's own heap pauses (seconds long with thousands of executions in memory) do not
+    count against the Task's TimeoutSeconds; here a 1.2 s pause is reported to the gc callback."""
+    from workflows.engine.futures import _time_full_collections
+
+    def collected(event, context):
+        _time_full_collections("start", {"generation": 2})
+        time.sleep(1.2)
+        _time_full_collections("stop", {"generation": 2})
+        return event
+
+    sfn.register_lambda("collected", collected)
+    arn = create(sfn, {"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": FN + "collected", "TimeoutSeconds": 1, "End": True}}})
+    execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
+
+
+def test_other_executions_run_inside_a_call_do_not_count_against_its_timeout(sfn):
+    """A handler's re-entrant StartExecution: the child's 1.2 s call is the child's, not the parent's
+    (whose own call is quick); the child still times out on its own."""
+    sfn.register_lambda("blocking", blocking(1.2))
+    child = create(sfn, {"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": FN + "blocking", "TimeoutSeconds": 1, "End": True}}}, name="child")
+    started: list[str] = []
+
+    def starter(event, context):
+        started.append(sfn.start_execution(stateMachineArn=child, input="{}")["executionArn"])
+        return event
+
+    sfn.register_lambda("starter", starter)
+    parent = create(sfn, {"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": FN + "starter", "TimeoutSeconds": 1, "End": True}}}, name="parent")
+    execution = sfn.start_execution(stateMachineArn=parent, input="{}")["executionArn"]
+    assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
+    assert sfn.describe_execution(executionArn=started[0])["error"] == "States.Timeout"

@@ -98,6 +98,7 @@ class MigrationReport:
     migrations: dict[str, int] = field(default_factory=dict)  # migrate_user status -> count
     deadlines: int = 0  # States.Timeout of the callback (the designed fallback), one per user
     timeouts: int = 0  # any other States.Timeout, or a TIMED_OUT execution
+    timeout_states: dict[str, int] = field(default_factory=dict)  # where those happened: state -> count
     violations: list[str] = field(default_factory=list)
 
     @property
@@ -112,7 +113,8 @@ class MigrationReport:
     def summary(self) -> str:
         verdict = "holds" if not self.violations else f"VIOLATED ({len(self.violations)}): {self.violations[:3]}"
         return (f"{self.users} users: batches {self.batches}, migrations {self.migrations}, deadlines "
-                f"{self.deadlines}, other timeouts {self.timeouts}; invariant {verdict}")
+                f"{self.deadlines}, other timeouts {self.timeouts}{' ' + str(self.timeout_states) if self.timeouts else ''}; "
+                f"invariant {verdict}")
 
 
 def check(target: MigrationStack, users: list[dict[str, str]], batch_arns: Iterable[str],
@@ -138,6 +140,7 @@ def check(target: MigrationStack, users: list[dict[str, str]], batch_arns: Itera
                     report.deadlines += 1
                 else:
                     report.timeouts += 1
+                    report.timeout_states[state] = report.timeout_states.get(state, 0) + 1
     report.violations = _invariant(target, users, counter_before)[:limit]
     return report
 
