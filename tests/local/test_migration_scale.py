@@ -1,4 +1,4 @@
-"""migrate_batch at scale on the virtual clock (issue: the local stack at scale), at test size: ~200
+"""migrate_batch at scale on the virtual clock (issue: the local stack at scale), at test size: 120
 users in batches under the maximum, every deadline reached in one advance, then the same checks
 bench/migrate.py makes at 10,000 (workflows/load/migration.py): every batch and migration SUCCEEDED
 (fell back), no States.Timeout but the deadlines, every id a profile's userId or a tombstone."""
@@ -20,18 +20,18 @@ def stack():
         yield local
 
 
-def test_200_users_in_three_batches_all_fall_back_and_keep_the_invariant(stack: LocalStack) -> None:
+def test_120_users_in_three_batches_all_fall_back_and_keep_the_invariant(stack: LocalStack) -> None:
     target = migration.MigrationStack.of(stack)
-    users = migration.legacy_users(200)
+    users = migration.legacy_users(120)
     before = target.counter()
-    arns = migration.start_batches(target, users, batch_size=70, tag="scale")
+    arns = migration.start_batches(target, users, batch_size=40, tag="scale")
     assert len(arns) == 3
     stack.advance(DEADLINE + 60 * len(arns))
     report = migration.check(target, users, arns, before)
     assert report.batches == {"SUCCEEDED": 3}
-    assert report.migrations == {"SUCCEEDED": 200}, report.summary()
-    assert (report.deadlines, report.timeouts, report.violations) == (200, 0, []), report.summary()
-    assert target.counter() - before == 200 and report.ok
+    assert report.migrations == {"SUCCEEDED": 120}, report.summary()
+    assert (report.deadlines, report.timeouts, report.violations) == (120, 0, []), report.summary()
+    assert target.counter() - before == 120 and report.ok
 
 
 def test_the_check_sees_a_lost_id(stack: LocalStack) -> None:
