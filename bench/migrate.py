@@ -22,6 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from workflows.engine.gc_pauses import FullCollections  # noqa: E402
 from workflows.load import migration  # noqa: E402
 from workflows.local.stack import LocalStack  # noqa: E402
 
@@ -29,23 +30,6 @@ SIZES = tuple(int(n) for n in os.environ.get("BENCH_MIGRATE_SIZES", "1000,10000"
 BATCH = int(os.environ.get("BENCH_MIGRATE_BATCH", 1000))
 PACE = 60.0  # virtual seconds between batch starts
 DEADLINE = 180 * 86400  # migrate_user's default timeoutSeconds
-
-
-class FullCollections:
-    """How often the interpreter's full garbage collection ran during the advance, and its longest
-    pause: with 10,000 executions in memory it is the largest single pause of the emulator."""
-
-    def __init__(self) -> None:
-        self.count, self.longest, self._started = 0, 0.0, 0.0
-
-    def __call__(self, phase: str, info: dict[str, int]) -> None:
-        if info.get("generation") != 2:
-            return
-        if phase == "start":
-            self._started = time.perf_counter()
-        else:
-            self.count += 1
-            self.longest = max(self.longest, time.perf_counter() - self._started)
 
 
 def run(size: int) -> tuple[float, migration.MigrationReport]:

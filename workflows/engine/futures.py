@@ -7,9 +7,10 @@ time the future it awaits resolves; a `TimerFuture` is resolved by the loop when
 """
 from __future__ import annotations
 
-import gc
 import time
 from typing import TYPE_CHECKING, Any, Callable, Coroutine, Generator, Iterable
+
+from workflows.engine.gc_pauses import PROCESS as FULL_COLLECTIONS
 
 if TYPE_CHECKING:
     from workflows.engine.scheduler import Scheduler
@@ -74,22 +75,6 @@ class Future:
         return self.result()
 
 
-_gc_paused = [0.0]  # seconds spent in full (generation 2) collections since import
-_gc_started = [0.0]
-
-
-def _time_full_collections(phase: str, info: dict[str, int]) -> None:
-    if info.get("generation") != 2:
-        return
-    if phase == "start":
-        _gc_started[0] = time.monotonic()
-    else:
-        _gc_paused[0] += time.monotonic() - _gc_started[0]
-
-
-gc.callbacks.append(_time_full_collections)
-
-
 class Task(Future):
     """Drives one coroutine; resolves with its return value or exception.
 
@@ -97,7 +82,7 @@ class Task(Future):
     it runs inline under the virtual clock): what a Task's TimeoutSeconds may count of a slow call on
     the virtual clock (task_runner). Not counted: the time it spent queued behind other executions
     (a re-entrant API call from a handler only queues its work, see Scheduler.run_until_idle), and the
-    interpreter's full garbage collections (timed by a gc callback) - a pause of the emulator's own
+    interpreter's full garbage collections (gc_pauses) - a pause of the emulator's own
     heap, seconds long with 10,000 executions in memory, is no slow call."""
 
     __slots__ = ("_coro", "_loop", "_waiting", "_cancelling", "wall_seconds")
@@ -135,7 +120,7 @@ class Task(Future):
             return
         if self._cancelling and exc is None:
             exc = Cancelled()  # cancelled while queued to resume: it does not run another step
-        began, paused = time.monotonic(), _gc_paused[0]
+        began, paused = time.monotonic(), FULL_COLLECTIONS.total
         try:
             try:
                 if exc is not None:
@@ -145,7 +130,7 @@ class Task(Future):
                 else:
                     yielded = self._coro.send(future._result if future is not None else None)
             finally:  # counted before set_result: its callbacks may read it
-                self.wall_seconds += time.monotonic() - began - (_gc_paused[0] - paused)
+                self.wall_seconds += time.monotonic() - began - (FULL_COLLECTIONS.total - paused)
         except StopIteration as stop:
             self.set_result(stop.value)
         except BaseException as error:  # noqa: BLE001 - the task's outcome, re-raised on await
