@@ -14,6 +14,14 @@ from .conftest import create, output, run
 FN = "arn:aws:lambda:us-east-1:123456789012:function:"
 
 
+def one_task(function: str, timeout: int | None = None) -> dict:
+    """A machine of one Task calling the in-process Lambda `function` (with TimeoutSeconds if given)."""
+    task = {"Type": "Task", "Resource": FN + function, "End": True}
+    if timeout is not None:
+        task["TimeoutSeconds"] = timeout
+    return {"StartAt": "T", "States": {"T": task}}
+
+
 def slow(seconds: float):
     def handler(event, context):
         virtual_sleep(seconds)
@@ -28,8 +36,7 @@ def _events(sfn: StepFunctions, execution: str) -> list[dict]:
 
 def test_plain_lambda_sleeping_past_timeout_times_out_without_wall_time(sfn):
     sfn.register_lambda("slow", slow(60))
-    arn = create(sfn, {"StartAt": "T", "States": {"T": {
-        "Type": "Task", "Resource": FN + "slow", "TimeoutSeconds": 5, "End": True}}})
+    arn = create(sfn, one_task("slow", 5))
     started_wall = time.monotonic()
     execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
     assert time.monotonic() - started_wall < 5
@@ -59,8 +66,7 @@ def test_optimized_invoke_timeout_is_caught_with_empty_cause(sfn):
 
 def test_sleep_within_timeout_succeeds_and_moves_the_virtual_clock(sfn):
     sfn.register_lambda("slow", slow(3))
-    arn = create(sfn, {"StartAt": "T", "States": {"T": {
-        "Type": "Task", "Resource": FN + "slow", "TimeoutSeconds": 5, "End": True}}})
+    arn = create(sfn, one_task("slow", 5))
     execution = sfn.start_execution(stateMachineArn=arn, input='{"a": 1}')["executionArn"]
     described = sfn.describe_execution(executionArn=execution)
     assert described["status"] == "SUCCEEDED" and output(described) == {"a": 1}
@@ -80,7 +86,7 @@ def test_context_sleep_and_remaining_time_count_virtual_seconds(sfn):
         return {}
 
     sfn.register_lambda("ctx", handler)
-    described = run(sfn, {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": FN + "ctx", "End": True}}})
+    described = run(sfn, one_task("ctx"))
     assert described["status"] == "SUCCEEDED"
     assert 2000 <= seen[0] < 2500
 
@@ -94,8 +100,7 @@ def test_handler_sleep_lets_an_outstanding_callback_time_out(sfn):
     sfn.register_lambda("slow", slow(30))
     parked = sfn.start_execution(stateMachineArn=waiting, input="{}")["executionArn"]
     assert sfn.describe_execution(executionArn=parked)["status"] == "RUNNING"
-    busy = run(sfn, {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": FN + "slow", "End": True}}},
-               name="busy")
+    busy = run(sfn, one_task("slow"), name="busy")
     assert busy["status"] == "SUCCEEDED"
     assert sfn.describe_execution(executionArn=parked)["status"] == "FAILED"
 
@@ -126,7 +131,7 @@ def test_bad_durations_are_rejected(bad):
 def test_real_clock_handler_sleep_is_wall_time():
     sfn = StepFunctions(region_name="us-east-1", account_id="123456789012", clock="real")
     sfn.register_lambda("slow", slow(0.05))
-    arn = create(sfn, {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": FN + "slow", "End": True}}})
+    arn = create(sfn, one_task("slow"))
     started = time.monotonic()
     execution = sfn.start_execution(stateMachineArn=arn, input='{"x": 1}')["executionArn"]
     while sfn.describe_execution(executionArn=execution)["status"] == "RUNNING":
@@ -147,8 +152,7 @@ def blocking(seconds: float):
 
 def test_a_call_that_really_takes_longer_than_timeout_seconds_times_out_on_the_virtual_clock(sfn):
     sfn.register_lambda("blocking", blocking(1.2))
-    arn = create(sfn, {"StartAt": "T", "States": {"T": {
-        "Type": "Task", "Resource": FN + "blocking", "TimeoutSeconds": 1, "End": True}}})
+    arn = create(sfn, one_task("blocking", 1))
     execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
     described = sfn.describe_execution(executionArn=execution)
     assert described["status"] == "FAILED" and described["error"] == "States.Timeout"
@@ -173,17 +177,16 @@ def test_calls_queued_behind_each_other_are_no_slow_call(sfn):
 def test_a_full_garbage_collection_during_a_call_is_no_slow_call(sfn):
     """The emulator's own heap pauses (seconds long with thousands of executions in memory) do not
     count against the Task's TimeoutSeconds; here a 1.2 s pause is reported to the gc callback."""
-    from workflows.engine.futures import _time_full_collections
+    from workflows.engine.gc_pauses import PROCESS
 
     def collected(event, context):
-        _time_full_collections("start", {"generation": 2})
+        PROCESS("start", {"generation": 2})
         time.sleep(1.2)
-        _time_full_collections("stop", {"generation": 2})
+        PROCESS("stop", {"generation": 2})
         return event
 
     sfn.register_lambda("collected", collected)
-    arn = create(sfn, {"StartAt": "T", "States": {"T": {
-        "Type": "Task", "Resource": FN + "collected", "TimeoutSeconds": 1, "End": True}}})
+    arn = create(sfn, one_task("collected", 1))
     execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
     assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
 
@@ -192,8 +195,7 @@ def test_other_executions_run_inside_a_call_do_not_count_against_its_timeout(sfn
     """A handler's re-entrant StartExecution: the child's 1.2 s call is the child's, not the parent's
     (whose own call is quick); the child still times out on its own."""
     sfn.register_lambda("blocking", blocking(1.2))
-    child = create(sfn, {"StartAt": "T", "States": {"T": {
-        "Type": "Task", "Resource": FN + "blocking", "TimeoutSeconds": 1, "End": True}}}, name="child")
+    child = create(sfn, one_task("blocking", 1), name="child")
     started: list[str] = []
 
     def starter(event, context):
@@ -201,8 +203,7 @@ def test_other_executions_run_inside_a_call_do_not_count_against_its_timeout(sfn
         return event
 
     sfn.register_lambda("starter", starter)
-    parent = create(sfn, {"StartAt": "T", "States": {"T": {
-        "Type": "Task", "Resource": FN + "starter", "TimeoutSeconds": 1, "End": True}}}, name="parent")
+    parent = create(sfn, one_task("starter", 1), name="parent")
     execution = sfn.start_execution(stateMachineArn=parent, input="{}")["executionArn"]
     assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
     assert sfn.describe_execution(executionArn=started[0])["error"] == "States.Timeout"
